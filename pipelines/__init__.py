@@ -1,0 +1,1 @@
+"""Sources (SPARQL, pageviews, ...), the shared build steps and one builder per dataset."""

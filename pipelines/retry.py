@@ -1,0 +1,70 @@
+"""One retry policy for every source client: exponential backoff with jitter, Retry-After honoured."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from dataclasses import dataclass
+from typing import Callable, TypeVar
+
+import tenacity
+
+from .errors import SourceError, TransientError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    backoff_base: float = 1.0  # seconds before the second attempt; doubles each time
+    backoff_max: float = 60.0
+    retry_after_max: float = 600.0  # never sleep longer than this on a server's word
+
+    def wait(self, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.retry_after_max)
+        backoff = tenacity.wait_exponential(multiplier=self.backoff_base, max=self.backoff_max)
+        return backoff(state) + tenacity.wait_random(0, self.backoff_base)(state)
+
+    def call(self, fn: Callable[[], T], what: str) -> T:
+        """Run ``fn``, retrying :class:`TransientError`; give up with a :class:`SourceError` naming ``what``."""
+
+        def note(state: tenacity.RetryCallState) -> None:
+            log.warning("%s: attempt %d failed (%s); retrying in %.1fs", what, state.attempt_number,
+                        state.outcome.exception(), state.next_action.sleep if state.next_action else 0)
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.attempts),
+            wait=self.wait,
+            retry=tenacity.retry_if_exception_type(TransientError),
+            before_sleep=note,
+            sleep=time.sleep,
+            reraise=False,
+        )
+        try:
+            return retrying(fn)
+        except tenacity.RetryError as err:
+            last = err.last_attempt.exception()
+            raise SourceError(f"{what}: gave up after {self.attempts} attempts; last error: {last}") from last
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})

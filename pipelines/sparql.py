@@ -1,0 +1,474 @@
+"""SPARQL client for DBpedia-like endpoints: complete keyset paging, truncation checks, typed values, a resumable cache.
+
+DBpedia (Virtuoso) caps every result at 10,000 rows with HTTP 200 (header ``X-SPARQL-MaxRows``), returns partial
+results on timeouts (HTTP 200 or 206 with ``X-SQL-State: S1TAT``) and refuses ORDER BY with a deep OFFSET (SR353).
+So this client never uses OFFSET: it orders by the string form of a key variable and asks for the rows at or after
+the last key seen. A page shorter than the limit is only taken as the end once a follow-up query confirms that no
+key lies beyond it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import http.client
+import json
+import logging
+import re
+import socket
+import urllib.error
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Callable
+
+from SPARQLWrapper import GET, JSON, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, EndPointNotFound, QueryBadFormed, Unauthorized
+from tqdm.auto import tqdm
+
+from .cache import JsonCache
+from .errors import SourceError, TransientError, TruncatedResult
+from .retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
+from .useragent import user_agent
+
+log = logging.getLogger(__name__)
+
+DBPEDIA_ENDPOINT = "https://dbpedia.org/sparql"
+DBPEDIA_MAX_ROWS = 10_000
+
+PREFIXES = """\
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX dbo: <http://dbpedia.org/ontology/>
+PREFIX dbr: <http://dbpedia.org/resource/>
+PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+"""
+
+# Virtuoso SQL states that no retry will cure (SR353: sorted-rows cap; 37000: syntax; 42000: access or semantics).
+PERMANENT_SQL_ERRORS = re.compile(r"\b(SR353|37000|42000|22023)\b")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Typed values from SPARQL JSON bindings
+# --------------------------------------------------------------------------------------------------------------------
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+class LiteralError(ValueError):
+    """A literal whose lexical form does not match its datatype."""
+
+
+class LangString(str):
+    """A string with its language tag (``LangString("Paris", "fr").lang == "fr"``)."""
+
+    lang: str
+
+    def __new__(cls, value: str, lang: str) -> "LangString":
+        obj = super().__new__(cls, value)
+        obj.lang = lang.lower()
+        return obj
+
+
+@dataclass(frozen=True, order=True)
+class HistoricalDate:
+    """A calendar date that may lie before year 1 (``datetime.date`` cannot). Years are as written: -0044 is -44."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    def isoformat(self) -> str:
+        sign = "-" if self.year < 0 else ""
+        text = f"{sign}{abs(self.year):04d}"
+        if self.month is not None:
+            text += f"-{self.month:02d}"
+        if self.day is not None:
+            text += f"-{self.day:02d}"
+        return text
+
+
+_TZ = r"(?:Z|[+-]\d{2}:\d{2})?"
+_DATE = re.compile(rf"^(-?\d{{4,}})-(\d{{2}})-(\d{{2}}){_TZ}$")
+_DATETIME = re.compile(rf"^(-?\d{{4,}})-(\d{{2}})-(\d{{2}})T\d{{2}}:\d{{2}}:\d{{2}}(?:\.\d+)?{_TZ}$")
+_GYEAR = re.compile(rf"^(-?\d{{4,}}){_TZ}$")
+_GYEARMONTH = re.compile(rf"^(-?\d{{4,}})-(\d{{2}}){_TZ}$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_DOUBLE = re.compile(r"^(?:[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?INF|NaN)$")
+_DECIMAL = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)$")
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if 1 <= year <= 9999:
+        return calendar.monthrange(year, month)[1]
+    return 29 if month == 2 else calendar.monthrange(2001, month)[1]  # proleptic years outside datetime's range
+
+
+def _checked_date(value: str, year: str, month: str | None, day: str | None) -> HistoricalDate:
+    y, m, d = int(year), int(month) if month else None, int(day) if day else None
+    if m is not None and not 1 <= m <= 12:
+        raise LiteralError(f"month {m} out of range in {value!r}")
+    if d is not None and not 1 <= d <= _days_in_month(y, m):
+        raise LiteralError(f"day {d} out of range in {value!r}")
+    return HistoricalDate(y, m, d)
+
+
+def _parse_date(value: str) -> HistoricalDate:
+    match = _DATE.match(value) or _DATETIME.match(value)
+    if not match:
+        raise LiteralError(f"{value!r} is not an xsd:date")
+    return _checked_date(value, *match.groups())
+
+
+def _parse_gyear(value: str) -> int:
+    match = _GYEAR.match(value)
+    if not match:
+        raise LiteralError(f"{value!r} is not an xsd:gYear")
+    return int(match.group(1))
+
+
+def _parse_gyearmonth(value: str) -> HistoricalDate:
+    match = _GYEARMONTH.match(value)
+    if not match:
+        raise LiteralError(f"{value!r} is not an xsd:gYearMonth")
+    return _checked_date(value, match.group(1), match.group(2), None)
+
+
+def _integer_parser(minimum: int | None) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        if not _INTEGER.match(value.strip()):
+            raise LiteralError(f"{value!r} is not an integer")
+        number = int(value)
+        if minimum is not None and number < minimum:
+            raise LiteralError(f"{value!r} is below {minimum}")
+        return number
+
+    return parse
+
+
+def _parse_double(value: str) -> float:
+    if not _DOUBLE.match(value.strip()):
+        raise LiteralError(f"{value!r} is not an xsd:double")
+    return float(value)
+
+
+def _parse_decimal(value: str) -> Decimal:
+    if not _DECIMAL.match(value.strip()):
+        raise LiteralError(f"{value!r} is not an xsd:decimal")
+    try:
+        return Decimal(value)
+    except InvalidOperation as err:  # pragma: no cover - the regex admits only valid decimals
+        raise LiteralError(f"{value!r} is not an xsd:decimal") from err
+
+
+def _parse_boolean(value: str) -> bool:
+    if value not in ("true", "false", "1", "0"):
+        raise LiteralError(f"{value!r} is not an xsd:boolean")
+    return value in ("true", "1")
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    **{XSD + t: _parse_double for t in ("double", "float")},
+    XSD + "decimal": _parse_decimal,
+    **{XSD + t: _integer_parser(None) for t in ("integer", "int", "long", "short", "byte", "negativeInteger",
+                                                   "nonPositiveInteger")},
+    **{XSD + t: _integer_parser(0) for t in ("nonNegativeInteger", "unsignedInt", "unsignedLong", "unsignedShort",
+                                                "unsignedByte")},
+    XSD + "positiveInteger": _integer_parser(1),
+    XSD + "date": _parse_date,
+    XSD + "dateTime": _parse_date,
+    XSD + "gYear": _parse_gyear,
+    XSD + "gYearMonth": _parse_gyearmonth,
+    XSD + "boolean": _parse_boolean,
+}
+
+
+def binding_value(binding: dict[str, str]) -> Any:
+    """The Python value of one SPARQL JSON binding.
+
+    IRIs and plain strings come back as ``str``, language-tagged strings as :class:`LangString`, typed literals
+    (``"literal"`` with a datatype, or Virtuoso's ``"typed-literal"``) as float, Decimal, int, bool,
+    :class:`HistoricalDate` (xsd:date, xsd:dateTime, xsd:gYearMonth) or int (xsd:gYear). Unknown datatypes stay str.
+    Raises :class:`LiteralError` when the lexical form does not fit the datatype.
+    """
+    kind, value = binding["type"], binding["value"]
+    if kind == "uri":
+        return value
+    if kind == "bnode":
+        return f"_:{value}"
+    if kind not in ("literal", "typed-literal"):
+        raise LiteralError(f"unknown binding type {kind!r}")
+    if "xml:lang" in binding:
+        return LangString(value, binding["xml:lang"])
+    parser = _PARSERS.get(binding.get("datatype", ""))
+    return parser(value) if parser else value
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Queries and results
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def sparql_string(text: str) -> str:
+    """A SPARQL string literal for ``text``."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
+@dataclass(frozen=True)
+class PagedQuery:
+    """A SELECT whose rows are fetched in pages ordered by the string form of ``?key``.
+
+    ``where`` is the graph pattern (without braces). Rows that share a key always land on the same page.
+    """
+
+    name: str
+    select: str
+    where: str
+    key: str
+    prefixes: str = PREFIXES
+
+    def __post_init__(self) -> None:
+        if f"?{self.key}" not in self.select.split():
+            raise ValueError(f"query {self.name}: the key ?{self.key} must be among the selected variables")
+
+    def page(self, after: str | None, limit: int) -> str:
+        condition = f"\n  FILTER(STR(?{self.key}) >= {sparql_string(after)})" if after is not None else ""
+        return (f"{self.prefixes}SELECT {self.select} WHERE {{\n{self.where}{condition}\n}}\n"
+                f"ORDER BY ASC(STR(?{self.key}))\nLIMIT {limit}\n")
+
+    def beyond(self, after: str) -> str:
+        """A one-row query that finds any key after ``after`` (used to confirm that a short page was the last)."""
+        return (f"{self.prefixes}SELECT ?{self.key} WHERE {{\n{self.where}\n"
+                f"  FILTER(STR(?{self.key}) > {sparql_string(after)})\n}}\nLIMIT 1\n")
+
+    @property
+    def template(self) -> str:
+        """The query text as recorded for provenance (the paging clauses shown as placeholders)."""
+        return self.page("<after>", 0).replace("LIMIT 0", "LIMIT <page_size>")
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.template.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Page:
+    bindings: list[dict[str, dict[str, str]]]
+    fetched_at: str
+    status: int = 200
+    max_rows: int | None = None
+    sql_state: str | None = None
+
+
+@dataclass
+class QueryResult:
+    rows: list[dict[str, dict[str, str]]]
+    pages: int
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+
+class _CapExceeded(Exception):
+    def __init__(self, cap: int):
+        self.cap = cap
+
+
+class _PartialResult(Exception):
+    pass
+
+
+class SparqlClient:
+    """Runs SELECT queries against one endpoint; see the module docstring for the paging rules.
+
+    ``page_size`` is the LIMIT asked for; when the server caps below it (``X-SPARQL-MaxRows``) the client drops to
+    the cap, and when the server answers partially (timeouts) it halves the page, down to ``min_page_size``.
+    """
+
+    def __init__(self, endpoint: str, *, cache_dir: str | Path | None = None, timeout: float = 120.0,
+                 retry: RetryPolicy | None = None, page_size: int = DBPEDIA_MAX_ROWS, min_page_size: int = 100,
+                 default_graph: str | None = None, contact: str | None = None, progress: bool = True,
+                 source_label: str | None = None):
+        self.endpoint = endpoint
+        # Names the data in the cache key and the provenance; defaults to the endpoint URL.
+        self.source_label = source_label or endpoint
+        self.cache = JsonCache(cache_dir) if cache_dir else None
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.page_size = page_size
+        self.min_page_size = min_page_size
+        self.default_graph = default_graph
+        self.agent = user_agent(contact)
+        self.progress = progress
+        self.http_requests = 0
+
+    # -- public API ------------------------------------------------------------------------------------------------
+
+    def select(self, text: str, name: str = "query") -> QueryResult:
+        """Run one query that must fit in one response; raise :class:`TruncatedResult` if the server cut it."""
+        try:
+            page = self._page(text, name, limit=None)
+        except _CapExceeded as cap:
+            raise TruncatedResult(f"SPARQL {name}: the endpoint capped the result at {cap.cap} rows; "
+                                  "use select_all with a PagedQuery") from None
+        except _PartialResult:
+            raise TruncatedResult(f"SPARQL {name}: the endpoint returned a partial result (timeout)") from None
+        provenance = self._provenance(name, text, hashlib.sha256(text.encode()).hexdigest(), 1, page.bindings,
+                                      [page.fetched_at])
+        return QueryResult(page.bindings, 1, provenance)
+
+    def select_all(self, query: PagedQuery) -> QueryResult:
+        """Every row of ``query``, each exactly once, sorted by key."""
+        rows: list[dict[str, dict[str, str]]] = []
+        done_keys: set[str] = set()
+        fetched: list[str] = []
+        after: str | None = None
+        limit, pages = self.page_size, 0
+        bar = tqdm(desc=f"SPARQL {query.name}", unit=" rows", disable=not self.progress or None, leave=False)
+        try:
+            while True:
+                text = query.page(after, limit)
+                try:
+                    page = self._page(text, f"{query.name} page {pages + 1}", limit)
+                except _CapExceeded as cap:
+                    log.info("%s: endpoint caps results at %d rows; paging by %d", query.name, cap.cap, cap.cap)
+                    limit = cap.cap
+                    continue
+                except _PartialResult:
+                    limit = self._smaller_page(query, limit)
+                    continue
+                full = len(page.bindings) >= limit
+                if not full and page.bindings and not self._confirm_end(query, page.bindings[-1][query.key]["value"]):
+                    # Rows are missing from a page that looked like the last: no header said so. Throw it away.
+                    log.warning("%s: a short page was not the end; the endpoint truncated silently", query.name)
+                    limit = self._smaller_page(query, limit)
+                    continue
+                pages += 1
+                fetched.append(page.fetched_at)
+                keep, last = self._complete_keys(query, page.bindings, full)
+                for row in keep:
+                    key = row[query.key]["value"]
+                    if key in done_keys:
+                        raise SourceError(f"SPARQL {query.name}: key {key!r} came back on two pages; the endpoint's "
+                                          "ordering is not stable")
+                rows.extend(keep)
+                done_keys.update(row[query.key]["value"] for row in keep)
+                bar.update(len(keep))
+                if not full:
+                    break
+                after = last
+        finally:
+            bar.close()
+        rows.sort(key=lambda r: (r[query.key]["value"], json.dumps(r, sort_keys=True)))
+        return QueryResult(rows, pages, self._provenance(query.name, query.template, query.sha256, pages, rows,
+                                                          fetched))
+
+    # -- paging helpers ----------------------------------------------------------------------------------------------
+
+    def _complete_keys(self, query: PagedQuery, bindings: list[dict], full: bool) -> tuple[list[dict], str | None]:
+        """Rows whose key is complete on this page, and the last key. On a full page the last key's rows are held
+        back: more of them may follow, and the next page starts at that key."""
+        if not bindings:
+            return [], None
+        for i, row in enumerate(bindings):
+            if query.key not in row:
+                raise SourceError(f"SPARQL {query.name}: row {i} has no ?{query.key} binding")
+        last = bindings[-1][query.key]["value"]
+        if not full:
+            return bindings, last
+        keep = [row for row in bindings if row[query.key]["value"] != last]
+        if not keep:
+            raise SourceError(f"SPARQL {query.name}: key {last!r} alone fills a page of {len(bindings)} rows; "
+                              "raise page_size or narrow the query")
+        return keep, last
+
+    def _confirm_end(self, query: PagedQuery, last: str) -> bool:
+        page = self._page(query.beyond(last), f"{query.name} end check", limit=1)
+        return not page.bindings
+
+    def _smaller_page(self, query: PagedQuery, limit: int) -> int:
+        smaller = limit // 2
+        if smaller < self.min_page_size:
+            raise TruncatedResult(f"SPARQL {query.name}: the endpoint keeps returning partial results even for pages "
+                                  f"of {limit} rows; giving up rather than returning incomplete data")
+        log.warning("%s: partial result from the endpoint; retrying with pages of %d rows", query.name, smaller)
+        return smaller
+
+    # -- one request ---------------------------------------------------------------------------------------------------
+
+    def _page(self, text: str, what: str, limit: int | None) -> Page:
+        cache_key = (self.source_label, self.default_graph or "", text)
+        if self.cache is not None:
+            cached = self.cache.get(*cache_key)
+            if cached is not None:
+                return Page(cached["bindings"], cached["fetched_at"])
+        page = self.retry.call(lambda: self._request(text, what), what=f"SPARQL {what} at {self.endpoint}")
+        if page.status == 206 or (page.sql_state or "").upper() == "S1TAT":
+            raise _PartialResult()
+        if page.max_rows is not None and len(page.bindings) >= page.max_rows and (limit is None or page.max_rows < limit):
+            raise _CapExceeded(page.max_rows)
+        if self.cache is not None:
+            self.cache.put({"source": self.source_label, "query": text, "fetched_at": page.fetched_at,
+                            "bindings": page.bindings}, *cache_key)
+        return page
+
+    def _request(self, text: str, what: str) -> Page:
+        wrapper = SPARQLWrapper(self.endpoint, agent=self.agent)
+        wrapper.setQuery(text)
+        wrapper.setMethod(GET)
+        wrapper.setReturnFormat(JSON)
+        wrapper.setTimeout(self.timeout)
+        if self.default_graph:
+            wrapper.addDefaultGraph(self.default_graph)
+        self.http_requests += 1
+        try:
+            response = wrapper.query().response
+            body = response.read()
+        except urllib.error.HTTPError as err:
+            retry_after = parse_retry_after(err.headers.get("Retry-After") if err.headers else None)
+            if err.code in RETRYABLE_STATUS:
+                raise TransientError(f"SPARQL {what}: HTTP {err.code}", retry_after) from err
+            raise SourceError(f"SPARQL {what}: HTTP {err.code}: {_snippet(err.read())}") from err
+        except EndPointInternalError as err:
+            if PERMANENT_SQL_ERRORS.search(str(err)):
+                raise SourceError(f"SPARQL {what}: endpoint error: {_snippet(str(err))}") from err
+            raise TransientError(f"SPARQL {what}: HTTP 500: {_snippet(str(err))}") from err
+        except (QueryBadFormed, EndPointNotFound, Unauthorized) as err:
+            raise SourceError(f"SPARQL {what}: {type(err).__name__}: {_snippet(str(err))}") from err
+        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, socket.timeout, TimeoutError) as err:
+            raise TransientError(f"SPARQL {what}: {type(err).__name__}: {err}") from err
+        bindings = _parse_results(body, what)
+        headers = response.headers
+        max_rows = headers.get("X-SPARQL-MaxRows")
+        return Page(bindings=bindings, fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    status=response.status, max_rows=int(max_rows) if max_rows and max_rows.isdigit() else None,
+                    sql_state=headers.get("X-SQL-State"))
+
+    def _provenance(self, name: str, text: str, sha: str, pages: int, rows: list, fetched: list[str]) -> dict:
+        return {"name": name, "source": self.source_label, "default_graph": self.default_graph, "query": text,
+                "query_sha256": sha, "pages": pages, "rows": len(rows),
+                "fetched_first": min(fetched) if fetched else None, "fetched_last": max(fetched) if fetched else None}
+
+
+def _parse_results(body: bytes, what: str) -> list[dict]:
+    """The bindings of a SPARQL JSON results document; truncated or non-JSON bodies are transient errors."""
+    try:
+        data = json.loads(body)
+        bindings = data["results"]["bindings"]
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as err:
+        raise TransientError(f"SPARQL {what}: the response is not a complete SPARQL JSON document "
+                             f"({type(err).__name__}): {_snippet(body)}") from err
+    if not isinstance(bindings, list):
+        raise TransientError(f"SPARQL {what}: results.bindings is not a list")
+    return bindings
+
+
+def _snippet(text: bytes | str, width: int = 300) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width] + "…"
+
