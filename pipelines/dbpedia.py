@@ -1,0 +1,97 @@
+"""DBpedia specifics shared by the builders: resource titles, the class hierarchy, bindings to typed columns."""
+
+from __future__ import annotations
+
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from .sparql import LiteralError, PagedQuery, SparqlClient, binding_value
+
+RESOURCE = "http://dbpedia.org/resource/"
+ONTOLOGY = "http://dbpedia.org/ontology/"
+
+
+def title_of(iri: str) -> str:
+    """The Wikipedia title (underscored) of a DBpedia resource IRI: the local name, percent-decoded."""
+    if not iri.startswith(RESOURCE):
+        raise ValueError(f"{iri!r} is not a DBpedia resource IRI")
+    return urllib.parse.unquote(iri[len(RESOURCE):])
+
+
+def local_name(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+SUBCLASSES = PagedQuery(
+    name="ontology.subclasses",
+    select="DISTINCT ?class ?parent",
+    where=f"""  ?class rdfs:subClassOf ?parent .
+  FILTER(STRSTARTS(STR(?class), "{ONTOLOGY}"))""",
+    key="class",
+)
+
+
+@dataclass(frozen=True)
+class Ontology:
+    """The dbo: class tree, to pick the most specific of a resource's types."""
+
+    parents: dict[str, frozenset[str]]
+
+    @classmethod
+    def fetch(cls, client: SparqlClient) -> tuple["Ontology", dict]:
+        result = client.select_all(SUBCLASSES)
+        parents: dict[str, set[str]] = {}
+        for row in result.rows:
+            parent = row["parent"]["value"]
+            if parent.startswith(ONTOLOGY):
+                parents.setdefault(row["class"]["value"], set()).add(parent)
+        return cls({k: frozenset(v) for k, v in parents.items()}), result.provenance
+
+    def depth(self, cls_iri: str, _seen: frozenset[str] = frozenset()) -> int:
+        """Edges on the longest path up to a root (dbo:Place has depth 0 when its parent is owl:Thing)."""
+        ups = self.parents.get(cls_iri, frozenset()) - _seen
+        return 1 + max(self.depth(p, _seen | {cls_iri}) for p in ups) if ups else 0
+
+    def ancestors(self, cls_iri: str) -> set[str]:
+        found, todo = set(), [cls_iri]
+        while todo:
+            for parent in self.parents.get(todo.pop(), ()):
+                if parent not in found:
+                    found.add(parent)
+                    todo.append(parent)
+        return found
+
+    def most_specific(self, types: set[str]) -> str | None:
+        """The deepest dbo: class among ``types`` (ties broken by name, so the choice is stable)."""
+        known = [t for t in types if t.startswith(ONTOLOGY)]
+        if not known:
+            return None
+        return min(known, key=lambda t: (-self.depth(t), t))
+
+
+def bindings_frame(rows: list[dict[str, dict[str, str]]], columns: dict[str, str]) -> pd.DataFrame:
+    """A DataFrame of typed values from SPARQL rows; ``columns`` maps variable -> column.
+
+    A malformed literal becomes a missing value, with the column name recorded in ``malformed`` so the builder can
+    count the drop against the field.
+    """
+    records: list[dict[str, Any]] = []
+    for row in rows:
+        record: dict[str, Any] = {"malformed": ()}
+        bad = []
+        for var, column in columns.items():
+            binding = row.get(var)
+            if binding is None:
+                record[column] = None
+                continue
+            try:
+                record[column] = binding_value(binding)
+            except LiteralError:
+                record[column] = None
+                bad.append(column)
+        record["malformed"] = tuple(bad)
+        records.append(record)
+    return pd.DataFrame.from_records(records, columns=[*columns.values(), "malformed"])

@@ -1,0 +1,62 @@
+"""Where a build reads from: the live services by default, or the bundled sample served the same way."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from .pageviews import DEFAULT_WINDOW, PageviewDumps, PageviewsAPI, PageviewWindow
+from .servers import OxigraphServer
+from .sparql import DBPEDIA_ENDPOINT, SparqlClient
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SourceOptions:
+    """What the CLI's source flags say. ``sample`` overrides the endpoint and the pageview source."""
+
+    sample: bool = False
+    sparql_endpoint: str = DBPEDIA_ENDPOINT
+    pageviews_url: str | None = None
+    pageviews_dump: Path | None = None
+    cache_dir: Path = Path(".cache/spacetime")
+    window: PageviewWindow = DEFAULT_WINDOW
+    contact: str | None = None
+
+
+@dataclass
+class Sources:
+    sparql: SparqlClient
+    pageviews: PageviewsAPI | PageviewDumps
+    window: PageviewWindow
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def open_sources(options: SourceOptions) -> Iterator[Sources]:
+    """Clients for one build; in sample mode a local Oxigraph serves the bundled DBpedia sample meanwhile."""
+    if options.sample:
+        from .sample import MANIFEST, dbpedia_files, pageview_dump_dir
+
+        server = OxigraphServer(dbpedia_files(), store_root=options.cache_dir / "oxigraph")
+        with server:
+            # The port changes from run to run; the cache and the provenance name the sample's content instead.
+            label = f"bundled-sample:oxigraph:{server.store_location().name}"
+            sparql = SparqlClient(server.endpoint, source_label=label, cache_dir=options.cache_dir / "sparql",
+                                  contact=options.contact)
+            pageviews = PageviewDumps(pageview_dump_dir())
+            yield Sources(sparql, pageviews, options.window,
+                          {"mode": "sample", "sample_manifest": MANIFEST.name, "note": "bundled sample snapshot; "
+                           "see pipelines/sample/README.md for what it is and how it was made"})
+        return
+    sparql = SparqlClient(options.sparql_endpoint, cache_dir=options.cache_dir / "sparql", contact=options.contact)
+    if options.pageviews_dump:
+        pageviews: PageviewsAPI | PageviewDumps = PageviewDumps(options.pageviews_dump)
+    else:
+        kwargs = {"base_url": options.pageviews_url} if options.pageviews_url else {}
+        pageviews = PageviewsAPI(cache_path=options.cache_dir / "pageviews.sqlite", contact=options.contact, **kwargs)
+    yield Sources(sparql, pageviews, options.window, {"mode": "live"})
