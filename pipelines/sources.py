@@ -40,18 +40,20 @@ class Sources:
 def open_sources(options: SourceOptions) -> Iterator[Sources]:
     """Clients for one build; in sample mode a local Oxigraph serves the bundled DBpedia sample meanwhile."""
     if options.sample:
-        from .sample import MANIFEST, dbpedia_files, pageview_dump_dir
+        from .sample import dbpedia_files, manifest, pageview_dump_dir
 
         server = OxigraphServer(dbpedia_files(), store_root=options.cache_dir / "oxigraph")
         with server:
             # The port changes from run to run; the cache and the provenance name the sample's content instead.
             label = f"bundled-sample:oxigraph:{server.store_location().name}"
             sparql = SparqlClient(server.endpoint, source_label=label, cache_dir=options.cache_dir / "sparql",
-                                  contact=options.contact)
+                                  contact=options.contact or "offline sample build")
             pageviews = PageviewDumps(pageview_dump_dir())
+            about = manifest()
             yield Sources(sparql, pageviews, options.window,
-                          {"mode": "sample", "sample_manifest": MANIFEST.name, "note": "bundled sample snapshot; "
-                           "see pipelines/sample/README.md for what it is and how it was made"})
+                          {"mode": "sample", "note": "bundled sample snapshot, not a DBpedia extract; see "
+                           "pipelines/sample/README.md", "sample": {k: about[k] for k in ("what", "generator", "licenses", "files")
+                                                                     if k in about}})
         return
     sparql = SparqlClient(options.sparql_endpoint, cache_dir=options.cache_dir / "sparql", contact=options.contact)
     if options.pageviews_dump:
