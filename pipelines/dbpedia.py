@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .sparql import LiteralError, PagedQuery, SparqlClient, binding_value
+from .sparql import LiteralError, PagedQuery, binding_value
+
+if TYPE_CHECKING:
+    from .steps import Build
 
 RESOURCE = "http://dbpedia.org/resource/"
 ONTOLOGY = "http://dbpedia.org/ontology/"
@@ -41,14 +44,14 @@ class Ontology:
     parents: dict[str, frozenset[str]]
 
     @classmethod
-    def fetch(cls, client: SparqlClient) -> tuple["Ontology", dict]:
-        result = client.select_all(SUBCLASSES)
+    def fetch(cls, run: "Build") -> "Ontology":
+        result = run.select_all(SUBCLASSES)
         parents: dict[str, set[str]] = {}
         for row in result.rows:
             parent = row["parent"]["value"]
             if parent.startswith(ONTOLOGY):
                 parents.setdefault(row["class"]["value"], set()).add(parent)
-        return cls({k: frozenset(v) for k, v in parents.items()}), result.provenance
+        return cls({k: frozenset(v) for k, v in parents.items()})
 
     def depth(self, cls_iri: str, _seen: frozenset[str] = frozenset()) -> int:
         """Edges on the longest path up to a root (dbo:Place has depth 0 when its parent is owl:Thing)."""

@@ -1,8 +1,10 @@
 """The machinery every dataset builder shares: counted drops with per-step stats, splits, provenance and output.
 
-A builder is a list of small steps, each a function ``DataFrame -> DataFrame`` run by :class:`StepRunner`, which
-records rows in and out per step. A step that removes rows says why through :meth:`DropLog.drop`, so every lost row
-is counted under a named rule with a few example ids.
+A builder fetches its source rows, collapses them to one row per entity, and runs a list of small steps, each a
+function ``DataFrame -> DataFrame``. :class:`Build` runs them and records rows in and out per step; a step that
+removes rows says why through :meth:`Build.drop`, so every lost row is counted under a named rule with a few
+example ids. The rules shared by several datasets are step factories on :class:`Build`; what differs between
+datasets is declared in each dataset's module.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,68 +28,27 @@ import pyarrow.parquet as pq
 from spacetime import __version__
 
 from .cache import write_atomic
+from .sources import Sources
+from .sparql import PagedQuery, QueryResult
 
 log = logging.getLogger(__name__)
 
 TEST_SHARE = 0.2
 EXAMPLES_PER_RULE = 5
 
-
-@dataclass
-class DropLog:
-    """Rows removed, counted per rule, with a few example ids per rule."""
-
-    id_column: str
-    counts: Counter = field(default_factory=Counter)
-    examples: dict[str, list[str]] = field(default_factory=dict)
-
-    def drop(self, df: pd.DataFrame, mask: pd.Series | np.ndarray, rule: str) -> pd.DataFrame:
-        """Remove the rows where ``mask`` is true, counting them under ``rule``."""
-        mask = np.asarray(mask, dtype=bool)
-        n = int(mask.sum())
-        if n:
-            self.counts[rule] += n
-            ids = df.loc[mask, self.id_column].astype(str).head(EXAMPLES_PER_RULE).tolist()
-            self.examples.setdefault(rule, []).extend(ids[: EXAMPLES_PER_RULE - len(self.examples.get(rule, []))])
-            log.info("dropped %d rows: %s", n, rule)
-        return df.loc[~mask].reset_index(drop=True)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"counts": dict(sorted(self.counts.items())), "examples": dict(sorted(self.examples.items()))}
-
-
 Step = Callable[[pd.DataFrame], pd.DataFrame]
 
 
-@dataclass
-class StepRunner:
-    """Runs steps in order and keeps each one's stats (rows in, rows out, drops by rule); timings go to the log."""
-
-    drops: DropLog
-    stats: list[dict[str, Any]] = field(default_factory=list)
-
-    def run(self, df: pd.DataFrame, steps: Iterable[Step]) -> pd.DataFrame:
-        for step in steps:
-            before = Counter(self.drops.counts)
-            rows_in, start = len(df), time.perf_counter()
-            df = step(df)
-            dropped = {rule: n - before.get(rule, 0) for rule, n in self.drops.counts.items() if n != before.get(rule, 0)}
-            self.stats.append({"step": step.__name__, "rows_in": rows_in, "rows_out": len(df), "dropped": dropped})
-            log.info("step %s: %d -> %d rows in %.2fs", step.__name__, rows_in, len(df), time.perf_counter() - start)
-            unexplained = rows_in - len(df) - sum(dropped.values())
-            if unexplained > 0:
-                raise AssertionError(f"step {step.__name__} lost {unexplained} rows without a drop rule")
-        return df
+def named(name: str, fn: Step) -> Step:
+    """Give a step made by a factory the name its stats are recorded under."""
+    fn.__name__ = name
+    return fn
 
 
 def split_of(group_key: str, dataset: str, test_share: float = TEST_SHARE) -> str:
     """'test' or 'train' from a hash of the group key: stable across releases and machines, no RNG state."""
     h = hashlib.sha256(f"{dataset}\x00{group_key}".encode("utf-8")).digest()
     return "test" if int.from_bytes(h[:8], "big") / 2**64 < test_share else "train"
-
-
-def assign_split(groups: pd.Series, dataset: str, test_share: float = TEST_SHARE) -> pd.Series:
-    return groups.map(lambda g: split_of(str(g), dataset, test_share)).astype("string")
 
 
 def build_time() -> str:
@@ -97,36 +58,148 @@ def build_time() -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def write_dataset(df: pd.DataFrame, schema: pa.Schema, metadata: dict[str, Any], out_dir: Path) -> Path:
-    """``<out_dir>/data.parquet`` (rows in the given order, deterministic bytes) and ``metadata.json``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False).replace_schema_metadata(None)
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd", write_statistics=True)
-    write_atomic(out_dir / "data.parquet", sink.getvalue().to_pybytes())
-    text = json.dumps(metadata, indent=2, ensure_ascii=False, sort_keys=False, default=_json_default) + "\n"
-    write_atomic(out_dir / "metadata.json", text.encode("utf-8"))
-    return out_dir
+@dataclass
+class Build:
+    """One dataset build: its sources, the provenance gathered so far, and the drop counts per rule and per step."""
 
+    dataset: str
+    sources: Sources
+    id_column: str = "entity_id"
+    provenance: dict[str, Any] = field(default_factory=dict)
+    counts: Counter = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    stats: list[dict[str, Any]] = field(default_factory=list)
 
-def base_metadata(dataset: str, df: pd.DataFrame, runner: StepRunner, **extra: Any) -> dict[str, Any]:
-    splits = df["split"].value_counts().to_dict() if "split" in df else {}
-    return {
-        "dataset": dataset,
-        "package_version": __version__,
-        "built_at": build_time(),
-        "rows": len(df),
-        "splits": {k: int(splits.get(k, 0)) for k in ("train", "test")},
-        **extra,
-        "drops": runner.drops.as_dict(),
-        "steps": runner.stats,
-    }
+    # -- sources -------------------------------------------------------------------------------------------------------
+
+    def select_all(self, query: PagedQuery) -> QueryResult:
+        """All rows of a SPARQL query, its provenance recorded under ``sources.dbpedia``."""
+        result = self.sources.sparql.select_all(query)
+        self.provenance.setdefault("dbpedia", []).append(result.provenance)
+        return result
+
+    # -- drops and steps -------------------------------------------------------------------------------------------
+
+    def drop(self, df: pd.DataFrame, mask: pd.Series | np.ndarray, rule: str) -> pd.DataFrame:
+        """Remove the rows where ``mask`` is true, counting them under ``rule``."""
+        mask = np.asarray(mask, dtype=bool)
+        n = int(mask.sum())
+        if n:
+            self.counts[rule] += n
+            room = EXAMPLES_PER_RULE - len(self.examples.get(rule, []))
+            self.examples.setdefault(rule, []).extend(df.loc[mask, self.id_column].astype(str).head(room).tolist())
+            log.info("%s: dropped %d rows: %s", self.dataset, n, rule)
+        return df.loc[~mask].reset_index(drop=True)
+
+    def run(self, df: pd.DataFrame, steps: Iterable[Step]) -> pd.DataFrame:
+        """Run ``steps`` in order; each one's rows in, rows out and drops by rule go into the metadata."""
+        for step in steps:
+            before = Counter(self.counts)
+            rows_in, start = len(df), time.perf_counter()
+            df = step(df)
+            dropped = {rule: n - before[rule] for rule, n in self.counts.items() if n != before[rule]}
+            self.stats.append({"step": step.__name__, "rows_in": rows_in, "rows_out": len(df), "dropped": dropped})
+            log.info("%s: step %s: %d -> %d rows in %.2fs", self.dataset, step.__name__, rows_in, len(df),
+                     time.perf_counter() - start)
+            unexplained = rows_in - len(df) - sum(dropped.values())
+            if unexplained > 0:
+                raise AssertionError(f"{self.dataset}: step {step.__name__} lost {unexplained} rows without a rule")
+        return df
+
+    # -- rules shared by several datasets ------------------------------------------------------------------------
+
+    def require(self, column: str, rule: str) -> Step:
+        """Drop rows whose ``column`` is missing or blank."""
+        def step(df: pd.DataFrame) -> pd.DataFrame:
+            values = df[column]
+            blank = values.isna() | values.map(lambda v: isinstance(v, str) and not v.strip())
+            return self.drop(df, blank, rule)
+        return named(f"require_{column}", step)
+
+    def within(self, column: str, low: float, high: float, rule: str) -> Step:
+        """Drop rows whose ``column`` lies outside [low, high] (or is not finite)."""
+        def step(df: pd.DataFrame) -> pd.DataFrame:
+            values = pd.to_numeric(df[column], errors="coerce").astype("float64")
+            return self.drop(df, ~values.between(low, high), rule)
+        return named(f"{column}_within_{low:g}_{high:g}", step)
+
+    def pageview_filter(self, min_views: int, title_column: str = "entity_id") -> Step:
+        """Join English Wikipedia views over the window; drop bad titles and pages with ``min_views`` or fewer."""
+        def step(df: pd.DataFrame) -> pd.DataFrame:
+            counts = self.sources.pageviews.fetch(df[title_column].tolist(), self.sources.window)
+            self.provenance["pageviews"] = counts.source
+            df = self.drop(df, df[title_column].isin(counts.bad_titles), "bad_title")
+            df = df.assign(page_views=df[title_column].map(counts.views).fillna(0).astype("int64"))
+            df = self.drop(df, df[title_column].isin(counts.not_found) & (df["page_views"] <= min_views),
+                           "no_pageviews")
+            return self.drop(df, df["page_views"] <= min_views, f"pageviews_at_most_{min_views}")
+        return named("pageview_filter", step)
+
+    def shared_names(self, dominance: float, within: Sequence[str] = ()) -> Step:
+        """Resolve entities that share a name (within the same values of ``within``, e.g. a state).
+
+        The most viewed keeps the name when it has at least ``dominance`` times the views of the next; the others are
+        dropped as minor senses. When no entity dominates, the name is ambiguous and all of them are dropped.
+        """
+        def step(df: pd.DataFrame) -> pd.DataFrame:
+            key = [df[c].astype(str) for c in within] + [df["name"].str.casefold().str.strip()]
+            order = df.assign(_views=df["page_views"]).sort_values(["_views", self.id_column],
+                                                                   ascending=[False, True])
+            minor = pd.Series(False, index=df.index)
+            ambiguous = pd.Series(False, index=df.index)
+            for _, group in order.groupby([k.loc[order.index] for k in key], sort=False):
+                if len(group) < 2:
+                    continue
+                top, second = group["_views"].iloc[0], group["_views"].iloc[1]
+                if top >= dominance * max(second, 1):
+                    minor.loc[group.index[1:]] = True
+                else:
+                    ambiguous.loc[group.index] = True
+            df = self.drop(df, minor, "shared_name_minor_sense")
+            return self.drop(df, ambiguous.loc[~minor].to_numpy(), "shared_name_ambiguous")
+        return named("resolve_shared_names", step)
+
+    def split(self, group_column: str = "entity_id", test_share: float = TEST_SHARE) -> Step:
+        """~``test_share`` of groups to test, by hash of the group key: related rows stay on one side."""
+        def step(df: pd.DataFrame) -> pd.DataFrame:
+            splits = df[group_column].map(lambda g: split_of(str(g), self.dataset, test_share))
+            return df.assign(split=splits.astype("string"))
+        return named("split", step)
+
+    # -- output ----------------------------------------------------------------------------------------------------
+
+    def write(self, df: pd.DataFrame, schema: pa.Schema, out_dir: Path, **extra: Any) -> Path:
+        """``data.parquet`` (sorted by id, deterministic bytes) and ``metadata.json`` in ``out_dir``."""
+        df = df.sort_values(self.id_column, kind="stable").reset_index(drop=True)
+        table = pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
+        sink = pa.BufferOutputStream()
+        pq.write_table(table.replace_schema_metadata(None), sink, compression="zstd")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(out_dir / "data.parquet", sink.getvalue().to_pybytes())
+        text = json.dumps(self.metadata(df, **extra), indent=2, ensure_ascii=False, default=_json_default) + "\n"
+        write_atomic(out_dir / "metadata.json", text.encode("utf-8"))
+        return out_dir
+
+    def metadata(self, df: pd.DataFrame, **extra: Any) -> dict[str, Any]:
+        splits = df["split"].value_counts().to_dict() if "split" in df else {}
+        return {
+            "dataset": self.dataset,
+            "package_version": __version__,
+            "built_at": build_time(),
+            "rows": len(df),
+            "splits": {k: int(splits.get(k, 0)) for k in ("train", "test")},
+            **extra,
+            "sources": {**self.sources.info, **self.provenance},
+            "pageview_window": self.sources.window.as_dict(),
+            "drops": {"counts": dict(sorted(self.counts.items())), "examples": dict(sorted(self.examples.items()))},
+            "steps": self.stats,
+        }
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, (np.integer,)):
+    if isinstance(value, np.integer):
         return int(value)
-    if isinstance(value, (np.floating,)):
+    if isinstance(value, np.floating):
         return float(value)
     if isinstance(value, (set, frozenset)):
         return sorted(value)

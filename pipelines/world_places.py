@@ -7,7 +7,6 @@ names shared by several places resolved by their dominant sense (or dropped as a
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -16,12 +15,10 @@ import pandas as pd
 import pyarrow as pa
 
 from .dbpedia import ONTOLOGY, Ontology, bindings_frame, local_name, title_of
-from .pageviews import PageviewCounts
 from .sources import Sources
 from .sparql import PagedQuery
-from .steps import TEST_SHARE, DropLog, StepRunner, assign_split, base_metadata, write_dataset
+from .steps import TEST_SHARE, Build
 
-log = logging.getLogger(__name__)
 
 DATASET = "world_places"
 
@@ -58,6 +55,9 @@ TYPES = PagedQuery(
     key="place",
 )
 
+PLACE_COLUMNS = {"place": "dbpedia_uri", "label": "name", "lat": "latitude", "long": "longitude",
+                 "country": "country_uri", "countryLabel": "country", "population": "population"}
+
 SCHEMA = pa.schema([
     ("entity_id", pa.string()),        # Wikipedia title, underscored: unique
     ("name", pa.string()),             # English label: the text the model reads
@@ -82,79 +82,41 @@ class WorldPlacesConfig:
 
 
 def build(sources: Sources, out_dir: Path, config: WorldPlacesConfig = WorldPlacesConfig()) -> Path:
-    places = sources.sparql.select_all(PLACES)
-    types = sources.sparql.select_all(TYPES)
-    ontology, ontology_provenance = Ontology.fetch(sources.sparql)
-
-    drops = DropLog(id_column="entity_id")
-    runner = StepRunner(drops)
-    query_rows = len(places.rows)
-    frame = bindings_frame(places.rows, {"place": "dbpedia_uri", "label": "name", "lat": "latitude",
-                                         "long": "longitude", "country": "country_uri",
-                                         "countryLabel": "country", "population": "population"})
-    type_sets = _types_by_place(types.rows)
-    pageviews: dict[str, PageviewCounts] = {}
+    run = Build(DATASET, sources)
+    places = run.select_all(PLACES)
+    type_sets = _types_by_place(run.select_all(TYPES).rows)
+    ontology = Ontology.fetch(run)
 
     def dbpedia_resources(df: pd.DataFrame) -> pd.DataFrame:
-        return drops.drop(df, df["entity_id"].isna(), "not_a_dbpedia_resource")
+        return run.drop(df, df["entity_id"].isna(), "not_a_dbpedia_resource")
 
-    def valid_coordinates(df: pd.DataFrame) -> pd.DataFrame:
-        df = drops.drop(df, df["malformed_coordinates"], "malformed_coordinate_literal")
-        df = drops.drop(df, df["conflicting_coordinates"], "conflicting_coordinates")
-        df = drops.drop(df, df["latitude"].isna() | df["longitude"].isna(), "missing_coordinates")
-        out_of_range = (df["latitude"].abs() > 90) | (df["longitude"].abs() > 180) | ~np.isfinite(df["latitude"]) \
-            | ~np.isfinite(df["longitude"])
-        return drops.drop(df, out_of_range, "coordinates_out_of_range")
-
-    def has_country_and_name(df: pd.DataFrame) -> pd.DataFrame:
-        df = drops.drop(df, df["name"].isna() | (df["name"].str.strip() == ""), "no_english_label")
-        return drops.drop(df, df["country"].isna(), "missing_country")
+    def consistent_coordinates(df: pd.DataFrame) -> pd.DataFrame:
+        df = run.drop(df, df["malformed_coordinates"], "malformed_coordinate_literal")
+        return run.drop(df, df["conflicting_coordinates"], "conflicting_coordinates")
 
     def most_specific_type(df: pd.DataFrame) -> pd.DataFrame:
-        df = df.copy()
-        df["entity_type"] = [local_name(t) if (t := ontology.most_specific(type_sets.get(uri, set()))) else None
-                             for uri in df["dbpedia_uri"]]
-        df["place_class"] = [_place_class(type_sets.get(uri, set()), ontology) for uri in df["dbpedia_uri"]]
-        return drops.drop(df, df["place_class"].isna(), "no_root_class")
+        types = [type_sets.get(uri, set()) for uri in df["dbpedia_uri"]]
+        df = df.assign(entity_type=[local_name(t) if (t := ontology.most_specific(ts)) else None for ts in types],
+                       place_class=[_place_class(ts, ontology) for ts in types])
+        return run.drop(df, df["place_class"].isna(), "no_root_class")
 
-    def pageview_filter(df: pd.DataFrame) -> pd.DataFrame:
-        counts = sources.pageviews.fetch(df["entity_id"].tolist(), sources.window)
-        pageviews["counts"] = counts
-        df = drops.drop(df, df["entity_id"].isin(counts.bad_titles), "bad_title")
-        df = df.assign(page_views=df["entity_id"].map(counts.views).fillna(0).astype("int64"))
-        df = drops.drop(df, df["entity_id"].isin(counts.not_found) & (df["page_views"] <= config.min_views),
-                        "no_pageviews")
-        return drops.drop(df, df["page_views"] <= config.min_views, f"pageviews_at_most_{config.min_views}")
-
-    def resolve_shared_names(df: pd.DataFrame) -> pd.DataFrame:
-        minor, ambiguous = _homonyms(df, config.dominance)
-        df = drops.drop(df, minor, "shared_name_minor_sense")
-        return drops.drop(df, ambiguous.loc[~minor].to_numpy(), "shared_name_ambiguous")
-
-    def split(df: pd.DataFrame) -> pd.DataFrame:
-        # The group is the Wikipedia page itself: one row per page.
-        return df.assign(split=assign_split(df["entity_id"], DATASET, config.test_share))
-
-    frame = _collapse_places(frame, config)
-    frame = runner.run(frame, [dbpedia_resources, valid_coordinates, has_country_and_name, most_specific_type,
-                               pageview_filter, resolve_shared_names, split])
-    frame = frame.sort_values("entity_id", kind="stable").reset_index(drop=True)
-
-    counts = pageviews["counts"]
-    metadata = base_metadata(
-        DATASET, frame, runner,
-        target=["latitude", "longitude"],
-        sources={
-            **sources.info,
-            "dbpedia": [places.provenance, types.provenance, ontology_provenance],
-            "pageviews": counts.source,
-        },
-        query_rows=query_rows,
-        pageview_window=sources.window.as_dict(),
-        parameters=asdict(config),
-    )
-    frame = frame.drop(columns=["malformed_coordinates", "conflicting_coordinates"])
-    return write_dataset(frame, SCHEMA, metadata, out_dir)
+    frame = _collapse_places(bindings_frame(places.rows, PLACE_COLUMNS), config)
+    frame = run.run(frame, [
+        dbpedia_resources,
+        consistent_coordinates,
+        run.require("latitude", "missing_coordinates"),
+        run.require("longitude", "missing_coordinates"),
+        run.within("latitude", -90, 90, "coordinates_out_of_range"),
+        run.within("longitude", -180, 180, "coordinates_out_of_range"),
+        run.require("name", "no_english_label"),
+        run.require("country", "missing_country"),
+        most_specific_type,
+        run.pageview_filter(config.min_views),
+        run.shared_names(config.dominance),
+        run.split("entity_id", config.test_share),  # one row per Wikipedia page: the page is the group
+    ])
+    return run.write(frame, SCHEMA, out_dir, target=["latitude", "longitude"], query_rows=len(places.rows),
+                     parameters=asdict(config))
 
 
 def _types_by_place(rows: list[dict]) -> dict[str, set[str]]:
@@ -211,20 +173,3 @@ def _safe_title(uri: str) -> str | None:
         return title_of(uri)
     except ValueError:
         return None
-
-
-def _homonyms(df: pd.DataFrame, dominance: float) -> tuple[np.ndarray, pd.Series]:
-    """Masks of places that lose a shared name to a dominant place, and of names with no dominant place."""
-    key = df["name"].str.casefold().str.strip()
-    order = df.assign(_key=key).sort_values(["_key", "page_views", "entity_id"], ascending=[True, False, True])
-    minor = pd.Series(False, index=df.index)
-    ambiguous = pd.Series(False, index=df.index)
-    for _, group in order.groupby("_key", sort=False):
-        if len(group) < 2:
-            continue
-        top, second = group["page_views"].iloc[0], group["page_views"].iloc[1]
-        if top >= dominance * max(second, 1):
-            minor.loc[group.index[1:]] = True
-        else:
-            ambiguous.loc[group.index] = True
-    return minor.to_numpy(), ambiguous
