@@ -126,8 +126,8 @@ def test_generator_is_deterministic_and_its_manifest_hashes_its_files(tmp_path):
         assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
     for rel, info in m1["files"].items():
         assert hashlib.sha256((first / rel).read_bytes()).hexdigest() == info["sha256"], rel
-    assert m1["counts"]["cities"] == 200
-    assert m1["generator"]["max_cities"] == 200
+    assert m1["datasets"]["world_places"]["counts"]["cities"] == 200
+    assert m1["datasets"]["world_places"]["generator"]["max_cities"] == 200
 
 
 # ----------------------------------------------------------------------------------------------- shipped files
@@ -247,7 +247,7 @@ def test_pageviews_put_most_but_not_all_places_over_the_threshold(places):
     assert 0.70 < above / len(good) < 0.80
     silent = [t for t in good if t not in totals]
     assert 5 <= len(silent) <= 40
-    assert above == manifest()["counts"]["good_places_above_view_threshold"]
+    assert above == manifest()["datasets"]["world_places"]["counts"]["good_entities_above_view_threshold"]
 
 
 def test_oxigraph_serves_the_sample(tmp_path):
@@ -266,6 +266,6 @@ def test_oxigraph_serves_the_sample(tmp_path):
         with urllib.request.urlopen(req, timeout=30) as resp:
             result = json.load(resp)
     n = int(result["results"]["bindings"][0]["n"]["value"])
-    counts = manifest()["counts"]
+    counts = manifest()["datasets"]["world_places"]["counts"]
     # every city, plus the bad records that have coordinates, a country and an English label
     assert n == counts["cities"] + 5

