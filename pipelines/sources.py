@@ -26,14 +26,19 @@ class SourceOptions:
     cache_dir: Path = Path(".cache/spacetime")
     window: PageviewWindow = DEFAULT_WINDOW
     contact: str | None = None
+    soda_url: str | None = None  # NYC Open Data (SODA) base URL; None: the live service
+    nyt_url: str | None = None   # NYT Archive API base URL; None: the live service
 
 
 @dataclass
 class Sources:
+    """The clients every DBpedia-based builder uses, and the options for the builders with sources of their own."""
+
     sparql: SparqlClient
     pageviews: PageviewsAPI | PageviewDumps
     window: PageviewWindow
     info: dict[str, Any] = field(default_factory=dict)
+    options: SourceOptions = field(default_factory=SourceOptions)
 
 
 @contextlib.contextmanager
@@ -50,10 +55,9 @@ def open_sources(options: SourceOptions) -> Iterator[Sources]:
                                   contact=options.contact or "offline sample build")
             pageviews = PageviewDumps(pageview_dump_dir())
             about = manifest()
-            yield Sources(sparql, pageviews, options.window,
-                          {"mode": "sample", "note": "bundled sample snapshot, not a DBpedia extract; see "
-                           "pipelines/sample/README.md", "sample": {k: about[k] for k in ("what", "generator", "licenses", "files")
-                                                                     if k in about}})
+            info = {"mode": "sample", "note": "bundled sample snapshot, not a DBpedia extract; see "
+                    "pipelines/sample/README.md", "sample": {k: about[k] for k in ("what", "generator", "files")}}
+            yield Sources(sparql, pageviews, options.window, info, options)
         return
     sparql = SparqlClient(options.sparql_endpoint, cache_dir=options.cache_dir / "sparql", contact=options.contact)
     if options.pageviews_dump:
@@ -61,4 +65,4 @@ def open_sources(options: SourceOptions) -> Iterator[Sources]:
     else:
         kwargs = {"base_url": options.pageviews_url} if options.pageviews_url else {}
         pageviews = PageviewsAPI(cache_path=options.cache_dir / "pageviews.sqlite", contact=options.contact, **kwargs)
-    yield Sources(sparql, pageviews, options.window, {"mode": "live"})
+    yield Sources(sparql, pageviews, options.window, {"mode": "live"}, options)
