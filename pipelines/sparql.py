@@ -49,6 +49,7 @@ PREFIX foaf: <http://xmlns.com/foaf/0.1/>
 """
 
 # Virtuoso SQL states that no retry will cure (SR353: sorted-rows cap; 37000: syntax; 42000: access or semantics).
+SORTED_ROWS_CAP = re.compile(r"SR353\b.*?Only (\d+) are allowed")
 PERMANENT_SQL_ERRORS = re.compile(r"\b(SR353|37000|42000|22023)\b")
 
 
@@ -93,10 +94,10 @@ class HistoricalDate:
 
 
 _TZ = r"(?:Z|[+-]\d{2}:\d{2})?"
-_DATE = re.compile(rf"^(-?\d{{4,}})-(\d{{2}})-(\d{{2}}){_TZ}$")
-_DATETIME = re.compile(rf"^(-?\d{{4,}})-(\d{{2}})-(\d{{2}})T\d{{2}}:\d{{2}}:\d{{2}}(?:\.\d+)?{_TZ}$")
-_GYEAR = re.compile(rf"^(-?\d{{4,}}){_TZ}$")
-_GYEARMONTH = re.compile(rf"^(-?\d{{4,}})-(\d{{2}}){_TZ}$")
+_DATE = re.compile(rf"^(-\d{{3,}}|\d{{4,}})-(\d{{2}})-(\d{{2}}){_TZ}$")
+_DATETIME = re.compile(rf"^(-\d{{3,}}|\d{{4,}})-(\d{{2}})-(\d{{2}})T\d{{2}}:\d{{2}}:\d{{2}}(?:\.\d+)?{_TZ}$")
+_GYEAR = re.compile(rf"^(-\d{{3,}}|\d{{4,}}){_TZ}$")
+_GYEARMONTH = re.compile(rf"^(-\d{{3,}}|\d{{4,}})-(\d{{2}}){_TZ}$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DOUBLE = re.compile(r"^(?:[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?INF|NaN)$")
 _DECIMAL = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)$")
@@ -219,6 +220,17 @@ def sparql_string(text: str) -> str:
     return f'"{escaped}"'
 
 
+_IRIREF_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def key_term(after: str, is_iri: bool) -> str:
+    """The SPARQL term a key is compared with. Virtuoso compares STR() of a stored IRI (UTF-8 bytes) with a string
+    literal (Unicode) inconsistently once the IRI has a non-ASCII letter, so an IRI key is compared with STR(<iri>)."""
+    if is_iri and not _IRIREF_FORBIDDEN.search(after):
+        return f"STR(<{after}>)"
+    return sparql_string(after)
+
+
 @dataclass(frozen=True)
 class PagedQuery:
     """A SELECT whose rows are fetched in pages ordered by the string form of ``?key``.
@@ -236,15 +248,15 @@ class PagedQuery:
         if f"?{self.key}" not in self.select.split():
             raise ValueError(f"query {self.name}: the key ?{self.key} must be among the selected variables")
 
-    def page(self, after: str | None, limit: int) -> str:
-        condition = f"\n  FILTER(STR(?{self.key}) >= {sparql_string(after)})" if after is not None else ""
+    def page(self, after: str | None, limit: int, after_is_iri: bool = False) -> str:
+        condition = f"\n  FILTER(STR(?{self.key}) >= {key_term(after, after_is_iri)})" if after is not None else ""
         return (f"{self.prefixes}SELECT {self.select} WHERE {{\n{self.where}{condition}\n}}\n"
                 f"ORDER BY ASC(STR(?{self.key}))\nLIMIT {limit}\n")
 
-    def beyond(self, after: str) -> str:
+    def beyond(self, after: str, after_is_iri: bool = False) -> str:
         """A one-row query that finds any key after ``after`` (used to confirm that a short page was the last)."""
         return (f"{self.prefixes}SELECT ?{self.key} WHERE {{\n{self.where}\n"
-                f"  FILTER(STR(?{self.key}) > {sparql_string(after)})\n}}\nLIMIT 1\n")
+                f"  FILTER(STR(?{self.key}) > {key_term(after, after_is_iri)})\n}}\nLIMIT 1\n")
 
     @property
     def template(self) -> str:
@@ -326,11 +338,12 @@ class SparqlClient:
         done_keys: set[str] = set()
         fetched: list[str] = []
         after: str | None = None
+        after_is_iri = False
         limit, pages = self.page_size, 0
         bar = tqdm(desc=f"SPARQL {query.name}", unit=" rows", disable=not self.progress or None, leave=False)
         try:
             while True:
-                text = query.page(after, limit)
+                text = query.page(after, limit, after_is_iri)
                 try:
                     page = self._page(text, f"{query.name} page {pages + 1}", limit)
                 except _CapExceeded as cap:
@@ -341,7 +354,7 @@ class SparqlClient:
                     limit = self._smaller_page(query, limit)
                     continue
                 full = len(page.bindings) >= limit
-                if not full and page.bindings and not self._confirm_end(query, page.bindings[-1][query.key]["value"]):
+                if not full and page.bindings and not self._confirm_end(query, page.bindings[-1][query.key]):
                     # Rows are missing from a page that looked like the last: no header said so. Throw it away.
                     log.warning("%s: a short page was not the end; the endpoint truncated silently", query.name)
                     limit = self._smaller_page(query, limit)
@@ -359,7 +372,7 @@ class SparqlClient:
                 bar.update(len(keep))
                 if not full:
                     break
-                after = last
+                after, after_is_iri = last, page.bindings[-1][query.key]["type"] == "uri"
         finally:
             bar.close()
         rows.sort(key=lambda r: (r[query.key]["value"], json.dumps(r, sort_keys=True)))
@@ -385,8 +398,8 @@ class SparqlClient:
                               "raise page_size or narrow the query")
         return keep, last
 
-    def _confirm_end(self, query: PagedQuery, last: str) -> bool:
-        page = self._page(query.beyond(last), f"{query.name} end check", limit=1)
+    def _confirm_end(self, query: PagedQuery, last: dict[str, str]) -> bool:
+        page = self._page(query.beyond(last["value"], last["type"] == "uri"), f"{query.name} end check", limit=1)
         return not page.bindings
 
     def _smaller_page(self, query: PagedQuery, limit: int) -> int:
@@ -405,7 +418,12 @@ class SparqlClient:
             cached = self.cache.get(*cache_key)
             if cached is not None:
                 return Page(cached["bindings"], cached["fetched_at"])
-        page = self.retry.call(lambda: self._request(text, what), what=f"SPARQL {what} at {self.endpoint}")
+        try:
+            page = self.retry.call(lambda: self._request(text, what), what=f"SPARQL {what} at {self.endpoint}")
+        except _CapExceeded as cap:  # SR353: re-slice when asking for fewer rows helps, else give up
+            if limit is not None and cap.cap < limit:
+                raise
+            raise SourceError(f"SPARQL {what}: the endpoint refuses to sort more than {cap.cap} rows (SR353)") from None
         if page.status == 206 or (page.sql_state or "").upper() == "S1TAT":
             raise _PartialResult()
         if page.max_rows is not None and len(page.bindings) >= page.max_rows and (limit is None or page.max_rows < limit):
@@ -433,6 +451,9 @@ class SparqlClient:
                 raise TransientError(f"SPARQL {what}: HTTP {err.code}", retry_after) from err
             raise SourceError(f"SPARQL {what}: HTTP {err.code}: {_snippet(err.read())}") from err
         except EndPointInternalError as err:
+            sorted_cap = SORTED_ROWS_CAP.search(str(err))
+            if sorted_cap:  # ORDER BY with OFFSET + LIMIT above MaxSortedTopRows: ask for fewer rows
+                raise _CapExceeded(int(sorted_cap.group(1))) from None
             if PERMANENT_SQL_ERRORS.search(str(err)):
                 raise SourceError(f"SPARQL {what}: endpoint error: {_snippet(str(err))}") from err
             raise TransientError(f"SPARQL {what}: HTTP 500: {_snippet(str(err))}") from err

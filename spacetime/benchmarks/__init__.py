@@ -1,0 +1,1 @@
+"""Benchmarks of the package's hot paths (run by `spacetime bench`); each returns a dict of figures."""
