@@ -1,4 +1,4 @@
-"""`spacetime`: one command line for every stage (build, demo, bench; more stages join as they land)."""
+"""`spacetime`: one command line for every stage (build, package, validate, publish, activations, demo, bench)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,7 @@ from pathlib import Path
 
 import click
 
-DATASETS = ("world_places",)
-
-
-def _builders():
-    from spacetime.pipelines import world_places
-
-    return {"world_places": world_places.build}
+from spacetime.pipelines.registry import DATASETS, builder
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -72,10 +66,9 @@ def _source_options(sample, sparql_endpoint, pageviews_url, pageviews_dump, wind
 def _run_builds(names: list[str], options, out: Path) -> None:
     from spacetime.pipelines.sources import open_sources
 
-    builders = _builders()
     with open_sources(options) as sources:
         for name in names:
-            folder = builders[name](sources, out / "build" / name)
+            folder = builder(name).build(sources, out / "build" / name)
             _print_summary(name, folder)
 
 
@@ -88,11 +81,50 @@ def _print_summary(name: str, folder: Path) -> None:
 
 
 @main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True,
+              help="Reads OUT/build/<dataset>/, writes the release folder OUT/release/.")
+@click.option("--previous", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="The previous release folder, for the changelog.")
+@click.argument("configs", nargs=-1, type=click.Choice(DATASETS))
+def package(out: Path, previous: Path | None, configs: tuple[str, ...]) -> None:
+    """Write the Hub-layout release folder (card, Parquet per config and split, metadata) to OUT/release/."""
+    from spacetime.dist.package import package as write_release
+
+    folder = write_release(out / "build", out / "release", previous, configs or DATASETS)
+    click.echo(f"release folder: {folder}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True,
+              help="Validates OUT/release/, writes OUT/validation/report.{md,json}.")
+@click.option("--previous", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="The previous release folder: row counts may not drop by more than the allowed share.")
+@click.argument("configs", nargs=-1, type=click.Choice(DATASETS))
+def validate(out: Path, previous: Path | None, configs: tuple[str, ...]) -> None:
+    """Run the Great Expectations suites on the release folder; exit code 1 when any check fails."""
+    from spacetime.validation.report import validate as run_validation
+
+    report = run_validation(out / "release", out / "validation", previous, configs or DATASETS)
+    for config, result in report["datasets"].items():
+        failed = [c for c in result["checks"] if not c["success"]]
+        click.echo(f"{config}: {'pass' if result['passed'] else 'FAIL'} ({len(result['checks'])} checks)")
+        for check in failed:
+            click.echo(f"  failed: {check['expectation']} {check['column'] or ''} "
+                       f"{check['examples'] or check['observed']}")
+    click.echo(f"report: {out / 'validation' / 'report.md'}")
+    if not report["passed"]:
+        sys.exit(1)
+
+
+@main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True)
-def demo(out: Path) -> None:
+@click.pass_context
+def demo(ctx: click.Context, out: Path) -> None:
     """The main job on the embedded defaults: every stage from the bundled sample, no network, no GPU."""
     options = _source_options(True, None, None, None, None, None, out, None, None)
     _run_builds(list(DATASETS), options, out)
+    ctx.invoke(package, out=out, previous=None, configs=())
+    ctx.invoke(validate, out=out, previous=None, configs=())
     click.echo(f"demo finished: outputs under {out}/")
 
 
@@ -123,6 +155,14 @@ def bench(out: Path, dump_lines: int, places: int) -> None:
                    f"{paging['seconds']:.2f}s ({paging['rows_per_second']:.0f} rows/s)")
     click.echo(f"full results: {out / 'bench.json'}")
 
+
+def _register_stage_commands() -> None:
+    from spacetime.dist.publish import publish_command
+
+    main.add_command(publish_command)
+
+
+_register_stage_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,153 @@
+"""`spacetime package`: the Hub-layout release folder, one config per dataset with Parquet per split.
+
+    <release>/README.md                                   dataset card (YAML front matter: configs, features, license)
+    <release>/data/<config>/{train,test}-00000-of-00001.parquet
+    <release>/metadata/<config>.json                      the build's metadata (sources, queries, drops, steps)
+    <release>/release.json                                what went in: files and their sha256, versions, changes
+
+``datasets.load_dataset(<release>, "<config>")`` reads the folder exactly as it would read the Hub repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from spacetime import __version__
+from spacetime.loaders.features import BUILD_ONLY_COLUMNS, CLASS_LABELS, features
+from spacetime.pipelines.cache import write_atomic
+from spacetime.pipelines.registry import DATASETS
+
+from .card import render_card
+
+log = logging.getLogger(__name__)
+
+SPLITS = ("train", "test")
+CHANGE_EXAMPLES = 5
+
+
+def data_file(config: str, split: str) -> str:
+    return f"data/{config}/{split}-00000-of-00001.parquet"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass
+class ConfigRelease:
+    config: str
+    frame: pd.DataFrame  # the build's rows, split column included
+    metadata: dict[str, Any]
+    changes: dict[str, Any] | None
+    split_bytes: dict[str, int] | None = None  # Arrow size of each split, for the card's dataset_info
+
+
+def package(build_root: Path, out: Path, previous: Path | None = None,
+            configs: Iterable[str] = DATASETS) -> Path:
+    """Write the release folder for ``configs`` from their build folders under ``build_root``."""
+    releases = []
+    for config in configs:
+        folder = build_root / config
+        if not (folder / "data.parquet").exists():
+            raise FileNotFoundError(f"{config}: no build at {folder}; run `spacetime build {config}` first")
+        frame = pd.read_parquet(folder / "data.parquet")
+        metadata = json.loads((folder / "metadata.json").read_text("utf-8"))
+        releases.append(ConfigRelease(config, frame, metadata, changes_since(previous, config, frame)))
+
+    files: dict[str, str] = {}
+    for release in releases:
+        release.split_bytes = {}
+        for split in SPLITS:
+            path = out / data_file(release.config, split)
+            release.split_bytes[split] = write_split(release.config, release.frame[release.frame["split"] == split],
+                                                     path)
+            files[data_file(release.config, split)] = sha256_file(path)
+        meta_path = out / "metadata" / f"{release.config}.json"
+        write_atomic(meta_path, (json.dumps(release.metadata, indent=2, ensure_ascii=False) + "\n").encode())
+        files[f"metadata/{release.config}.json"] = sha256_file(meta_path)
+
+    previous_release = _read_json(previous / "release.json") if previous else None
+    write_atomic(out / "README.md", render_card(releases, previous_release).encode("utf-8"))
+    manifest = {
+        "package_version": __version__,
+        "configs": {r.config: {"rows": {s: int((r.frame["split"] == s).sum()) for s in SPLITS},
+                               "built_at": r.metadata.get("built_at"), "changes": r.changes} for r in releases},
+        "previous": {"folder": str(previous), "configs": sorted(previous_release.get("configs", {}))}
+        if previous_release else None,
+        "files": dict(sorted(files.items())),
+    }
+    write_atomic(out / "release.json", (json.dumps(manifest, indent=2) + "\n").encode())
+    return out
+
+
+def write_split(config: str, rows: pd.DataFrame, path: Path) -> int:
+    """One split as Parquet with the config's features embedded, so ``datasets`` reads the exact types back.
+
+    Returns the split's size in Arrow bytes."""
+    import datasets
+
+    rows = rows.drop(columns=[c for c in BUILD_ONLY_COLUMNS if c in rows]).reset_index(drop=True)
+    feats = features(config)
+    for column in CLASS_LABELS[config]:
+        rows[column] = _encode_labels(config, column, rows[column], feats[column])
+    table = datasets.Dataset.from_pandas(rows[list(feats)], features=feats, preserve_index=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".parquet.tmp")
+    table.to_parquet(str(tmp))
+    tmp.replace(path)
+    return table.data.nbytes
+
+
+def _encode_labels(config: str, column: str, values: pd.Series, label) -> list[int]:
+    unknown = sorted(set(values.dropna()) - set(label.names))
+    if unknown or values.isna().any():
+        raise ValueError(f"{config}.{column}: values outside the declared class labels {label.names}: "
+                         f"{unknown[:5] or ['<null>']}; add them to loaders/features.py CLASS_LABELS")
+    return [label.str2int(v) for v in values]
+
+
+def changes_since(previous: Path | None, config: str, frame: pd.DataFrame) -> dict[str, Any] | None:
+    """Entities added, removed and changed against the previous release's files (None when there is none)."""
+    if previous is None:
+        return None
+    paths = [previous / data_file(config, s) for s in SPLITS]
+    if not all(p.exists() for p in paths):
+        return {"note": f"{config} is new in this release", "added": len(frame), "removed": 0, "changed": 0}
+    old = pd.concat([_decoded(config, p) for p in paths], ignore_index=True).set_index("entity_id")
+    new = frame.drop(columns=[c for c in BUILD_ONLY_COLUMNS if c in frame]).set_index("entity_id")
+    added = new.index.difference(old.index)
+    removed = old.index.difference(new.index)
+    common = new.index.intersection(old.index)
+    shared_columns = [c for c in new.columns if c in old.columns]
+    before = old.loc[common, shared_columns].astype("string").fillna("<null>")
+    after = new.loc[common, shared_columns].astype("string").fillna("<null>")
+    changed = common[(before != after).any(axis=1).to_numpy()]
+    return {
+        "added": len(added), "removed": len(removed), "changed": len(changed),
+        "examples": {"added": list(added[:CHANGE_EXAMPLES]), "removed": list(removed[:CHANGE_EXAMPLES]),
+                     "changed": list(changed[:CHANGE_EXAMPLES])},
+    }
+
+
+def _decoded(config: str, path: Path) -> pd.DataFrame:
+    """A released split with its class labels turned back into names."""
+    frame = pd.read_parquet(path)
+    for column, names in CLASS_LABELS[config].items():
+        if column in frame:
+            frame[column] = frame[column].map(lambda i: names[i] if pd.notna(i) else None)
+    return frame
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text("utf-8")) if path.exists() else {}
