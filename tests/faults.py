@@ -93,6 +93,7 @@ class FaultProxy:
                 if callable(action):
                     return action(self)
                 if action == "reset":
+                    self.close_connection = True  # or a keep-alive client waits for its read timeout
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                     self.connection.close()
                     return
