@@ -123,6 +123,21 @@ class Build:
             return self.drop(df, ~values.between(low, high), rule)
         return named(f"{column}_within_{low:g}_{high:g}", step)
 
+    def year_range(self, column: str, first: int, last: int) -> Step:
+        """Keep rows whose year ``column`` lies in [first, last], both included.
+
+        The two sides are counted apart (``{column}_before_{first}``, ``{column}_after_{last}``), so a missing upper
+        bound would show; a missing year is counted as ``{column}_missing``.
+        """
+        def step(df: pd.DataFrame) -> pd.DataFrame:
+            years = pd.to_numeric(df[column], errors="coerce").astype("float64")
+            df = self.drop(df, years.isna(), f"{column}_missing")
+            years = pd.to_numeric(df[column]).astype("float64")
+            df = self.drop(df, years < first, f"{column}_before_{first}")
+            years = pd.to_numeric(df[column]).astype("float64")
+            return self.drop(df, years > last, f"{column}_after_{last}")
+        return named(f"{column}_from_{first}_to_{last}", step)
+
     def pageview_filter(self, min_views: int, title_column: str = "entity_id") -> Step:
         """Join English Wikipedia views over the window; drop bad titles and pages with ``min_views`` or fewer."""
         def step(df: pd.DataFrame) -> pd.DataFrame:
