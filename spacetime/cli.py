@@ -158,8 +158,10 @@ def bench(out: Path, dump_lines: int, places: int) -> None:
 
 def _register_stage_commands() -> None:
     from spacetime.dist.publish import publish_command
+    from spacetime.probing.probe_commands import leaderboard, probe, score
 
-    main.add_command(publish_command)
+    for command in (publish_command, probe, score, leaderboard):
+        main.add_command(command)
 
 
 _register_stage_commands()

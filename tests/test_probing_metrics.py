@@ -1,0 +1,118 @@
+"""Probe metrics: haversine in the right order, R^2 / Spearman against sklearn and scipy, the chunked proximity
+error against its brute-force definition, and its memory on 40,000 entities."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+from sklearn.metrics import mean_absolute_error, r2_score
+
+from spacetime.probing.metrics import (haversine_km, proximity_errors, proximity_errors_brute, r2_scores,
+                                       score_predictions)
+
+NEW_YORK = (40.7128, -74.0060)
+LONDON = (51.5074, -0.1278)
+
+
+def places(n: int, noise: float, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    truth = np.column_stack([rng.uniform(-60, 75, n), rng.uniform(-180, 180, n)])
+    return truth, truth + rng.normal(0, noise, truth.shape)
+
+
+def years(n: int, noise: float, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    truth = rng.uniform(1000, 2000, (n, 1))
+    return truth, truth + rng.normal(0, noise, truth.shape)
+
+
+def test_haversine_new_york_to_london():
+    assert haversine_km(*NEW_YORK, *LONDON) == pytest.approx(5570, abs=10)
+    assert haversine_km(*LONDON, *NEW_YORK) == pytest.approx(haversine_km(*NEW_YORK, *LONDON))
+    # (lon, lat) fed where (lat, lon) belongs gives another, wrong distance: the original code's defect.
+    swapped = haversine_km(NEW_YORK[1], NEW_YORK[0], LONDON[1], LONDON[0])
+    assert abs(swapped - 5570) > 1000
+    assert haversine_km(0, 0, 0, 180) == pytest.approx(np.pi * 6371.0)
+    assert haversine_km(0, 179.5, 0, -179.5) == pytest.approx(haversine_km(0, 0, 0, 1))  # across the date line
+
+
+def test_r2_spearman_mae_match_sklearn_and_scipy():
+    truth, pred = places(300, 15)
+    scores = score_predictions(truth, pred, ["latitude", "longitude"])
+    lat_r2, lon_r2 = r2_score(truth, pred, multioutput="raw_values")
+    assert scores["r2_latitude"] == pytest.approx(lat_r2) and scores["r2_longitude"] == pytest.approx(lon_r2)
+    assert scores["r2"] == pytest.approx((lat_r2 + lon_r2) / 2)
+    assert scores["spearman_longitude"] == pytest.approx(spearmanr(truth[:, 1], pred[:, 1]).statistic)
+    assert scores["mae_latitude"] == pytest.approx(mean_absolute_error(truth[:, 0], pred[:, 0]))
+    km = [haversine_km(t[0], t[1], p[0], p[1]) for t, p in zip(truth, pred)]
+    assert scores["haversine_km"] == pytest.approx(np.mean(km))
+    assert scores["haversine_km_median"] == pytest.approx(np.median(km))
+    assert scores["proximity_error"] == pytest.approx(proximity_errors_brute(truth, pred, True).mean())
+
+    t, p = years(200, 30)
+    timed = score_predictions(t, p, ["death_year"])
+    assert set(timed) == {"r2", "spearman", "mae", "proximity_error"}
+    assert timed["r2"] == pytest.approx(r2_score(t, p)) and timed["mae"] == pytest.approx(np.abs(t - p).mean())
+    with pytest.raises(ValueError, match="do not agree"):
+        score_predictions(truth, pred[:, :1], ["latitude", "longitude"])
+    assert np.isnan(r2_scores(np.ones(5), np.arange(5.0)))[0]
+
+
+@pytest.mark.parametrize("noise", [0.5, 20, 200])
+def test_spatial_proximity_error_equals_brute_force(noise):
+    truth, pred = places(400, noise, seed=int(noise))
+    expected = proximity_errors_brute(truth, pred, spatial=True)
+    for cells in (1, 997, 1 << 22):  # one row per block, uneven blocks, one block
+        np.testing.assert_array_equal(proximity_errors(truth, pred, True, block_cells=cells), expected)
+    assert 0 < expected.mean() < 1
+
+
+@pytest.mark.parametrize("noise", [1, 50, 1000])
+def test_time_proximity_error_equals_brute_force(noise):
+    truth, pred = years(500, noise, seed=int(noise))
+    np.testing.assert_array_equal(proximity_errors(truth, pred, False), proximity_errors_brute(truth, pred, False))
+
+
+def test_proximity_error_edge_cases():
+    # Integer years, many ties: strictly closer only, and one's own prediction never counts.
+    truth = np.array([[1900.0], [1900.0], [1950.0], [2000.0], [1950.0]])
+    pred = np.array([[1910.0], [1890.0], [1950.0], [1990.0], [1940.0]])
+    np.testing.assert_array_equal(proximity_errors(truth, pred, False), proximity_errors_brute(truth, pred, False))
+    # entity 0 (true 1900, off by 10): prediction 1890 is also 10 away (a tie, not closer); none closer.
+    assert proximity_errors(truth, pred, False)[0] == 0.0
+    # entity 4 (true 1950, predicted 1940): 1950 (entity 2) is closer: 1 of 4 others.
+    assert proximity_errors(truth, pred, False)[4] == pytest.approx(0.25)
+    # Identical predictions for every entity: nobody is strictly closer.
+    flat = np.tile([[10.0, 20.0]], (6, 1))
+    spots, _ = places(6, 1)
+    assert proximity_errors(spots, flat, True).sum() == 0
+    # Perfect predictions: error 0.
+    assert proximity_errors(spots, spots, True).sum() == 0
+    # A subset of rows, still measured against everyone.
+    truth2, pred2 = places(50, 30, seed=3)
+    rows = np.array([3, 17, 40])
+    np.testing.assert_array_equal(proximity_errors(truth2, pred2, True, rows=rows),
+                                  proximity_errors_brute(truth2, pred2, True)[rows])
+    with pytest.raises(ValueError, match="at least two"):
+        proximity_errors(truth[:1], pred[:1], False)
+
+
+def test_proximity_error_on_40000_entities_needs_no_n_by_n_matrix():
+    truth, pred = places(40_000, 25, seed=11)
+    tracemalloc.start()
+    try:
+        errors = proximity_errors(truth, pred, True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert errors.shape == (40_000,) and 0 < errors.mean() < 0.2
+    # An n x n float64 matrix alone would be 12.8 GB; the blocks keep the peak near 40 MB.
+    assert peak < 100e6, f"peak traced memory {peak / 1e6:.0f} MB"
+    # Spot-check some rows against the definition, one row at a time.
+    for i in (0, 12_345, 39_999):
+        dist = haversine_km(truth[i, 0], truth[i, 1], pred[:, 0], pred[:, 1])
+        closer = np.count_nonzero(dist < dist[i])
+        assert errors[i] == pytest.approx(closer / 39_999)

@@ -1,0 +1,327 @@
+"""`spacetime probe`, `score` and `leaderboard` end to end, on a small hand-built release and activation folders
+written with probing/store.py (synthetic activations with a known signal per layer; no model needed)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from sklearn.linear_model import RidgeCV
+
+from spacetime.dist.package import package
+from spacetime.loaders.load import probing_data
+from spacetime.probing import store
+from spacetime.probing.leaderboard import SubmissionError, render_leaderboard, score_submission
+from spacetime.probing.metrics import score_predictions
+from spacetime.probing.probe_commands import leaderboard, probe, score
+from spacetime.probing.results import align_rows, dataset_identity
+from spacetime.probing.ridge import DEFAULT_ALPHAS
+
+HIDDEN = 24
+LAYERS = [0, 2, 4]
+SIGNAL = {0: 0.0, 2: 0.4, 4: 1.5}  # how strongly each layer encodes the target (layer 0: not at all)
+COUNTRIES = {"France": (46.5, 2.5), "Japan": (36.0, 138.0), "Brazil": (-12.0, -50.0), "Kenya": (0.5, 37.5)}
+
+
+# --- fixtures: a release folder and activation folders ------------------------------------------------------------
+
+def world_frame(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    names = list(COUNTRIES)
+    country = np.array(names)[np.arange(n) % len(names)]
+    centre = np.array([COUNTRIES[c] for c in country])
+    lat, lon = centre[:, 0] + rng.normal(0, 3, n), centre[:, 1] + rng.normal(0, 3, n)
+    return pd.DataFrame({
+        "entity_id": [f"Place_{i:04d}" for i in range(n)], "name": [f"Place {i}" for i in range(n)],
+        "latitude": lat, "longitude": lon, "country": country, "place_class": "populated_place",
+        "entity_type": "City", "population": np.arange(n, dtype=np.int64) * 100, "page_views": np.full(n, 9000),
+        "dbpedia_uri": [f"http://dbpedia.org/resource/Place_{i:04d}" for i in range(n)],
+        "split": np.where(np.arange(n) // 4 % 4 == 1, "test", "train"),  # a quarter of each country
+    })
+
+
+def history_frame(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    year = rng.integers(1000, 2000, n).astype(np.int32)
+    return pd.DataFrame({
+        "entity_id": [f"Person_{i:04d}" for i in range(n)], "name": [f"Person {i}" for i in range(n)],
+        "death_year": year, "death_decade": (year // 10 * 10).astype(np.int32), "death_date": None,
+        "birth_year": (year - 60).astype(np.int32), "occupation": "Writer", "entity_type": "Writer",
+        "page_views": np.full(n, 9000), "dbpedia_uri": [f"http://dbpedia.org/resource/Person_{i}" for i in range(n)],
+        "split": np.where(np.arange(n) % 5 == 2, "test", "train"),
+    })
+
+
+def write_release(root: Path, frames: dict[str, pd.DataFrame]) -> Path:
+    for config, frame in frames.items():
+        folder = root / "build" / config
+        folder.mkdir(parents=True)
+        frame.to_parquet(folder / "data.parquet", index=False)
+        (folder / "metadata.json").write_text(json.dumps({"rows": len(frame), "built_at": "2024-01-01T00:00:00Z"}))
+    return package(root / "build", root / "release", configs=list(frames))
+
+
+def write_activations(folder: Path, dataset: str, frame: pd.DataFrame, targets: list[str], seed: int,
+                      random_init: bool = False, drop: int = 0) -> Path:
+    """Layers whose activations encode the z-scored targets with strength SIGNAL[layer] (none for random init),
+    rows in a shuffled order (the prober must align by entity id), ``drop`` rows left out."""
+    import torch
+
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(frame))[drop:]
+    values = frame[targets].to_numpy(dtype=np.float64)[order]
+    latent = (values - values.mean(0)) / values.std(0)
+    mixing = rng.normal(size=(len(targets), HIDDEN))
+    for layer in LAYERS:
+        strength = 0.0 if random_init else SIGNAL[layer]
+        acts = strength * latent @ mixing + rng.normal(0, 1, (len(order), HIDDEN)) + 3.0
+        store.save_tensors_atomic(folder / store.layer_file(layer),
+                                  {store.TENSOR: torch.tensor(acts, dtype=torch.float16)})
+    manifest = {"model": "tiny/test-llama", "model_revision": "0123456789abcdef", "model_dtype": "float32",
+                "random_init": random_init, "seed": 0, "dataset": dataset, "prompt": "empty", "layers": LAYERS,
+                "rows": len(order), "hidden_size": HIDDEN}
+    return store.finish_folder(folder, f"fp-{dataset}-{seed}", frame["entity_id"].to_numpy()[order].tolist(),
+                               LAYERS, manifest)
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    root = tmp_path_factory.mktemp("probe")
+    rng = np.random.default_rng(0)
+    world, history = world_frame(480, rng), history_frame(300, rng)
+    release = write_release(root, {"world_places": world, "historical_figures": history})
+    acts = root / "activations"
+    folders = {
+        "world": write_activations(acts / "world", "world_places", world, ["latitude", "longitude"], 1),
+        "history": write_activations(acts / "history", "historical_figures", history, ["death_year"], 2),
+        "control": write_activations(acts / "control", "world_places", world, ["latitude", "longitude"], 3, True),
+    }
+    out = root / "results"
+    result = CliRunner().invoke(probe, [
+        "--activations", str(folders["world"]), "--activations", str(folders["history"]),
+        "--control", str(folders["control"]), "--data", str(release), "--out", str(out),
+        "--mlp", "--pca", "2,8", "--block-holdout"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return {"root": root, "release": release, "out": out, "folders": folders, "world": world, "history": history,
+            "output": result.output}
+
+
+def load_results(out: Path) -> dict:
+    return json.loads((out / "results.json").read_text())
+
+
+# --- probe --------------------------------------------------------------------------------------------------------
+
+def test_results_json_follows_the_leaderboard_convention(setup):
+    results = load_results(setup["out"])
+    config = results["config"]
+    assert config["model_name"] == "tiny/test-llama" and config["model_sha"] == "0123456789abcdef"
+    assert config["model_dtype"] == "float32" and config["random_init"] is False
+    assert config["dataset_repo"] == "release"
+    assert config["dataset_revision"] == dataset_identity(setup["release"])["dataset_revision"]
+    assert config["dataset_revision"].startswith("release-sha256:")
+    assert config["prompt"] == "empty" and config["layers"] == LAYERS and config["probe"] == "ridge"
+    assert config["alphas"] == list(DEFAULT_ALPHAS) and config["seed"] == 0 and config["package_version"]
+    assert set(results["results"]) == {"world_places", "historical_figures"}
+    world = results["results"]["world_places"]
+    assert [p["layer"] for p in world["per_layer"]] == LAYERS
+    assert world["best_layer"] == 4
+    by_layer = {p["layer"]: p for p in world["per_layer"]}
+    assert by_layer[0]["test"]["r2"] < 0.1 < by_layer[2]["test"]["r2"] < by_layer[4]["test"]["r2"]
+    assert world["r2"] == by_layer[4]["test"]["r2"] > 0.8
+    for key in ("spearman", "mae", "haversine_km", "haversine_km_median", "proximity_error", "r2_latitude"):
+        assert key in world and key in by_layer[4]["test"]
+    assert {"r2", "mae"} <= set(by_layer[4]["train"]) and by_layer[4]["alpha"] in DEFAULT_ALPHAS
+    history = results["results"]["historical_figures"]
+    assert history["best_layer"] == 4 and history["r2"] > 0.8 and "haversine_km" not in history
+    assert "world_places: best layer 4" in setup["output"]
+
+
+def test_per_layer_metrics_equal_sklearn_on_the_aligned_rows(setup):
+    """Independent recomputation: align the shuffled activation rows by id, fit RidgeCV, score."""
+    data = probing_data(setup["release"], "world_places")
+    folder = setup["folders"]["world"]
+    X = store.load_layer(folder, 2).astype(np.float64)[align_rows(store.load_entity_ids(folder), data.entity_ids)]
+    train, test = data.split == "train", data.split == "test"
+    y = data.targets
+    mean, scale = y[train].mean(0), y[train].std(0)
+    ref = RidgeCV(alphas=DEFAULT_ALPHAS).fit(X[train], (y[train] - mean) / scale)
+    expected = score_predictions(y[test], ref.predict(X[test]) * scale + mean, data.target_names)
+    layer2 = next(p for p in load_results(setup["out"])["results"]["world_places"]["per_layer"] if p["layer"] == 2)
+    assert layer2["alpha"] == ref.alpha_
+    for key, value in expected.items():
+        assert layer2["test"][key] == pytest.approx(value, rel=1e-6), key
+
+
+def test_control_and_robustness_results(setup):
+    world = load_results(setup["out"])["results"]["world_places"]
+    control = world["control"]
+    assert control["random_init"] is True and [p["layer"] for p in control["per_layer"]] == LAYERS
+    assert max(p["test_r2"] for p in control["per_layer"]) < 0.1
+    robust = world["robustness"]
+    assert robust["layer"] == 4
+    assert robust["mlp"]["hidden"] == 256 and robust["mlp"]["test"]["r2"] > 0.5
+    assert [p["k"] for p in robust["pca"]] == [2, 8]
+    blocks = robust["block_holdout"]
+    assert blocks["column"] == "country"
+    assert {b["block"] for b in blocks["blocks"]} == set(COUNTRIES)  # 30 test rows each, all >= 20
+    for block in blocks["blocks"]:
+        assert block["test_rows"] == 30 and block["train_rows_without_block"] == 360 - 90
+        # Never trained on the block, the probe misses it by more than the standard probe does.
+        assert block["holdout"]["haversine_km"] > block["standard"]["haversine_km"]
+        assert 0 <= block["holdout"]["proximity_error"] <= 1
+    history = load_results(setup["out"])["results"]["historical_figures"]["robustness"]
+    assert history["block_holdout"]["column"] == "death_year"
+    assert all(b["block"].endswith("00s") for b in history["block_holdout"]["blocks"])
+
+
+def test_predictions_parquet_holds_the_test_entities_at_the_best_layer(setup):
+    results = load_results(setup["out"])
+    for dataset, frame_name, targets in (("world_places", "world", ["latitude", "longitude"]),
+                                         ("historical_figures", "history", ["death_year"])):
+        pred = pd.read_parquet(setup["out"] / "predictions" / f"{dataset}.parquet")
+        source = setup[frame_name]
+        test = source[source["split"] == "test"].set_index("entity_id")
+        assert list(pred.columns) == ["entity_id", "layer", *[f"pred_{t}" for t in targets]]
+        assert sorted(pred["entity_id"]) == sorted(test.index)
+        assert set(pred["layer"]) == {results["results"][dataset]["best_layer"]}
+        truth = test.loc[pred["entity_id"], targets].to_numpy(dtype=np.float64)
+        recomputed = score_predictions(truth, pred[[f"pred_{t}" for t in targets]].to_numpy(), targets)
+        assert recomputed["r2"] == pytest.approx(results["results"][dataset]["r2"], rel=1e-9)
+
+
+def test_plots_and_report(setup):
+    out = setup["out"]
+    for name in ("world_places_r2_by_layer", "world_places_map", "historical_figures_r2_by_layer",
+                 "historical_figures_years"):
+        path = out / "plots" / f"{name}.png"
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000, name
+    report = (out / "report.md").read_text()
+    assert "![world_places](plots/world_places_map.png)" in report
+    assert "Random-init control" in report and "## historical_figures" in report
+    assert "Block holdout by `country`" in report and "| Japan | 30 |" in report and "MLP probe (hidden 256)" in report
+
+
+def test_activations_that_do_not_match_the_dataset_fail_clearly(setup, tmp_path):
+    short = write_activations(tmp_path / "short", "world_places", setup["world"], ["latitude", "longitude"], 5,
+                              drop=3)
+    result = CliRunner().invoke(probe, ["--activations", str(short), "--data", str(setup["release"]),
+                                        "--out", str(tmp_path / "out"), "--no-plots"])
+    assert result.exit_code != 0
+    assert "3 dataset entities have no activations" in result.output and "0 activation rows" in result.output
+    with pytest.raises(ValueError, match=r"1 activation rows are not in the dataset \(e.g. \['Ghost'\]\)"):
+        align_rows(["a", "b", "Ghost"], ["b", "a"])
+    result = CliRunner().invoke(probe, ["--activations", str(setup["folders"]["world"]), "--data",
+                                        str(setup["release"]), "--layers", "1", "--out", str(tmp_path / "o2")])
+    assert result.exit_code != 0 and "layer(s) [1] are not stored" in result.output
+
+
+# --- score --------------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def submission(setup, tmp_path) -> Path:
+    folder = tmp_path / "submission"
+    shutil.copytree(setup["out"], folder)
+    return folder
+
+
+def test_score_recomputes_every_metric(setup, submission, tmp_path):
+    result = CliRunner().invoke(score, [str(submission), "--data", str(setup["release"]),
+                                        "--out", str(tmp_path / "entries" / "tiny.json")])
+    assert result.exit_code == 0, result.output
+    entry = json.loads((tmp_path / "entries" / "tiny.json").read_text())
+    claimed = load_results(setup["out"])["results"]
+    assert entry["format"] == "llm-spacetime-leaderboard-entry/1" and entry["model_name"] == "tiny/test-llama"
+    for dataset, scored in entry["results"].items():
+        assert scored["layer"] == claimed[dataset]["best_layer"]
+        for key in ("r2", "spearman", "mae", "proximity_error"):
+            assert scored[key] == pytest.approx(claimed[dataset][key], rel=1e-12)
+    assert set(entry["submission_files"]) == {"results.json", "predictions/world_places.parquet",
+                                              "predictions/historical_figures.parquet"}
+
+
+def edit_results(folder: Path, change) -> None:
+    path = folder / "results.json"
+    results = json.loads(path.read_text())
+    change(results)
+    path.write_text(json.dumps(results))
+
+
+def edit_predictions(folder: Path, dataset: str, change) -> None:
+    path = folder / "predictions" / f"{dataset}.parquet"
+    frame = change(pd.read_parquet(path))
+    frame.to_parquet(path, index=False)
+
+
+@pytest.mark.parametrize("defect,message", [
+    ("revision", r"dataset_revision 'v0.9' is not the scored release's 'release-sha256:"),
+    ("missing", r"exactly the 120 test entities: 1 missing \(e.g. \['Place_\d+'\]\), 0 extra"),
+    ("extra", r"0 missing \(e.g. \[\]\), 1 extra \(e.g. \['Atlantis'\]\)"),
+    ("nan", r"1 prediction\(s\) are NaN or infinite, e.g. entities \['Place_\d+'\]"),
+    ("column", r"columns \['entity_id', 'layer', 'pred_latitude'\], expected \[.*'pred_longitude'\]"),
+    ("forged", r"results.world_places.r2 states 0.99, but the submitted predictions give 0\.\d+"),
+    ("layer", r"predictions are of layer 4, results.json says best_layer 2"),
+    ("duplicate", r"1 entity ids appear more than once"),
+    ("schema", r"config.model_sha is missing"),
+    ("dataset", r"unknown dataset 'mars_places'"),
+    ("no_file", r"historical_figures.parquet: missing"),
+    ("text", r"column 'pred_latitude' is \w+, not numeric"),
+])
+def test_bad_submissions_are_refused_naming_the_problem(setup, submission, defect, message):
+    world = "world_places"
+    if defect == "revision":
+        edit_results(submission, lambda r: r["config"].update(dataset_revision="v0.9"))
+    elif defect == "missing":
+        edit_predictions(submission, world, lambda f: f.iloc[1:])
+    elif defect == "extra":
+        edit_predictions(submission, world, lambda f: pd.concat(
+            [f, pd.DataFrame({"entity_id": ["Atlantis"], "layer": [4], "pred_latitude": [0.0],
+                              "pred_longitude": [0.0]})], ignore_index=True))
+    elif defect == "nan":
+        edit_predictions(submission, world, lambda f: f.assign(pred_latitude=f["pred_latitude"].where(
+            f.index != 5, np.nan)))
+    elif defect == "column":
+        edit_predictions(submission, world, lambda f: f.drop(columns=["pred_longitude"]))
+    elif defect == "forged":
+        edit_results(submission, lambda r: r["results"][world].update(r2=0.99))
+    elif defect == "layer":
+        edit_results(submission, lambda r: r["results"][world].update(best_layer=2))
+    elif defect == "duplicate":
+        edit_predictions(submission, world, lambda f: pd.concat([f, f.iloc[:1]], ignore_index=True))
+    elif defect == "schema":
+        edit_results(submission, lambda r: r["config"].pop("model_sha"))
+    elif defect == "dataset":
+        edit_results(submission, lambda r: r["results"].update(mars_places=r["results"][world]))
+    elif defect == "no_file":
+        (submission / "predictions" / "historical_figures.parquet").unlink()
+    elif defect == "text":
+        edit_predictions(submission, world, lambda f: f.assign(pred_latitude=f["pred_latitude"].astype(str)))
+    with pytest.raises(SubmissionError, match=message):
+        score_submission(submission, setup["release"])
+    result = CliRunner().invoke(score, [str(submission), "--data", str(setup["release"])])
+    assert result.exit_code == 1 and "Error:" in result.output
+
+
+# --- leaderboard --------------------------------------------------------------------------------------------------
+
+def test_leaderboard_ranks_scored_entries(setup, tmp_path):
+    entries = tmp_path / "entries"
+    score_submission(setup["out"], setup["release"], out=entries / "tiny.json")
+    control_out = tmp_path / "control-results"
+    result = CliRunner().invoke(probe, ["--activations", str(setup["folders"]["control"]), "--data",
+                                        str(setup["release"]), "--out", str(control_out), "--no-plots"])
+    assert result.exit_code == 0, result.output
+    score_submission(control_out, setup["release"], out=entries / "control.json")
+    result = CliRunner().invoke(leaderboard, [str(entries), "--out", str(tmp_path / "board")])
+    assert result.exit_code == 0, result.output
+    markdown = (tmp_path / "board" / "leaderboard.md").read_text()
+    world = markdown.split("## world_places")[1]
+    assert world.index("tiny/test-llama |") < world.index("tiny/test-llama (random init)")
+    assert "## historical_figures" in markdown
+    assert (tmp_path / "board" / "leaderboard.png").read_bytes()[:4] == b"\x89PNG"
+    (entries / "junk.json").write_text("{}")
+    with pytest.raises(ValueError, match="not a scored leaderboard entry"):
+        render_leaderboard(entries, tmp_path / "board2")
