@@ -81,20 +81,19 @@ def bindings_frame(rows: list[dict[str, dict[str, str]]], columns: dict[str, str
     A malformed literal becomes a missing value, with the column name recorded in ``malformed`` so the builder can
     count the drop against the field.
     """
-    records: list[dict[str, Any]] = []
+    columns_out = [*columns.values(), "malformed"]
+    values: dict[str, list[Any]] = {column: [] for column in columns_out}
     for row in rows:
-        record: dict[str, Any] = {"malformed": ()}
         bad = []
         for var, column in columns.items():
             binding = row.get(var)
-            if binding is None:
-                record[column] = None
-                continue
-            try:
-                record[column] = binding_value(binding)
-            except LiteralError:
-                record[column] = None
-                bad.append(column)
-        record["malformed"] = tuple(bad)
-        records.append(record)
-    return pd.DataFrame.from_records(records, columns=[*columns.values(), "malformed"])
+            value = None
+            if binding is not None:
+                try:
+                    value = binding_value(binding)
+                except LiteralError:
+                    bad.append(column)
+            values[column].append(value)
+        values["malformed"].append(tuple(bad))
+    # Object columns: an integer column with gaps must stay integers, not turn into floats.
+    return pd.DataFrame({column: pd.Series(v, dtype=object) for column, v in values.items()}, columns=columns_out)

@@ -88,6 +88,7 @@ def test_columns_types_and_values(oxigraph, dumps, tmp_path):
     assert row.loc["Paris", "entity_type"] == "City" and row.loc["Paris", "place_class"] == "populated_place"
     assert row.loc["Paris", "page_views"] == 400_000
     assert pd.isna(row.loc["Kathmandu", "population"])  # kept without a population
+    assert row.loc["Paris", "population"] == 2138551  # and the others keep theirs
     assert row.loc["Mount_Everest", "entity_type"] == "Mountain"
     assert row.loc["Mount_Everest", "place_class"] == "natural_place"
     assert row.loc["Mount_Everest", "latitude"] == pytest.approx(27.9882)  # the two close pairs merged
