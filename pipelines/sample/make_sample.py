@@ -103,6 +103,47 @@ ONTOLOGY: dict[str, tuple[str | None, str]] = {
     "RouteOfTransportation": ("Infrastructure", "route of transportation"),
     "Bridge": ("RouteOfTransportation", "bridge"),
     "RailwayTunnel": ("RouteOfTransportation", "railway tunnel"),
+    "Region": ("PopulatedPlace", "region"),
+    "AdministrativeRegion": ("Region", "administrative region"),
+    "Agent": (None, "agent"),
+    "Organisation": ("Agent", "organisation"),
+    "EducationalInstitution": ("Organisation", "educational institution"),
+    "University": ("EducationalInstitution", "university"),
+    "College": ("EducationalInstitution", "college"),
+    "Person": ("Agent", "person"),
+    "Artist": ("Person", "artist"),
+    "Painter": ("Artist", "painter"),
+    "Sculptor": ("Artist", "sculptor"),
+    "Writer": ("Artist", "writer"),
+    "Poet": ("Writer", "poet"),
+    "MusicalArtist": ("Artist", "musical artist"),
+    "ClassicalMusicArtist": ("MusicalArtist", "classical music artist"),
+    "Actor": ("Artist", "actor"),
+    "Comedian": ("Artist", "comedian"),
+    "Scientist": ("Person", "scientist"),
+    "Philosopher": ("Person", "philosopher"),
+    "Politician": ("Person", "politician"),
+    "President": ("Politician", "president"),
+    "Royalty": ("Person", "royalty"),
+    "Monarch": ("Person", "monarch"),
+    "MilitaryPerson": ("Person", "military person"),
+    "Cleric": ("Person", "cleric"),
+    "Pope": ("Cleric", "pope"),
+    "Saint": ("Cleric", "saint"),
+    "Athlete": ("Person", "athlete"),
+    "Boxer": ("Athlete", "boxer"),
+    "BaseballPlayer": ("Athlete", "baseball player"),
+    "Architect": ("Person", "architect"),
+    "BusinessPerson": ("Person", "businessperson"),
+    "Criminal": ("Person", "criminal"),
+    "Work": (None, "work"),
+    "Film": ("Work", "film"),
+    "WrittenWork": ("Work", "written work"),
+    "Book": ("WrittenWork", "book"),
+    "Novel": ("Book", "novel"),
+    "MusicalWork": ("Work", "musical work"),
+    "Song": ("MusicalWork", "song"),
+    "Single": ("MusicalWork", "single"),
 }
 
 
@@ -785,6 +826,16 @@ def world_part(max_cities: int | None = None) -> SamplePart:
 
 # Every dataset's part, in the order they are written. Each is a function (max_cities) -> SamplePart.
 PARTS: list[Callable[[int | None], SamplePart]] = [world_part]
+from .us_places_part import us_places_part  # noqa: E402  (it imports this module's helpers lazily)
+PARTS.append(us_places_part)
+from .nyc_places_part import nyc_places_part  # noqa: E402
+PARTS.append(nyc_places_part)
+from .headlines_part import headlines_part  # noqa: E402
+PARTS.append(headlines_part)
+from .historical_figures_part import historical_figures_part  # noqa: E402
+PARTS.append(historical_figures_part)
+from .art_entertainment_part import art_entertainment_part  # noqa: E402
+PARTS.append(art_entertainment_part)
 
 
 def pageview_files(views: dict[str, float]) -> tuple[dict[str, bytes], dict[str, int], int]:
