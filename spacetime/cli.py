@@ -158,9 +158,10 @@ def bench(out: Path, dump_lines: int, places: int) -> None:
 
 def _register_stage_commands() -> None:
     from spacetime.dist.publish import publish_command
+    from spacetime.probing.commands import activations
     from spacetime.probing.probe_commands import leaderboard, probe, score
 
-    for command in (publish_command, probe, score, leaderboard):
+    for command in (publish_command, activations, probe, score, leaderboard):
         main.add_command(command)
 
 

@@ -74,6 +74,7 @@ def schema_check(folder: Path, config: str) -> list[Check]:
 def run_suite(frame: pd.DataFrame, config: str, previous_rows: int | None) -> list[Check]:
     import great_expectations as gx
 
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO lines say nothing to our users
     context = gx.get_context(mode="ephemeral")
     batch = context.data_sources.add_pandas(config).add_dataframe_asset(config).add_batch_definition_whole_dataframe(
         "release")

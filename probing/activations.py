@@ -1,0 +1,214 @@
+"""One activation run: a model, a dataset, a prompt, some layers -> one activation folder (see store.py).
+
+Work is cut into shards of contiguous rows. With ``accelerate launch`` each process takes a contiguous run of shards
+(its own rows), writes each finished shard atomically, and the main process merges them once all are done. A rerun
+skips the shards already on disk, so a killed run resumes at its first unfinished shard; batches depend only on the
+shard's rows and the token budget, so the resumed run ends with the same bytes as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from spacetime import __version__
+from spacetime.pipelines.cache import digest
+
+from . import store
+from .data import EntityRows
+from .extract import (ActivationExtractor, Encoded, default_batch_tokens, encode_rows, iter_activations, pad_token_id,
+                      plan_batches, shared_prefix)
+from .models import LoadedModel
+from .prompts import Prompt, random_prefix, required_columns
+
+log = logging.getLogger(__name__)
+
+SHARD_ROWS = 2048
+
+
+@dataclass
+class RunPlan:
+    """What a run will do, for the estimate printed before it starts."""
+
+    rows: int
+    layers: list[int]
+    hidden: int
+    pending_shards: int
+    total_shards: int
+    pending_tokens: int  # padded tokens in this process's pending batches
+
+    @property
+    def disk_bytes(self) -> int:
+        """Exactly the data of the final files (float16): rows x hidden x 2 bytes per layer (headers aside)."""
+        return self.rows * self.hidden * 2 * len(self.layers)
+
+
+def _padded_tokens(encoded: Encoded, rows: Sequence[int], batch_tokens: int) -> int:
+    lengths = [len(encoded.input_ids[i]) for i in rows]
+    return sum(len(b) * lengths[b[0]] for b in plan_batches(lengths, batch_tokens))
+
+
+def run_fingerprint(info: dict[str, Any], rows: EntityRows, prompt_text: str, layers: Sequence[int],
+                    batch_tokens: int, shard_rows: int, padding_side: str, device: str, prefix_tokens: int) -> str:
+    """Everything that changes the stored bytes; shards from a run with another fingerprint are never reused."""
+    return digest(json.dumps({k: info.get(k) for k in ("model", "model_revision", "model_dtype", "random_init", "seed",
+                                                       "tokenizer")}, sort_keys=True),
+                  rows.dataset, rows.source.get("rows_sha256", ""), prompt_text, json.dumps(list(layers)),
+                  str(batch_tokens), str(shard_rows), padding_side, device.split(":")[0], str(prefix_tokens))
+
+
+def extract_to_folder(loaded: LoadedModel, rows: EntityRows, prompt: Prompt, layers: Sequence[int], out_root: Path,
+                      *, batch_tokens: int | None = None, shard_rows: int = SHARD_ROWS, padding_side: str = "right",
+                      seed: int = 0, device: str = "cpu", share_prefix: bool = True, progress: bool = True,
+                      estimate: bool = True,
+                      on_batch: Callable[[int], None] | None = None, echo: Callable[[str], None] = print) -> Path:
+    """Extract ``layers`` for every row into ``out_root/<model>/<dataset>/<prompt>/``; returns that folder.
+
+    ``on_batch(n)`` is called after each batch with the count so far (progress hooks, tests). Works alone or under
+    ``accelerate launch`` (each process its own rows; the main process merges).
+    """
+    import torch
+    from accelerate import PartialState
+    from tqdm.auto import tqdm
+
+    if not len(rows):
+        raise ValueError(f"{rows.dataset}: no rows to extract")
+    state = PartialState(cpu=device == "cpu")
+    batch_tokens = batch_tokens or default_batch_tokens(device)
+    missing = [c for c in required_columns(prompt) if c not in rows.frame.columns]
+    if missing:
+        raise ValueError(f"{rows.dataset}: prompt {prompt.name!r} needs column(s) {missing}")
+    random_text = random_prefix(loaded.tokenizer, seed) if prompt.random_prefix else None
+    prompt_text = prompt.template(random_text)
+    folder = store.activation_folder(out_root, loaded.slug, rows.dataset, prompt.name)
+    records, ids = rows.records(), rows.entity_ids
+    encoded = encode_rows(loaded.tokenizer, prompt, records, random_text, ids)  # all rows: the prefix is global
+    prefix = encoded.input_ids[0][:shared_prefix(encoded)] if share_prefix else []
+    fingerprint = run_fingerprint(loaded.info, rows, prompt_text, layers, batch_tokens, shard_rows, padding_side,
+                                  device, len(prefix))
+    if store.is_complete(folder, fingerprint):
+        if state.is_main_process:
+            echo(f"already complete: {folder}")
+        return folder
+
+    ranges = store.shard_ranges(len(rows), shard_rows)
+    mine = store.split_for_rank(len(ranges), state.process_index, state.num_processes)
+    pending = [i for i in mine if not store.shard_done(folder, fingerprint, i, *ranges[i])]
+    my_rows = [r for i in pending for r in range(*ranges[i])]
+    extractor = ActivationExtractor(loaded.model, layers, prefix, out_dtype=torch.float16)  # what is stored
+    hidden = loaded.info["hidden_size"]
+    pad_id = pad_token_id(loaded.tokenizer)
+    plan = RunPlan(len(rows), extractor.layers, hidden, len(pending), len(ranges),
+                   sum(_padded_tokens(encoded, list(range(*ranges[i])), batch_tokens) for i in pending))
+    if state.is_main_process:
+        store.start_folder(folder)
+    state.wait_for_everyone()
+    if estimate and state.is_main_process:
+        echo(_describe(plan, loaded, rows, prompt, folder, state.num_processes))
+    if estimate and pending:
+        seconds = _warmup_seconds(extractor, encoded, list(range(*ranges[pending[0]])), batch_tokens, pad_id,
+                                  padding_side)
+        if state.is_main_process:
+            echo(f"estimated time: {_duration(seconds * plan.pending_tokens)} "
+                 f"({plan.pending_tokens:,} padded tokens at {1 / max(seconds, 1e-12):,.0f} tokens/s, from a warm-up batch)")
+
+    done = 0
+    bar = tqdm(total=len(my_rows), unit="row", desc=f"{rows.dataset}/{prompt.name}",
+               disable=not progress or not state.is_main_process)
+    for index in pending:
+        start, stop = ranges[index]
+        buffers = {layer: torch.empty((stop - start, hidden), dtype=torch.float16) for layer in extractor.layers}
+        for chosen, acts in iter_activations(extractor, encoded, list(range(start, stop)), batch_tokens, pad_id,
+                                             padding_side):
+            where = torch.tensor(chosen) - start
+            for layer, values in acts.items():
+                buffers[layer][where] = values.to(torch.float16)
+            done += 1
+            bar.update(len(chosen))
+            if on_batch:
+                on_batch(done)
+        store.write_shard(folder, fingerprint, index, start, stop, buffers)
+    bar.close()
+    state.wait_for_everyone()
+    if state.is_main_process:
+        nonfinite = store.merge_shards(folder, fingerprint, ranges, extractor.layers, hidden)
+        manifest = _manifest(loaded, rows, prompt, prompt_text, random_text, extractor.layers, nonfinite,
+                             batch_tokens, shard_rows, padding_side, len(extractor.prefix))
+        store.finish_folder(folder, fingerprint, ids, extractor.layers, manifest)
+        if any(nonfinite.values()):
+            log.warning("float16 overflow: non-finite values per layer %s", nonfinite)
+    state.wait_for_everyone()
+    return folder
+
+
+def _warmup_seconds(extractor: ActivationExtractor, encoded: Encoded, rows: list[int], batch_tokens: int, pad_id: int,
+                    padding_side: str) -> float:
+    """Seconds per padded token, from one full batch (the first of the first pending shard); its output is dropped."""
+    from .extract import collate
+
+    skip = len(extractor.prefix)
+    lengths = [len(encoded.input_ids[i]) for i in rows]
+    first = [rows[j] for j in plan_batches(lengths, batch_tokens)[0]]
+    batch = collate(encoded, first, pad_id, padding_side, skip)
+    extractor(batch)  # the first call pays one-off costs (allocator, kernels)
+    started = time.perf_counter()
+    extractor(batch)
+    rows_in_batch, width = batch.input_ids.shape
+    return (time.perf_counter() - started) / (rows_in_batch * (width + skip))  # per planned (padded) token
+
+
+def _describe(plan: RunPlan, loaded: LoadedModel, rows: EntityRows, prompt: Prompt, folder: Path, world: int) -> str:
+    layers = plan.layers
+    shown = ",".join(map(str, layers)) if len(layers) <= 12 else f"{layers[0]}..{layers[-1]} ({len(layers)} layers)"
+    per_layer = plan.rows * plan.hidden * 2
+    return (f"{loaded.info['model']} ({loaded.info['model_dtype']}{', random init' if loaded.info['random_init'] else ''})"
+            f" on {rows.dataset} ({plan.rows:,} rows), prompt {prompt.name!r}, layers {shown}\n"
+            f"disk: {len(layers)} x {plan.rows:,} rows x {plan.hidden} x 2 B = {_size(plan.disk_bytes)} "
+            f"({_size(per_layer)} per layer; shards hold as much again until merged)\n"
+            f"shards: {plan.pending_shards} of {plan.total_shards} to do in this process ({world} process(es))"
+            f" -> {folder}")
+
+
+def _manifest(loaded: LoadedModel, rows: EntityRows, prompt: Prompt, prompt_text: str, random_text: str | None,
+              layers: list[int], nonfinite: dict[str, int], batch_tokens: int, shard_rows: int,
+              padding_side: str, prefix_tokens: int) -> dict[str, Any]:
+    info = loaded.info
+    return {
+        "package_version": __version__,
+        "model": info["model"], "model_revision": info["model_revision"], "model_dtype": info["model_dtype"],
+        "model_source": info.get("model_source"), "random_init": info["random_init"], "seed": info["seed"],
+        "tokenizer": info["tokenizer"], "tokenizer_class": info.get("tokenizer_class"),
+        "num_model_layers": info["num_layers"], "hidden_size": info["hidden_size"],
+        "dataset": rows.dataset, "dataset_path": rows.source.get("path"), "dataset_repo": rows.source.get("repo"),
+        "dataset_revision": rows.source.get("revision"), "dataset_file_sha256": rows.source.get("file_sha256"),
+        "dataset_rows_sha256": rows.source.get("rows_sha256"),
+        "prompt": prompt.name, "prompt_text": prompt_text, "random_prefix": random_text,
+        "read_position": "final period" if prompt.read_suffix else "last token of the entity",
+        "activation": "residual stream after each decoder block (block output; no final norm)",
+        "layers": layers, "rows": len(rows),
+        "storage": {"dtype": "float16", "tensor": store.TENSOR, "shape": [len(rows), info["hidden_size"]],
+                    "layer_file": "layer_{layer:03d}.safetensors"},
+        "nonfinite_values": nonfinite,
+        "extraction": {"batch_tokens": batch_tokens, "shard_rows": shard_rows, "padding_side": padding_side,
+                       "cached_prefix_tokens": prefix_tokens},
+    }
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return str(n)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"

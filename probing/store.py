@@ -1,0 +1,210 @@
+"""On-disk activation folders: one safetensors file per layer, the entity ids, and a manifest.
+
+Layout of ``<root>/<model>/<dataset>/<prompt>/``::
+
+    layer_000.safetensors   tensor "activations", float16 [rows, hidden]: block 0's output at each row's read token
+    layer_004.safetensors   ... one file per selected layer
+    entity_ids.json         the dataset's entity_id column, in the dataset's order (row i of every layer file)
+    manifest.json           model, dataset, prompt, layers, rows, sha256 of every file; written last
+
+Why safetensors per layer: reading one layer maps one file (``safe_open``) and touches no other layer's bytes; the
+format is a JSON header plus raw little-endian data, so it is safe to load (no pickle) and byte-deterministic. For
+``datasets`` users, :func:`as_dataset` wraps one layer and the ids in a ``datasets.Dataset`` (Arrow, zero extra files).
+
+While a run is in progress, finished work sits in ``.shards-<fingerprint>/shard-NNNNN.safetensors`` (all selected
+layers of a contiguous block of rows); every shard and every final file is written to a temp file and moved into
+place with ``os.replace``, so a killed run leaves whole files only and resumes at the first missing shard.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from spacetime.pipelines.cache import write_atomic
+from spacetime.pipelines.servers import file_sha256
+
+FORMAT = "llm-spacetime-activations/1"
+TENSOR = "activations"
+MANIFEST = "manifest.json"
+ENTITY_IDS = "entity_ids.json"
+
+
+def activation_folder(root: Path, model_slug: str, dataset: str, prompt: str) -> Path:
+    return Path(root) / model_slug / dataset / prompt
+
+
+def layer_file(layer: int) -> str:
+    return f"layer_{layer:03d}.safetensors"
+
+
+def save_tensors_atomic(path: Path, tensors: dict[str, Any], metadata: dict[str, str] | None = None) -> None:
+    """``safetensors.torch.save_file`` into a temp file beside ``path``, then ``os.replace``."""
+    from safetensors.torch import save_file
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        save_file({k: v.contiguous() for k, v in tensors.items()}, tmp, metadata=metadata)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --- shards (work in progress) -------------------------------------------------------------------------------------
+
+def shard_dir(folder: Path, fingerprint: str) -> Path:
+    return Path(folder) / f".shards-{fingerprint[:16]}"
+
+
+def shard_path(folder: Path, fingerprint: str, index: int) -> Path:
+    return shard_dir(folder, fingerprint) / f"shard-{index:05d}.safetensors"
+
+
+def shard_ranges(rows: int, shard_rows: int) -> list[tuple[int, int]]:
+    """Contiguous ``[start, stop)`` row blocks of ``shard_rows`` rows (the last may be shorter)."""
+    if shard_rows < 1:
+        raise ValueError("shard_rows must be positive")
+    return [(start, min(start + shard_rows, rows)) for start in range(0, rows, shard_rows)]
+
+
+def split_for_rank(n_items: int, rank: int, world: int) -> range:
+    """The ``rank``-th of ``world`` contiguous, disjoint, near-equal slices of ``range(n_items)``."""
+    base, extra = divmod(n_items, world)
+    start = rank * base + min(rank, extra)
+    return range(start, start + base + (1 if rank < extra else 0))
+
+
+def write_shard(folder: Path, fingerprint: str, index: int, start: int, stop: int, layers: dict[int, Any]) -> Path:
+    path = shard_path(folder, fingerprint, index)
+    meta = {"fingerprint": fingerprint, "start": str(start), "stop": str(stop)}
+    save_tensors_atomic(path, {f"layer.{layer}": values for layer, values in layers.items()}, meta)
+    return path
+
+
+def shard_done(folder: Path, fingerprint: str, index: int, start: int, stop: int) -> bool:
+    """True when the shard file exists and says it holds exactly these rows of this run."""
+    from safetensors import safe_open
+
+    path = shard_path(folder, fingerprint, index)
+    if not path.is_file():
+        return False
+    try:
+        with safe_open(path, framework="pt") as fh:
+            meta = fh.metadata() or {}
+    except Exception:  # a damaged file is redone, not trusted
+        return False
+    return meta.get("fingerprint") == fingerprint and meta.get("start") == str(start) and meta.get("stop") == str(stop)
+
+
+def merge_shards(folder: Path, fingerprint: str, ranges: Sequence[tuple[int, int]], layers: Sequence[int],
+                 hidden: int) -> dict[str, int]:
+    """One float16 file per layer from the shards (one layer in memory at a time); returns non-finite counts."""
+    import torch
+    from safetensors import safe_open
+
+    rows = ranges[-1][1] if ranges else 0
+    nonfinite = {}
+    for layer in layers:
+        out = torch.empty((rows, hidden), dtype=torch.float16)
+        for index, (start, stop) in enumerate(ranges):
+            with safe_open(shard_path(folder, fingerprint, index), framework="pt") as fh:
+                out[start:stop] = fh.get_tensor(f"layer.{layer}")
+        nonfinite[str(layer)] = int((~torch.isfinite(out)).sum())
+        save_tensors_atomic(Path(folder) / layer_file(layer), {TENSOR: out})
+    return nonfinite
+
+
+def finish_folder(folder: Path, fingerprint: str, entity_ids: Sequence[str], layers: Sequence[int],
+                  manifest: dict[str, Any]) -> Path:
+    """Write ``entity_ids.json`` and the manifest (with checksums), drop stale layer files and the shards."""
+    folder = Path(folder)
+    write_atomic(folder / ENTITY_IDS, (json.dumps(list(entity_ids), ensure_ascii=False) + "\n").encode("utf-8"))
+    names = [layer_file(layer) for layer in layers] + [ENTITY_IDS]
+    for stale in folder.glob("layer_*.safetensors"):
+        if stale.name not in names:
+            stale.unlink()
+    manifest = {**manifest, "format": FORMAT, "fingerprint": fingerprint,
+                "files": {name: file_sha256(folder / name) for name in names}}
+    write_atomic(folder / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    shutil.rmtree(shard_dir(folder, fingerprint), ignore_errors=True)
+    return folder
+
+
+def is_complete(folder: Path, fingerprint: str) -> bool:
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        return False
+    return json.loads(path.read_text("utf-8")).get("fingerprint") == fingerprint
+
+
+def start_folder(folder: Path) -> None:
+    """Before a run writes into ``folder``: a manifest from another run must not vouch for files being replaced."""
+    (Path(folder) / MANIFEST).unlink(missing_ok=True)
+
+
+# --- reading -------------------------------------------------------------------------------------------------------
+
+def load_manifest(folder: Path) -> dict[str, Any]:
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        raise FileNotFoundError(f"{folder}: no {MANIFEST} (the run did not finish, or this is not an activation folder)")
+    return json.loads(path.read_text("utf-8"))
+
+
+def load_entity_ids(folder: Path) -> list[str]:
+    return json.loads((Path(folder) / ENTITY_IDS).read_text("utf-8"))
+
+
+def load_layer(folder: Path, layer: int, as_: str = "numpy") -> Any:
+    """One layer, float16 ``[rows, hidden]``, as a numpy array or a torch tensor; other layers are not read."""
+    from safetensors import safe_open
+
+    frameworks = {"numpy": "np", "torch": "pt"}
+    if as_ not in frameworks:
+        raise ValueError(f"as_ must be 'numpy' or 'torch', not {as_!r}")
+    path = Path(folder) / layer_file(layer)
+    if not path.is_file():
+        layers = load_manifest(folder).get("layers") if (Path(folder) / MANIFEST).is_file() else None
+        raise FileNotFoundError(f"{folder}: no layer {layer} (stored layers: {layers})")
+    with safe_open(path, framework=frameworks[as_]) as fh:
+        return fh.get_tensor(TENSOR)
+
+
+def stored_layers(folder: Path) -> list[int]:
+    return list(load_manifest(folder)["layers"])
+
+
+def verify_folder(folder: Path, files: Iterable[str] | None = None) -> None:
+    """Check the files against the manifest's sha256s; raise ValueError naming the first mismatch."""
+    manifest = load_manifest(folder)
+    for name, expected in manifest["files"].items():
+        if files is not None and name not in files:
+            continue
+        actual = file_sha256(Path(folder) / name)
+        if actual != expected:
+            raise ValueError(f"{folder}/{name}: sha256 {actual} does not match the manifest's {expected}")
+
+
+def as_dataset(folder: Path, layer: int) -> Any:
+    """One layer as a ``datasets.Dataset`` with columns ``entity_id`` and ``activation`` (float16, fixed length)."""
+    import datasets
+    import numpy as np
+    import pyarrow as pa
+
+    values = load_layer(folder, layer, as_="numpy")
+    flat = pa.array(np.ascontiguousarray(values).reshape(-1), type=pa.float16())
+    table = pa.table({"entity_id": pa.array(load_entity_ids(folder), type=pa.string()),
+                      "activation": pa.FixedSizeListArray.from_arrays(flat, values.shape[1])})
+    features = datasets.Features({"entity_id": datasets.Value("string"),
+                                  "activation": datasets.List(datasets.Value("float16"), length=values.shape[1])})
+    return datasets.Dataset(datasets.table.InMemoryTable(table.cast(features.arrow_schema)), info=datasets.DatasetInfo(
+        features=features, description=f"layer {layer} activations from {folder}"))
