@@ -28,8 +28,10 @@ DATASET_NAMES = tuple(PROMPTS)
 @click.option("--layers", default="all", show_default=True, help="all | 0,4,8 | 0:32:2 | -1 (combinable: 0,10:20).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/activations"),
               show_default=True, help="Root folder: activations go to OUT/<model>/<dataset>/<prompt>/.")
-@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Parquet file with entity_id and name columns [default: out/build/<dataset>/data.parquet].")
+@click.option("--data", default=None,
+              help="A release folder (spacetime package), a Hub dataset repo id, or a Parquet file with entity_id "
+                   "and the prompt's columns [default: out/release if it exists, else out/build/<dataset>/].")
+@click.option("--data-revision", default=None, help="Revision (tag or commit) of a Hub dataset repo given as --data.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--device-map", type=click.Choice(["auto"]), default=None,
               help="Spread one model over the GPUs (and CPU) through accelerate.")
@@ -48,14 +50,15 @@ DATASET_NAMES = tuple(PROMPTS)
               help="Where the embedded model's converted folder is kept [default: $SPACETIME_CACHE/models or "
                    "~/.cache/llm-spacetime/models].")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-def activations(model, revision, trust_remote_code, dataset, prompt, layers, out, data, device, device_map, dtype,
+def activations(model, revision, trust_remote_code, dataset, prompt, layers, out, data, data_revision, device,
+                device_map, dtype,
                 batch_tokens, shard_rows, padding_side, no_prefix_cache, random_init, seed, cache_dir, no_progress) -> None:
     """Residual-stream activations of MODEL at each entity of DATASET, one float16 file per layer."""
     import torch
     from accelerate import PartialState
 
     from .activations import extract_to_folder
-    from .data import default_data_path, read_entities
+    from .data import default_data_source, read_entities
     from .extract import check_layers_spec, parse_layers
     from .models import load_model
     from .prompts import get_prompt, required_columns
@@ -77,7 +80,7 @@ def activations(model, revision, trust_remote_code, dataset, prompt, layers, out
         chosen = get_prompt(dataset, prompt)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--prompt") from None
-    rows = read_entities(dataset, data or default_data_path(dataset), required_columns(chosen))
+    rows = read_entities(dataset, data or default_data_source(dataset), required_columns(chosen), data_revision)
     if not len(rows):
         raise click.UsageError(f"{dataset}: the dataset has no rows")
     loaded = load_model(model, revision=revision, dtype=dtype, device=device, device_map=device_map,

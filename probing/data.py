@@ -37,6 +37,12 @@ def default_data_path(dataset: str, out: Path = Path("out")) -> Path:
     return out / "build" / dataset / "data.parquet"
 
 
+def default_data_source(dataset: str, out: Path = Path("out")) -> str:
+    """The packaged release ``OUT/release`` when it holds the dataset, else the build's Parquet file."""
+    release = out / "release"
+    return str(release) if (release / "data" / dataset).is_dir() else str(default_data_path(dataset, out))
+
+
 def rows_sha256(frame: pd.DataFrame) -> str:
     """sha256 over the rows' columns (names and values), in order: changes with any row, column or order."""
     lines = [json.dumps(list(frame.columns), ensure_ascii=False)]
@@ -44,12 +50,16 @@ def rows_sha256(frame: pd.DataFrame) -> str:
     return digest(*lines)
 
 
-def read_entities(dataset: str, path: Path, columns: list[str]) -> EntityRows:
-    """``entity_id`` and ``columns`` of a Parquet file, checked: ids unique and present, text columns non-empty.
+def read_entities(dataset: str, source: str | Path, columns: list[str], revision: str | None = None) -> EntityRows:
+    """``entity_id`` and ``columns`` of a dataset, checked: ids unique and present, text columns non-empty.
 
-    A ``metadata.json`` beside the file (as ``spacetime build`` writes) is recorded as the dataset's revision.
+    ``source`` is a Parquet file (a build's ``data.parquet``: its ``metadata.json`` is recorded as the revision), a
+    release folder, or a Hub dataset repo id; the last two are read with the loaders, train rows then test rows, and
+    the repo and revision recorded are those of the leaderboard convention.
     """
-    path = Path(path)
+    path = Path(source)
+    if path.is_dir() or (not path.suffix and not path.exists()):
+        return _read_release(dataset, str(source), columns, revision)
     if not path.is_file():
         raise FileNotFoundError(f"{dataset}: no dataset file at {path} (run `spacetime build {dataset}` or pass --data)")
     import pyarrow.parquet as pq
@@ -68,6 +78,20 @@ def read_entities(dataset: str, path: Path, columns: list[str]) -> EntityRows:
         meta = json.loads(meta_path.read_text("utf-8"))
         source["revision"] = meta.get("revision") or meta.get("version") or f"metadata-sha256:{file_sha256(meta_path)}"
     return EntityRows(dataset, frame.reset_index(drop=True), source)
+
+
+def _read_release(dataset: str, source: str, columns: list[str], revision: str | None) -> EntityRows:
+    from spacetime.loaders.load import load_config
+
+    from .results import dataset_identity
+
+    wanted = ["entity_id", *[c for c in columns if c != "entity_id"]]
+    ds = load_config(source, dataset, revision)
+    frame = pd.concat([ds[split].select_columns(wanted).to_pandas() for split in ("train", "test")], ignore_index=True)
+    _check_rows(dataset, frame, wanted)
+    identity = dataset_identity(source, revision)
+    return EntityRows(dataset, frame, {"path": source, "repo": identity["dataset_repo"], "file_sha256": None,
+                                       "rows_sha256": rows_sha256(frame), "revision": identity["dataset_revision"]})
 
 
 def _check_rows(dataset: str, frame: pd.DataFrame, columns: list[str]) -> None:
