@@ -29,7 +29,6 @@ components. When a new release links two components, their works move together; 
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -39,7 +38,7 @@ from typing import Any, Iterable
 import pandas as pd
 import pyarrow as pa
 
-from .dbpedia import ONTOLOGY, Ontology, bindings_frame, title_of
+from .dbpedia import ONTOLOGY, Ontology, bindings_frame, present, title_of, title_or_none
 from .sources import Sources
 from .sparql import HistoricalDate, PagedQuery
 from .steps import TEST_SHARE, Build, named, split_of
@@ -365,10 +364,10 @@ def _collapse_works(df: pd.DataFrame) -> pd.DataFrame:
     records = []
     for uri, group in df.groupby("dbpedia_uri", sort=True):
         bad = any("release_value" in m for m in group["malformed"])
-        release = first_release(_present(group["release_value"]), bad)
+        release = first_release(present(group["release_value"]), bad)
         records.append({
             "dbpedia_uri": uri,
-            "entity_id": _safe_title(uri),
+            "entity_id": title_or_none(uri),
             "title": min((str(t) for t in group["title"].dropna()), default=None),
             "release_year": release.year,
             "release_date": release.date,
@@ -381,19 +380,6 @@ def _collapse_works(df: pd.DataFrame) -> pd.DataFrame:
     out["release_year"] = out["release_year"].astype("Int32")
     out["release_malformed"] = out["release_malformed"].astype(bool)
     return out
-
-
-def _present(values: pd.Series) -> list[Any]:
-    """The parsed literals of a column, without the gaps; pandas stores a column of gYear ints as floats."""
-    present = []
-    for value in values:
-        if isinstance(value, float):
-            if math.isnan(value):
-                continue
-            value = int(value) if value.is_integer() else value
-        if value is not None:
-            present.append(value)
-    return present
 
 
 def _component_report(df: pd.DataFrame, sizes: pd.Series, too_big: set[str],
@@ -413,10 +399,3 @@ def _component_report(df: pd.DataFrame, sizes: pd.Series, too_big: set[str],
         "largest": [describe(key) for key, _ in largest],
         "too_big_assigned_to_train": [describe(key) for key in sorted(too_big)],
     }
-
-
-def _safe_title(uri: str) -> str | None:
-    try:
-        return title_of(uri)
-    except ValueError:
-        return None

@@ -24,6 +24,19 @@ def title_of(iri: str) -> str:
     return urllib.parse.unquote(iri[len(RESOURCE):])
 
 
+def title_or_none(iri: str) -> str | None:
+    """The Wikipedia title of a DBpedia resource, or None for any other IRI (a drop rule counts those)."""
+    try:
+        return title_of(iri)
+    except ValueError:
+        return None
+
+
+def present(values) -> list[Any]:
+    """The non-missing values of a column of parsed literals."""
+    return [v for v in values if v is not None and not (isinstance(v, float) and v != v)]
+
+
 def local_name(iri: str) -> str:
     return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 

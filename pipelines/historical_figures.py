@@ -36,7 +36,7 @@ from typing import Any, Iterable
 import pandas as pd
 import pyarrow as pa
 
-from .dbpedia import ONTOLOGY, Ontology, bindings_frame, local_name, title_of
+from .dbpedia import ONTOLOGY, Ontology, bindings_frame, local_name, present, title_or_none
 from .sources import Sources
 from .sparql import HistoricalDate, PagedQuery
 from .steps import TEST_SHARE, Build
@@ -279,17 +279,17 @@ def _collapse_people(df: pd.DataFrame, config: HistoricalFiguresConfig, birth_nu
     records = []
     for uri, group in df.groupby("dbpedia_uri", sort=True):
         bad = set().union(*group["malformed"]) if len(group) else set()
-        death = resolve_year(_present(group["death_date_value"]), _present(group["death_year_value"]),
+        death = resolve_year(present(group["death_date_value"]), present(group["death_year_value"]),
                              bool(bad & {"death_date_value", "death_year_value"}), config.literal_years,
                              config.year_tolerance)
-        birth = resolve_year(_present(group["birth_date_value"]), _present(group["birth_year_value"]),
+        birth = resolve_year(present(group["birth_date_value"]), present(group["birth_year_value"]),
                              bool(bad & {"birth_date_value", "birth_year_value"}), config.literal_years,
                              config.year_tolerance)
         if birth.problem in ("malformed", "conflicting") and death.year is not None:
             birth_nulls[birth.problem] += 1
         records.append({
             "dbpedia_uri": uri,
-            "entity_id": _safe_title(uri),
+            "entity_id": title_or_none(uri),
             "name": min((str(n) for n in group["name"].dropna()), default=None),
             "death_year": death.year,
             "death_decade": decade_of(death.year) if death.year is not None else None,
@@ -303,23 +303,3 @@ def _collapse_people(df: pd.DataFrame, config: HistoricalFiguresConfig, birth_nu
     for column in ("death_year", "death_decade", "birth_year"):
         people[column] = people[column].astype("Int32")
     return people
-
-
-def _present(values: pd.Series) -> list[Any]:
-    """The parsed literals of a column, without the gaps; pandas stores a column of gYear ints as floats."""
-    present = []
-    for value in values:
-        if isinstance(value, float):
-            if math.isnan(value):
-                continue
-            value = int(value) if value.is_integer() else value
-        if value is not None:
-            present.append(value)
-    return present
-
-
-def _safe_title(uri: str) -> str | None:
-    try:
-        return title_of(uri)
-    except ValueError:
-        return None

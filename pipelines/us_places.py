@@ -21,15 +21,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from .dbpedia import ONTOLOGY, RESOURCE, Ontology, bindings_frame, local_name, title_of
+from .places import collapse_places, coordinate_rules
 from .sources import Sources
 from .sparql import PagedQuery
 from .steps import TEST_SHARE, Build
-from .world_places import WorldPlacesConfig, _collapse_places
 
 DATASET = "us_places"
 
@@ -183,13 +182,6 @@ def build(sources: Sources, out_dir: Path, config: UsPlacesConfig = UsPlacesConf
     ontology = Ontology.fetch(run)
     county_outcomes: dict[str, int] = {}
 
-    def dbpedia_resources(df: pd.DataFrame) -> pd.DataFrame:
-        return run.drop(df, df["entity_id"].isna(), "not_a_dbpedia_resource")
-
-    def consistent_coordinates(df: pd.DataFrame) -> pd.DataFrame:
-        df = run.drop(df, df["malformed_coordinates"], "malformed_coordinate_literal")
-        return run.drop(df, df["conflicting_coordinates"], "conflicting_coordinates")
-
     def most_specific_type(df: pd.DataFrame) -> pd.DataFrame:
         types = [type_sets.get(uri, set()) for uri in df["dbpedia_uri"]]
         df = df.assign(entity_type=[local_name(t) if (t := ontology.most_specific(ts)) else None for ts in types],
@@ -228,16 +220,11 @@ def build(sources: Sources, out_dir: Path, config: UsPlacesConfig = UsPlacesConf
             values.append(value)
         return df.assign(county=pd.Series(values, index=df.index, dtype="string"))
 
-    frame = _collapse(bindings_frame(places.rows, PLACE_COLUMNS), config)
+    frame = collapse_places(bindings_frame(places.rows, PLACE_COLUMNS), config.coordinate_tolerance)
     lat_low, lat_high = CONTIGUOUS_LATITUDE
     lon_low, lon_high = CONTIGUOUS_LONGITUDE
     frame = run.run(frame, [
-        dbpedia_resources,
-        consistent_coordinates,
-        run.require("latitude", "missing_coordinates"),
-        run.require("longitude", "missing_coordinates"),
-        run.within("latitude", -90, 90, "coordinates_out_of_range"),
-        run.within("longitude", -180, 180, "coordinates_out_of_range"),
+        *coordinate_rules(run),
         run.require("name", "no_english_label"),
         most_specific_type,
         in_contiguous_state,
@@ -320,19 +307,3 @@ def _county_names(rows: list[dict]) -> dict[str, set[str]]:
         if strip_any_state(label).endswith(COUNTY_SUFFIXES):
             names.setdefault(row["place"]["value"], set()).add(label)
     return names
-
-
-def _collapse(df: pd.DataFrame, config: UsPlacesConfig) -> pd.DataFrame:
-    """One row per place, coordinates merged or flagged exactly as for world_places."""
-    tolerance = WorldPlacesConfig(coordinate_tolerance=config.coordinate_tolerance)
-    places = _collapse_places(df.assign(country=None), tolerance).drop(columns="country")
-    # bindings_frame turns an integer column with gaps into float64, which _collapse_places reads as no population;
-    # take the largest whole number per place here instead.
-    largest = {uri: _population(group) for uri, group in df.groupby("dbpedia_uri", sort=False)["population"]}
-    return places.assign(population=places["dbpedia_uri"].map(largest).astype("Int64"))
-
-
-def _population(values: pd.Series) -> int | None:
-    whole = [int(v) for v in values.dropna()
-             if isinstance(v, (int, float, np.integer, np.floating)) and float(v).is_integer() and v >= 0]
-    return max(whole, default=None)

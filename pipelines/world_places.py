@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .dbpedia import ONTOLOGY, Ontology, bindings_frame, local_name, title_of
+from .dbpedia import ONTOLOGY, Ontology, bindings_frame, local_name
+from .places import collapse_places, coordinate_rules
 from .sources import Sources
 from .sparql import PagedQuery
 from .steps import TEST_SHARE, Build
@@ -87,27 +87,15 @@ def build(sources: Sources, out_dir: Path, config: WorldPlacesConfig = WorldPlac
     type_sets = _types_by_place(run.select_all(TYPES).rows)
     ontology = Ontology.fetch(run)
 
-    def dbpedia_resources(df: pd.DataFrame) -> pd.DataFrame:
-        return run.drop(df, df["entity_id"].isna(), "not_a_dbpedia_resource")
-
-    def consistent_coordinates(df: pd.DataFrame) -> pd.DataFrame:
-        df = run.drop(df, df["malformed_coordinates"], "malformed_coordinate_literal")
-        return run.drop(df, df["conflicting_coordinates"], "conflicting_coordinates")
-
     def most_specific_type(df: pd.DataFrame) -> pd.DataFrame:
         types = [type_sets.get(uri, set()) for uri in df["dbpedia_uri"]]
         df = df.assign(entity_type=[local_name(t) if (t := ontology.most_specific(ts)) else None for ts in types],
                        place_class=[_place_class(ts, ontology) for ts in types])
         return run.drop(df, df["place_class"].isna(), "no_root_class")
 
-    frame = _collapse_places(bindings_frame(places.rows, PLACE_COLUMNS), config)
+    frame = collapse_places(bindings_frame(places.rows, PLACE_COLUMNS), config.coordinate_tolerance)
     frame = run.run(frame, [
-        dbpedia_resources,
-        consistent_coordinates,
-        run.require("latitude", "missing_coordinates"),
-        run.require("longitude", "missing_coordinates"),
-        run.within("latitude", -90, 90, "coordinates_out_of_range"),
-        run.within("longitude", -180, 180, "coordinates_out_of_range"),
+        *coordinate_rules(run),
         run.require("name", "no_english_label"),
         run.require("country", "missing_country"),
         most_specific_type,
@@ -133,43 +121,3 @@ def _place_class(types: set[str], ontology: Ontology) -> str | None:
         if any(t == root_iri or root_iri in ontology.ancestors(t) for t in types):
             return label
     return None
-
-
-def _collapse_places(df: pd.DataFrame, config: WorldPlacesConfig) -> pd.DataFrame:
-    """One row per place from the query's cross product of labels, coordinates, countries and populations.
-
-    Several coordinate pairs within ``coordinate_tolerance`` merge to their median; pairs further apart are flagged
-    as a conflict, and a place whose only coordinates were malformed literals is flagged as such.
-    """
-    bad_coordinate = df["malformed"].map(lambda m: "latitude" in m or "longitude" in m)
-    rows = []
-    for uri, group in df.groupby("dbpedia_uri", sort=True):
-        pairs = sorted({(la, lo) for la, lo in zip(group["latitude"], group["longitude"])
-                        if not pd.isna(la) and not pd.isna(lo)})
-        record = {
-            "dbpedia_uri": uri,
-            "entity_id": _safe_title(uri),
-            "name": min((str(n) for n in group["name"].dropna()), default=None),
-            "country": min((str(c) for c in group["country"].dropna()), default=None),
-            "population": max((p for p in group["population"].dropna() if isinstance(p, int)), default=None),
-            "latitude": np.nan, "longitude": np.nan,
-            "malformed_coordinates": bool(bad_coordinate.loc[group.index].any()) and not pairs,
-            "conflicting_coordinates": False,
-        }
-        if pairs:
-            lats, lons = np.array(pairs, dtype=float).T
-            if np.ptp(lats) > config.coordinate_tolerance or np.ptp(lons) > config.coordinate_tolerance:
-                record["conflicting_coordinates"] = True
-            else:
-                record["latitude"], record["longitude"] = float(np.median(lats)), float(np.median(lons))
-        rows.append(record)
-    places = pd.DataFrame.from_records(rows, columns=list(record) if rows else None)
-    places["population"] = places["population"].astype("Int64")
-    return places
-
-
-def _safe_title(uri: str) -> str | None:
-    try:
-        return title_of(uri)
-    except ValueError:
-        return None

@@ -125,7 +125,6 @@ def load_model(model: str = EMBEDDED, *, revision: str | None = None, dtype: str
                device_map: str | None = None, trust_remote_code: bool = False, random_init: bool = False,
                seed: int = 0, cache_dir: Path | None = None) -> LoadedModel:
     """A causal LM and its fast tokenizer, in eval mode on ``device`` (or spread by ``device_map='auto'``)."""
-    import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     torch_dtype = resolve_dtype(dtype, "cuda" if device_map else device)

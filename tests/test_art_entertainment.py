@@ -3,7 +3,6 @@ end-to-end build from the bundled sample."""
 
 from __future__ import annotations
 
-import bz2
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -13,9 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from spacetime.pipelines import art_entertainment as art
-from spacetime.pipelines.pageviews import PageviewDumps, PageviewWindow, dump_name
+from spacetime.pipelines.pageviews import PageviewDumps, PageviewWindow
 from spacetime.pipelines.retry import RetryPolicy
-from spacetime.pipelines.servers import OxigraphServer
 from spacetime.pipelines.sources import SourceOptions, Sources, open_sources
 from spacetime.pipelines.sparql import HistoricalDate, SparqlClient
 from spacetime.pipelines.steps import split_of
@@ -35,24 +33,6 @@ DROPS = {
 }
 # 15 rows: the Queen-Bowie component (4 rows) is more than a quarter, Nolan's (2 rows) is not.
 CONFIG = art.ArtEntertainmentConfig(max_component_share=0.25)
-
-
-@pytest.fixture(scope="module")
-def oxigraph(tmp_path_factory):
-    with OxigraphServer([FIXTURE], store_root=tmp_path_factory.mktemp("store")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def dumps(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("dumps")
-    for year, month in WINDOW.month_list():
-        lines = []
-        for i, (title, views) in enumerate(sorted(VIEWS.items())):
-            lines.append(f"en.wikipedia {title} {i + 1} desktop {views // 2} A1\n")
-            lines.append(f"en.wikipedia {title} null mobile-web {views - views // 2} B2\n")
-        (folder / dump_name(year, month)).write_bytes(bz2.compress("".join(lines).encode("utf-8")))
-    return folder
 
 
 def _sources(endpoint: str, dumps: Path) -> Sources:

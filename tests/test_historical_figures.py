@@ -3,7 +3,6 @@ end-to-end build from the bundled sample."""
 
 from __future__ import annotations
 
-import bz2
 import json
 from pathlib import Path
 
@@ -12,9 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from spacetime.pipelines import historical_figures as hf
-from spacetime.pipelines.pageviews import PageviewDumps, PageviewWindow, dump_name
+from spacetime.pipelines.pageviews import PageviewDumps, PageviewWindow
 from spacetime.pipelines.retry import RetryPolicy
-from spacetime.pipelines.servers import OxigraphServer
 from spacetime.pipelines.sources import SourceOptions, Sources, open_sources
 from spacetime.pipelines.sparql import HistoricalDate, SparqlClient
 from spacetime.pipelines.steps import split_of
@@ -41,22 +39,8 @@ DROPS = {
 TWO_PER_DECADE = hf.HistoricalFiguresConfig(top_per_decade=2)
 
 
-@pytest.fixture(scope="module")
-def oxigraph(tmp_path_factory):
-    with OxigraphServer([FIXTURE], store_root=tmp_path_factory.mktemp("store")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def dumps(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("dumps")
-    for year, month in WINDOW.month_list():
-        lines = ["de.wikipedia Cicero 1 desktop 999999 A1\n"]
-        for i, (title, views) in enumerate(sorted(VIEWS.items())):
-            lines.append(f"en.wikipedia {title} {i + 1} desktop {views // 2} A1\n")
-            lines.append(f"en.wikipedia {title} null mobile-web {views - views // 2} B2\n")
-        (folder / dump_name(year, month)).write_bytes(bz2.compress("".join(lines).encode("utf-8")))
-    return folder
+# Another project's line with a real title: the dump reader must skip it.
+OTHER_PROJECT_LINES = ("de.wikipedia Cicero 1 desktop 999999 A1\n",)
 
 
 def _sources(endpoint: str, dumps: Path) -> Sources:

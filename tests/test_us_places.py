@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bz2
 import json
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from spacetime.pipelines import us_places
-from spacetime.pipelines.pageviews import PageviewDumps, PageviewWindow, dump_name
+from spacetime.pipelines.pageviews import PageviewDumps, PageviewWindow
 from spacetime.pipelines.servers import OxigraphServer
 from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sparql import SparqlClient
@@ -37,24 +36,6 @@ DROPS = {
     "coordinates_outside_contiguous_us": 1, "bad_title": 1, "no_pageviews": 1, "pageviews_at_most_5000": 1,
     "shared_name_minor_sense": 1, "shared_name_ambiguous": 2,
 }
-
-
-@pytest.fixture(scope="module")
-def oxigraph(tmp_path_factory):
-    with OxigraphServer([FIXTURE], store_root=tmp_path_factory.mktemp("store")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def dumps(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("dumps")
-    for year, month in WINDOW.month_list():
-        lines = []
-        for i, (title, views) in enumerate(sorted(VIEWS.items())):
-            lines.append(f"en.wikipedia {title} {i + 1} desktop {views // 2} A1\n")
-            lines.append(f"en.wikipedia {title} null mobile-web {views - views // 2} B2\n")
-        (folder / dump_name(year, month)).write_bytes(bz2.compress("".join(lines).encode("utf-8")))
-    return folder
 
 
 def _build(endpoint: str, dumps: Path, out: Path) -> tuple[pd.DataFrame, dict]:

@@ -1,0 +1,42 @@
+"""Fixtures the builder tests share. A test module declares its data; these fixtures serve it.
+
+- ``FIXTURE``: the Turtle or N-Triples file the module's Oxigraph serves (the ``oxigraph`` fixture).
+- ``VIEWS`` (title -> views per month), ``WINDOW`` and optionally ``OTHER_PROJECT_LINES``: the monthly
+  pageview_complete dumps of the ``dumps`` fixture (each title's views split over two access types).
+"""
+
+from __future__ import annotations
+
+import bz2
+from pathlib import Path
+
+import pytest
+
+from spacetime.pipelines.pageviews import PageviewWindow, dump_name
+from spacetime.pipelines.servers import OxigraphServer
+
+
+def write_pageview_dumps(folder: Path, window: PageviewWindow, views: dict[str, int],
+                         other_lines: tuple[str, ...] = ()) -> Path:
+    """One bzip2 dump per month of ``window``, in the pageview_complete line format."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for year, month in window.month_list():
+        lines = list(other_lines)
+        for i, (title, n) in enumerate(sorted(views.items())):
+            lines.append(f"en.wikipedia {title} {i + 1} desktop {n // 2} A1\n")
+            lines.append(f"en.wikipedia {title} null mobile-web {n - n // 2} B2\n")
+        (folder / dump_name(year, month)).write_bytes(bz2.compress("".join(lines).encode("utf-8")))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def oxigraph(request, tmp_path_factory):
+    with OxigraphServer([request.module.FIXTURE], store_root=tmp_path_factory.mktemp("store")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def dumps(request, tmp_path_factory) -> Path:
+    module = request.module
+    return write_pageview_dumps(tmp_path_factory.mktemp("dumps"), module.WINDOW, module.VIEWS,
+                                getattr(module, "OTHER_PROJECT_LINES", ()))
