@@ -29,6 +29,8 @@ def main(verbose: int) -> None:
 @click.option("--pageviews-url", default=None, help="Base URL of the Wikimedia REST API [default: wikimedia.org].")
 @click.option("--pageviews-dump", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Folder of monthly pageview_complete dumps (pageviews-YYYYMM-user.bz2) instead of the REST API.")
+@click.option("--soda-url", default=None, help="NYC Open Data (SODA) base URL [default: data.cityofnewyork.us].")
+@click.option("--nyt-url", default=None, help="NYT Archive API base URL [default: api.nytimes.com].")
 @click.option("--window-start", default=None, help="First month of the pageview window, YYYY-MM [default: 2021-01].")
 @click.option("--window-months", type=int, default=None, help="Length of the pageview window [default: 36].")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True,
@@ -37,8 +39,8 @@ def main(verbose: int) -> None:
               help="Response caches (resumable builds) [default: OUT/.cache].")
 @click.option("--contact", envvar="SPACETIME_CONTACT", default=None,
               help="Contact (e-mail or URL) for the User-Agent sent to the live services [env: SPACETIME_CONTACT].")
-def build(datasets, build_all, sample, sparql_endpoint, pageviews_url, pageviews_dump, window_start, window_months,
-          out, cache_dir, contact) -> None:
+def build(datasets, build_all, sample, sparql_endpoint, pageviews_url, pageviews_dump, soda_url, nyt_url, window_start,
+          window_months, out, cache_dir, contact) -> None:
     """Build DATASETS from the live sources (or the bundled sample) into OUT/build/<dataset>/."""
     if pageviews_url and pageviews_dump:
         raise click.UsageError("give --pageviews-url or --pageviews-dump, not both")
@@ -47,6 +49,7 @@ def build(datasets, build_all, sample, sparql_endpoint, pageviews_url, pageviews
         raise click.UsageError("name a dataset or pass --all")
     options = _source_options(sample, sparql_endpoint, pageviews_url, pageviews_dump, window_start, window_months,
                               out, cache_dir, contact)
+    options.soda_url, options.nyt_url = soda_url, nyt_url
     _run_builds(names, options, out)
 
 

@@ -258,3 +258,19 @@ def test_end_to_end_from_the_bundled_sample(tmp_path):
     assert names["Hell's Kitchen"] == {"Manhattan"} and "86 St" not in names
     assert 0.1 < (df["split"] == "test").mean() < 0.3
     assert df.groupby("split_group")["split"].nunique().max() == 1
+
+
+def test_build_command_takes_a_soda_url(tmp_path):
+    """`spacetime build nyc_places --soda-url URL`: the live code path, pointed at another SODA server."""
+    from click.testing import CliRunner
+
+    from spacetime.cli import main
+    from spacetime.pipelines.soda import SodaEmulator, sample_folder
+
+    with SodaEmulator.from_folder(sample_folder()) as emulator:
+        url = emulator.base_url
+        result = CliRunner().invoke(main, ["build", "nyc_places", "--soda-url", url, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "build" / "nyc_places" / "metadata.json").read_text())
+    assert meta["rows"] > 300 and meta["sources"]["mode"] == "live"
+    assert url in json.dumps(meta["sources"])
