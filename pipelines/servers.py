@@ -243,7 +243,7 @@ class VirtuosoServer:
                  graph: str = "urn:spacetime:test", start_timeout: float = 60.0, load_timeout: float = 300.0,
                  keep_files: bool = False):
         self.data = data
-        self.workdir = Path(workdir)
+        self.workdir = Path(workdir).resolve()  # virtuoso-t runs in its own folder
         self.graph = graph
         self.start_timeout = start_timeout
         self.load_timeout = load_timeout
