@@ -38,7 +38,7 @@ from typing import Any, Iterable
 import pandas as pd
 import pyarrow as pa
 
-from .dbpedia import ONTOLOGY, Ontology, bindings_frame, present, title_of, title_or_none
+from .dbpedia import ONTOLOGY, Ontology, bindings_frame, present, title_of, title_or_none, types_query
 from .sources import Sources
 from .sparql import HistoricalDate, PagedQuery
 from .steps import TEST_SHARE, Build, named, split_of
@@ -69,14 +69,7 @@ WORKS = PagedQuery(
     key="work",
 )
 
-TYPES = PagedQuery(
-    name="art_entertainment.types",
-    select="DISTINCT ?work ?type",
-    where=f"""{_WORKS}
-  ?work a ?type .
-  FILTER(STRSTARTS(STR(?type), "{ONTOLOGY}"))""",
-    key="work",
-)
+TYPES = types_query("art_entertainment.types", _WORKS, "work")
 
 CREATORS = PagedQuery(
     name="art_entertainment.creators",

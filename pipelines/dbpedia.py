@@ -41,6 +41,18 @@ def local_name(iri: str) -> str:
     return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
+def types_query(name: str, where: str, key: str) -> PagedQuery:
+    """Every dbo: class of the resources that the pattern ``where`` binds to ``?key`` (for the most specific type)."""
+    return PagedQuery(
+        name=name,
+        select=f"DISTINCT ?{key} ?type",
+        where=f"""{where}
+  ?{key} a ?type .
+  FILTER(STRSTARTS(STR(?type), "{ONTOLOGY}"))""",
+        key=key,
+    )
+
+
 SUBCLASSES = PagedQuery(
     name="ontology.subclasses",
     select="DISTINCT ?class ?parent",

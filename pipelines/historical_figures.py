@@ -36,7 +36,7 @@ from typing import Any, Iterable
 import pandas as pd
 import pyarrow as pa
 
-from .dbpedia import ONTOLOGY, Ontology, bindings_frame, local_name, present, title_or_none
+from .dbpedia import ONTOLOGY, Ontology, bindings_frame, local_name, present, title_or_none, types_query
 from .sources import Sources
 from .sparql import HistoricalDate, PagedQuery
 from .steps import TEST_SHARE, Build
@@ -68,14 +68,7 @@ OCCUPATIONS = PagedQuery(
     key="person",
 )
 
-TYPES = PagedQuery(
-    name="historical_figures.types",
-    select="DISTINCT ?person ?type",
-    where=f"""{_DIED}
-  ?person a ?type .
-  FILTER(STRSTARTS(STR(?type), "{ONTOLOGY}"))""",
-    key="person",
-)
+TYPES = types_query("historical_figures.types", _DIED, "person")
 
 DEATH_COLUMNS = {"person": "dbpedia_uri", "label": "name", "deathDate": "death_date_value",
                  "deathYear": "death_year_value", "birthDate": "birth_date_value", "birthYear": "birth_year_value"}

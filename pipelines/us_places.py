@@ -24,7 +24,7 @@ from typing import NamedTuple
 import pandas as pd
 import pyarrow as pa
 
-from .dbpedia import ONTOLOGY, RESOURCE, Ontology, bindings_frame, local_name, title_of
+from .dbpedia import ONTOLOGY, RESOURCE, Ontology, bindings_frame, local_name, title_of, types_query
 from .places import collapse_places, coordinate_rules
 from .sources import Sources
 from .sparql import PagedQuery
@@ -116,14 +116,7 @@ PLACES = PagedQuery(
     key="place",
 )
 
-TYPES = PagedQuery(
-    name="us_places.types",
-    select="DISTINCT ?place ?type",
-    where=f"""{_IN_US}
-  ?place a ?type .
-  FILTER(STRSTARTS(STR(?type), "{ONTOLOGY}"))""",
-    key="place",
-)
+TYPES = types_query("us_places.types", _IN_US, "place")
 
 STATES = PagedQuery(
     name="us_places.states",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from .dbpedia import ONTOLOGY, Ontology, bindings_frame, local_name
+from .dbpedia import ONTOLOGY, Ontology, bindings_frame, local_name, types_query
 from .places import collapse_places, coordinate_rules
 from .sources import Sources
 from .sparql import PagedQuery
@@ -44,16 +44,9 @@ PLACES = PagedQuery(
     key="place",
 )
 
-TYPES = PagedQuery(
-    name="world_places.types",
-    select="DISTINCT ?place ?type",
-    where=f"""  VALUES ?root {{ {_ROOTS} }}
+TYPES = types_query("world_places.types", f"""  VALUES ?root {{ {_ROOTS} }}
   ?place a ?root ;
-         geo:lat ?lat ;
-         a ?type .
-  FILTER(STRSTARTS(STR(?type), "{ONTOLOGY}"))""",
-    key="place",
-)
+         geo:lat ?lat .""", "place")
 
 PLACE_COLUMNS = {"place": "dbpedia_uri", "label": "name", "lat": "latitude", "long": "longitude",
                  "country": "country_uri", "countryLabel": "country", "population": "population"}

@@ -16,8 +16,6 @@ Deterministic: seeded RNG, sorted output, gzip without a timestamp.
 
 from __future__ import annotations
 
-import math
-import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -573,21 +571,6 @@ def bad_triples(ms) -> list[str]:
     ]
 
 
-def synthetic_views(ms, everything: list[Work]) -> dict[str, float]:
-    titles = {w.title for w in everything}
-    unknown = (set(FEW_VIEWS) | set(NO_VIEWS)) - titles
-    if unknown:
-        raise ValueError(f"pageview exceptions name works not in the table: {sorted(unknown)}")
-    views = {}
-    for work in everything:
-        rng = random.Random(f"{ms.SEED}:{DATASET}:{work.title}")
-        views[work.title] = TYPICAL_VIEWS * math.exp(rng.gauss(0.0, 1.0))
-    views.update({t: LOW_VIEWS for t in FEW_VIEWS})
-    views.update({t: 0.0 for t in NO_VIEWS})
-    views.update({t: BAD_RECORD_VIEWS for t, _ in BAD_RECORDS})
-    return views
-
-
 def art_entertainment_part(max_cities: int | None = None) -> "SamplePart":
     """Films, books and songs released around 1950 .. 2020, their creators, and bad records."""
     from . import make_sample as ms
@@ -599,7 +582,8 @@ def art_entertainment_part(max_cities: int | None = None) -> "SamplePart":
     triples = [t for w in everything for t in work_triples(ms, w)]
     triples += creator_triples(ms, {c for w in everything for c in w.creators})
     triples += bad_triples(ms)
-    views = synthetic_views(ms, everything)
+    views = ms.lognormal_views(DATASET, [w.title for w in everything], TYPICAL_VIEWS, FEW_VIEWS, LOW_VIEWS, NO_VIEWS,
+                               {t: BAD_RECORD_VIEWS for t, _ in BAD_RECORDS})
     years = [int(w.release.split("-")[0]) for w in everything]
     precision = [len(w.release.split("-")) for w in everything]
     by_creator: dict[str, int] = {}

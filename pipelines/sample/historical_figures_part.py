@@ -19,7 +19,6 @@ Deterministic: seeded RNG, sorted output, gzip without a timestamp.
 from __future__ import annotations
 
 import math
-import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -740,22 +739,6 @@ def bad_triples(ms) -> list[str]:
     ]
 
 
-def synthetic_views(ms, everyone: list[Person]) -> dict[str, float]:
-    """A seeded log-normal total per person; the declared few under the threshold or without lines."""
-    titles = {p.title for p in everyone}
-    unknown = (set(FEW_VIEWS) | set(NO_VIEWS)) - titles
-    if unknown:
-        raise ValueError(f"pageview exceptions name people not in the table: {sorted(unknown)}")
-    views = {}
-    for person in everyone:
-        rng = random.Random(f"{ms.SEED}:{DATASET}:{person.title}")
-        views[person.title] = TYPICAL_VIEWS * math.exp(rng.gauss(0.0, 1.0))
-    views.update({t: LOW_VIEWS for t in FEW_VIEWS})
-    views.update({t: 0.0 for t in NO_VIEWS})
-    views.update({t: BAD_RECORD_VIEWS for t, _ in BAD_RECORDS})
-    return views
-
-
 def historical_figures_part(max_cities: int | None = None) -> "SamplePart":
     """People with death dates across 1000 BCE .. 2000 CE (and a few outside), and bad records."""
     from . import make_sample as ms
@@ -767,7 +750,8 @@ def historical_figures_part(max_cities: int | None = None) -> "SamplePart":
     triples = [t for p in everyone for t in person_triples(ms, p)]
     triples += occupation_triples(ms, {p.occupation for p in everyone if p.occupation})
     triples += bad_triples(ms)
-    views = synthetic_views(ms, everyone)
+    views = ms.lognormal_views(DATASET, [p.title for p in everyone], TYPICAL_VIEWS, FEW_VIEWS, LOW_VIEWS, NO_VIEWS,
+                               {t: BAD_RECORD_VIEWS for t, _ in BAD_RECORDS})
     years = [_year(p.died) for p in everyone]
     in_range = [p for p, y in zip(everyone, years) if -1000 <= y <= 2000]
     manifest = {

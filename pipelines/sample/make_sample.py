@@ -824,6 +824,23 @@ def world_part(max_cities: int | None = None) -> SamplePart:
     return SamplePart("world_places", files, views, manifest)
 
 
+def lognormal_views(dataset: str, titles: Sequence[str], typical: float, few: Sequence[str], few_views: float,
+                    none: Sequence[str], bad: dict[str, float]) -> dict[str, float]:
+    """A seeded log-normal total per title around ``typical``; the declared ``few`` get ``few_views`` (under the
+    threshold), ``none`` get no pageview lines at all, and the bad records their own totals."""
+    unknown = (set(few) | set(none)) - set(titles)
+    if unknown:
+        raise ValueError(f"{dataset}: pageview exceptions name titles not in its table: {sorted(unknown)}")
+    views = {}
+    for title in titles:
+        rng = random.Random(f"{SEED}:{dataset}:{title}")
+        views[title] = typical * math.exp(rng.gauss(0.0, 1.0))
+    views.update({t: few_views for t in few})
+    views.update({t: 0.0 for t in none})
+    views.update(bad)
+    return views
+
+
 # Every dataset's part, in the order they are written. Each is a function (max_cities) -> SamplePart.
 PARTS: list[Callable[[int | None], SamplePart]] = [world_part]
 from .us_places_part import us_places_part  # noqa: E402  (it imports this module's helpers lazily)
