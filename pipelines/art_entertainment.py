@@ -38,7 +38,8 @@ from typing import Any, Iterable
 import pandas as pd
 import pyarrow as pa
 
-from .dbpedia import ONTOLOGY, Ontology, bindings_frame, present, title_of, title_or_none, types_query
+from .dbpedia import (ONTOLOGY, Ontology, bindings_frame, present, resources_only, title_of, title_or_none,
+                      types_query)
 from .sources import Sources
 from .sparql import HistoricalDate, PagedQuery
 from .steps import TEST_SHARE, Build, named, split_of
@@ -240,9 +241,6 @@ def build(sources: Sources, out_dir: Path, config: ArtEntertainmentConfig = ArtE
     ontology = Ontology.fetch(run)
     components: dict[str, Any] = {}
 
-    def dbpedia_resources(df: pd.DataFrame) -> pd.DataFrame:
-        return run.drop(df, df["entity_id"].isna(), "not_a_dbpedia_resource")
-
     def kind_of_work(df: pd.DataFrame) -> pd.DataFrame:
         df = df.assign(entity_type=[_kind(type_sets.get(uri, set()), ontology) for uri in df["dbpedia_uri"]])
         return run.drop(df, df["entity_type"].isna(), "no_work_kind")
@@ -275,7 +273,7 @@ def build(sources: Sources, out_dir: Path, config: ArtEntertainmentConfig = ArtE
 
     frame = _collapse_works(bindings_frame(works.rows, WORK_COLUMNS))
     frame = run.run(frame, [
-        dbpedia_resources,
+        resources_only(run),
         kind_of_work,
         readable_release,
         run.year_range("release_year", config.first_year, config.last_year),

@@ -11,7 +11,7 @@ import pandas as pd
 from .sparql import LiteralError, PagedQuery, binding_value
 
 if TYPE_CHECKING:
-    from .steps import Build
+    from .steps import Build, Step
 
 RESOURCE = "http://dbpedia.org/resource/"
 ONTOLOGY = "http://dbpedia.org/ontology/"
@@ -35,6 +35,13 @@ def title_or_none(iri: str) -> str | None:
 def present(values) -> list[Any]:
     """The non-missing values of a column of parsed literals."""
     return [v for v in values if v is not None and not (isinstance(v, float) and v != v)]
+
+
+def resources_only(run: "Build") -> "Step":
+    """Drop rows whose subject is not a ``dbr:`` resource (``entity_id`` is None): they have no Wikipedia page."""
+    def dbpedia_resources(df: pd.DataFrame) -> pd.DataFrame:
+        return run.drop(df, df["entity_id"].isna(), "not_a_dbpedia_resource")
+    return dbpedia_resources
 
 
 def local_name(iri: str) -> str:

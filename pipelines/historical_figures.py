@@ -36,7 +36,8 @@ from typing import Any, Iterable
 import pandas as pd
 import pyarrow as pa
 
-from .dbpedia import ONTOLOGY, Ontology, bindings_frame, local_name, present, title_or_none, types_query
+from .dbpedia import (ONTOLOGY, Ontology, bindings_frame, local_name, present, resources_only, title_or_none,
+                      types_query)
 from .sources import Sources
 from .sparql import HistoricalDate, PagedQuery
 from .steps import TEST_SHARE, Build
@@ -190,9 +191,6 @@ def build(sources: Sources, out_dir: Path, config: HistoricalFiguresConfig = His
     birth_nulls: Counter = Counter()
     per_decade: list[dict[str, int]] = []
 
-    def dbpedia_resources(df: pd.DataFrame) -> pd.DataFrame:
-        return run.drop(df, df["entity_id"].isna(), "not_a_dbpedia_resource")
-
     def readable_death(df: pd.DataFrame) -> pd.DataFrame:
         df = run.drop(df, df["death_problem"] == "malformed", "malformed_death_date")
         df = run.drop(df, df["death_problem"] == "conflicting", "conflicting_death_dates")
@@ -221,7 +219,7 @@ def build(sources: Sources, out_dir: Path, config: HistoricalFiguresConfig = His
 
     frame = _collapse_people(bindings_frame(deaths.rows, DEATH_COLUMNS), config, birth_nulls)
     frame = run.run(frame, [
-        dbpedia_resources,
+        resources_only(run),
         readable_death,
         run.year_range("death_year", config.first_year, config.last_year),
         run.require("name", "no_english_label"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .dbpedia import title_or_none
+from .dbpedia import resources_only, title_or_none
 from .steps import Build, Step
 
 
@@ -49,15 +49,12 @@ def collapse_places(df: pd.DataFrame, coordinate_tolerance: float) -> pd.DataFra
 def coordinate_rules(run: Build) -> list[Step]:
     """A DBpedia resource with one valid coordinate pair, in that order of rules."""
 
-    def dbpedia_resources(df: pd.DataFrame) -> pd.DataFrame:
-        return run.drop(df, df["entity_id"].isna(), "not_a_dbpedia_resource")
-
     def consistent_coordinates(df: pd.DataFrame) -> pd.DataFrame:
         df = run.drop(df, df["malformed_coordinates"], "malformed_coordinate_literal")
         return run.drop(df, df["conflicting_coordinates"], "conflicting_coordinates")
 
     return [
-        dbpedia_resources,
+        resources_only(run),
         consistent_coordinates,
         run.require("latitude", "missing_coordinates"),
         run.require("longitude", "missing_coordinates"),

@@ -14,6 +14,7 @@ import pytest
 
 from spacetime.pipelines.pageviews import PageviewWindow, dump_name
 from spacetime.pipelines.servers import OxigraphServer
+from spacetime.pipelines.sources import SourceOptions, open_sources
 
 
 def write_pageview_dumps(folder: Path, window: PageviewWindow, views: dict[str, int],
@@ -27,6 +28,14 @@ def write_pageview_dumps(folder: Path, window: PageviewWindow, views: dict[str, 
             lines.append(f"en.wikipedia {title} null mobile-web {n - n // 2} B2\n")
         (folder / dump_name(year, month)).write_bytes(bz2.compress("".join(lines).encode("utf-8")))
     return folder
+
+
+def build_from_sample(build, tmp_path: Path) -> Path:
+    """Run a builder on the bundled sample (served as in `spacetime build --sample`), without progress bars."""
+    with open_sources(SourceOptions(sample=True, cache_dir=tmp_path / "cache")) as sources:
+        sources.sparql.progress = False
+        sources.pageviews.progress = False
+        return build(sources, tmp_path / "out")
 
 
 @pytest.fixture(scope="module")

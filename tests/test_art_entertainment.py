@@ -14,9 +14,11 @@ import pytest
 from spacetime.pipelines import art_entertainment as art
 from spacetime.pipelines.pageviews import PageviewDumps, PageviewWindow
 from spacetime.pipelines.retry import RetryPolicy
-from spacetime.pipelines.sources import SourceOptions, Sources, open_sources
+from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sparql import HistoricalDate, SparqlClient
 from spacetime.pipelines.steps import split_of
+
+from .conftest import build_from_sample
 
 FIXTURE = Path(__file__).parent / "fixtures" / "art_entertainment.ttl"
 WINDOW = PageviewWindow("2021-01", 2)
@@ -170,11 +172,7 @@ def test_split_keeps_each_component_on_one_side_and_reports_the_one_too_big(buil
 # ----------------------------------------------------------------------------------------------- the bundled sample
 
 def test_builds_from_the_bundled_sample(tmp_path):
-    options = SourceOptions(sample=True, cache_dir=tmp_path / "cache")
-    with open_sources(options) as sources:
-        sources.sparql.progress = False
-        sources.pageviews.progress = False
-        folder = art.build(sources, tmp_path / "out")
+    folder = build_from_sample(art.build, tmp_path)
     df = pd.read_parquet(folder / "data.parquet")
     meta = json.loads((folder / "metadata.json").read_text())
     assert len(df) >= 200

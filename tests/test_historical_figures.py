@@ -13,9 +13,11 @@ import pytest
 from spacetime.pipelines import historical_figures as hf
 from spacetime.pipelines.pageviews import PageviewDumps, PageviewWindow
 from spacetime.pipelines.retry import RetryPolicy
-from spacetime.pipelines.sources import SourceOptions, Sources, open_sources
+from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sparql import HistoricalDate, SparqlClient
 from spacetime.pipelines.steps import split_of
+
+from .conftest import build_from_sample
 
 FIXTURE = Path(__file__).parent / "fixtures" / "historical_figures.ttl"
 WINDOW = PageviewWindow("2021-01", 2)
@@ -174,11 +176,7 @@ def test_year_numbering_is_a_declared_choice(oxigraph, dumps, tmp_path):
 # ----------------------------------------------------------------------------------------------- the bundled sample
 
 def test_builds_from_the_bundled_sample(tmp_path):
-    options = SourceOptions(sample=True, cache_dir=tmp_path / "cache")
-    with open_sources(options) as sources:
-        sources.sparql.progress = False
-        sources.pageviews.progress = False
-        folder = hf.build(sources, tmp_path / "out")
+    folder = build_from_sample(hf.build, tmp_path)
     df = pd.read_parquet(folder / "data.parquet")
     meta = json.loads((folder / "metadata.json").read_text())
     assert len(df) >= 200

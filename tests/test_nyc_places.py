@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import json
 import random
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -243,9 +242,7 @@ def test_sample_rows_are_in_the_service_format():
 def test_end_to_end_from_the_bundled_sample(tmp_path):
     options = SourceOptions(sample=True, cache_dir=tmp_path / "cache")
     sources = Sources(None, None, DEFAULT_WINDOW, {"mode": "sample"}, options)
-    start = time.monotonic()
     df, meta = read(nyc_places.build(sources, tmp_path / "out"))
-    assert time.monotonic() - start < 15
     assert len(df) >= 300 and meta["rows"] == len(df)
     assert meta["drops"]["counts"] == {
         "conflicting_placeid": 2, "duplicate_name_ambiguous": 10, "duplicate_name_same_place": 3,
