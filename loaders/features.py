@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
-
 from spacetime.pipelines.registry import DATASETS, builder
 
 if TYPE_CHECKING:
@@ -46,7 +45,7 @@ def release_schema(config: str) -> pa.Schema:
     return pa.schema([f for f in schema if f.name not in BUILD_ONLY_COLUMNS])
 
 
-def features(config: str) -> "datasets.Features":
+def features(config: str) -> datasets.Features:
     """The typed features of one config, as written to the Hub and read back by ``load_dataset``."""
     import datasets
 
@@ -61,5 +60,5 @@ def column_docs(config: str) -> dict[str, str]:
     return {f.name: (f.metadata or {}).get(b"description", b"").decode("utf-8") for f in release_schema(config)}
 
 
-def all_features() -> dict[str, "datasets.Features"]:
+def all_features() -> dict[str, datasets.Features]:
     return {config: features(config) for config in DATASETS}

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import datasets
 
 
-def load_config(source: str | Path, config: str, revision: str | None = None) -> "datasets.DatasetDict":
+def load_config(source: str | Path, config: str, revision: str | None = None) -> datasets.DatasetDict:
     """``datasets.load_dataset`` on a release folder or a Hub repo id (pin ``revision`` to a release tag)."""
     import datasets
 
@@ -28,10 +28,10 @@ class ProbingData:
 
     config: str
     entity_ids: list[str]
-    texts: dict[str, list[str]]      # "name" always; "creator" for art_entertainment
-    targets: np.ndarray              # float64 [rows, len(target_names)]
+    texts: dict[str, list[str]]  # "name" always; "creator" for art_entertainment
+    targets: np.ndarray  # float64 [rows, len(target_names)]
     target_names: list[str]
-    split: np.ndarray                # "train" | "test" per row
+    split: np.ndarray  # "train" | "test" per row
 
     def __len__(self) -> int:
         return len(self.entity_ids)

@@ -31,19 +31,18 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
-from .dbpedia import (ONTOLOGY, Ontology, bindings_frame, present, resources_only, title_of, title_or_none,
-                      types_query)
+from .dbpedia import ONTOLOGY, Ontology, bindings_frame, present, resources_only, title_of, title_or_none, types_query
 from .sources import Sources
 from .sparql import HistoricalDate, PagedQuery
 from .steps import TEST_SHARE, Build, named, split_of
-
 
 DATASET = "art_entertainment"
 
@@ -84,29 +83,31 @@ CREATORS = PagedQuery(
 
 WORK_COLUMNS = {"work": "dbpedia_uri", "label": "title", "releaseDate": "release_value"}
 
-SCHEMA = pa.schema([
-    ("entity_id", pa.string()),             # Wikipedia title, underscored: unique
-    ("name", pa.string()),                  # cleaned title: the text the model reads ("{name} by {creator}")
-    ("title", pa.string()),                 # raw English label, e.g. "Titanic (1997 film)"
-    ("creator", pa.string()),               # all creators' names, sorted, joined "A", "A and B", "A, B and C"
-    ("creators", pa.list_(pa.string())),    # the same names as a list
-    ("creator_ids", pa.list_(pa.string())),  # their DBpedia IRIs (or "literal:<text>"), in the same order
-    ("entity_type", pa.string()),           # film | book | song
-    ("release_date", pa.string()),          # ISO 8601 at its precision: 1977-05-25, 1955-09 or 1990
-    ("release_year", pa.int32()),
-    ("date_precision", pa.string()),        # day | month | year
-    ("page_views", pa.int64()),             # English Wikipedia, summed over the pageview window
-    ("dbpedia_uri", pa.string()),
-    ("split_group", pa.string()),           # key of the work-creator component the split was drawn for
-    ("split", pa.string()),
-])
+SCHEMA = pa.schema(
+    [
+        ("entity_id", pa.string()),  # Wikipedia title, underscored: unique
+        ("name", pa.string()),  # cleaned title: the text the model reads ("{name} by {creator}")
+        ("title", pa.string()),  # raw English label, e.g. "Titanic (1997 film)"
+        ("creator", pa.string()),  # all creators' names, sorted, joined "A", "A and B", "A, B and C"
+        ("creators", pa.list_(pa.string())),  # the same names as a list
+        ("creator_ids", pa.list_(pa.string())),  # their DBpedia IRIs (or "literal:<text>"), in the same order
+        ("entity_type", pa.string()),  # film | book | song
+        ("release_date", pa.string()),  # ISO 8601 at its precision: 1977-05-25, 1955-09 or 1990
+        ("release_year", pa.int32()),
+        ("date_precision", pa.string()),  # day | month | year
+        ("page_views", pa.int64()),  # English Wikipedia, summed over the pageview window
+        ("dbpedia_uri", pa.string()),
+        ("split_group", pa.string()),  # key of the work-creator component the split was drawn for
+        ("split", pa.string()),
+    ]
+)
 
 
 @dataclass(frozen=True)
 class ArtEntertainmentConfig:
-    first_year: int = 1950          # release years kept, both ends included
+    first_year: int = 1950  # release years kept, both ends included
     last_year: int = 2020
-    min_views: int = 5_000          # keep works with MORE than this many views over the window (as the paper)
+    min_views: int = 5_000  # keep works with MORE than this many views over the window (as the paper)
     max_component_share: float = 0.05  # a component with more of the rows than this goes to train, reported
     test_share: float = TEST_SHARE
 
@@ -115,8 +116,9 @@ class ArtEntertainmentConfig:
 
 _DISAMBIGUATOR = re.compile(r"\s*\((?:[^()]*\s)?(?:film|movie|novel|novella|book|song|single)\)$", re.IGNORECASE)
 _QUOTES = (('"', '"'), ("\u201c", "\u201d"), ("\u201e", "\u201c"), ("\u00ab", "\u00bb"))
-ABBREVIATIONS = frozenset({"inc", "jr", "sr", "co", "corp", "ltd", "dr", "mr", "mrs", "ms", "st", "vol", "no",
-                           "bros", "pt", "vs", "etc"})
+ABBREVIATIONS = frozenset(
+    {"inc", "jr", "sr", "co", "corp", "ltd", "dr", "mr", "mrs", "ms", "st", "vol", "no", "bros", "pt", "vs", "etc"}
+)
 
 
 def clean_title(label: str) -> str:
@@ -125,7 +127,7 @@ def clean_title(label: str) -> str:
     text = _DISAMBIGUATOR.sub("", text).strip()
     for opening, closing in _QUOTES:
         if len(text) > 2 and text.startswith(opening) and text.endswith(closing):
-            text = text[len(opening):-len(closing)].strip()
+            text = text[len(opening) : -len(closing)].strip()
             break
     if text.endswith(".") and not _keeps_final_period(text):
         text = text[:-1].rstrip()
@@ -195,6 +197,7 @@ def first_release(values: Iterable[Any], malformed: bool) -> Release:
 
 # -- components --------------------------------------------------------------------------------------------------------
 
+
 def connected_groups(links: Iterable[tuple[str, Iterable[str]]]) -> dict[str, str]:
     """Work id -> key of its connected component in the graph linking each work to its creators (union-find).
 
@@ -233,6 +236,7 @@ def connected_groups(links: Iterable[tuple[str, Iterable[str]]]) -> dict[str, st
 
 # -- build -------------------------------------------------------------------------------------------------------------
 
+
 def build(sources: Sources, out_dir: Path, config: ArtEntertainmentConfig = ArtEntertainmentConfig()) -> Path:
     run = Build(DATASET, sources)
     works = run.select_all(WORKS)
@@ -253,10 +257,12 @@ def build(sources: Sources, out_dir: Path, config: ArtEntertainmentConfig = ArtE
         return run.drop(df, df["name"].map(lambda n: isinstance(n, str) and not n), "empty_title_after_cleaning")
 
     def with_creators(df: pd.DataFrame) -> pd.DataFrame:
-        chosen = [_choose_creators(creator_rows.get(uri, {}), kind)
-                  for uri, kind in zip(df["dbpedia_uri"], df["entity_type"])]
-        df = df.assign(creator_ids=[[key for key, _ in c] for c in chosen],
-                       creators=[[name for _, name in c] for c in chosen])
+        chosen = [
+            _choose_creators(creator_rows.get(uri, {}), kind) for uri, kind in zip(df["dbpedia_uri"], df["entity_type"])
+        ]
+        df = df.assign(
+            creator_ids=[[key for key, _ in c] for c in chosen], creators=[[name for _, name in c] for c in chosen]
+        )
         df = df.assign(creator=df["creators"].map(join_names))
         return run.drop(df, df["creators"].map(len) == 0, "missing_creator")
 
@@ -266,28 +272,38 @@ def build(sources: Sources, out_dir: Path, config: ArtEntertainmentConfig = ArtE
         sizes = df["split_group"].value_counts()
         limit = config.max_component_share * len(df)
         too_big = {key for key, n in sizes.items() if n > 1 and n > limit}
-        splits = [("train" if key in too_big else split_of(key, DATASET, config.test_share))
-                  for key in df["split_group"]]
+        splits = [
+            ("train" if key in too_big else split_of(key, DATASET, config.test_share)) for key in df["split_group"]
+        ]
         components.update(_component_report(df, sizes, too_big, config))
         return df.assign(split=pd.Series(splits, index=df.index, dtype="string"))
 
     frame = _collapse_works(bindings_frame(works.rows, WORK_COLUMNS))
-    frame = run.run(frame, [
-        resources_only(run),
-        kind_of_work,
-        readable_release,
-        run.year_range("release_year", config.first_year, config.last_year),
-        run.require("title", "no_english_label"),
-        cleaned_title,
-        with_creators,
-        run.pageview_filter(config.min_views),
-        named("split_by_work_creator_components", grouped_split),
-    ])
-    return run.write(frame, SCHEMA, out_dir, target=["release_date", "release_year"], query_rows=len(works.rows),
-                     parameters=asdict(config),
-                     creator_properties={k: [list(t) for t in v] for k, v in CREATOR_PROPERTIES.items()},
-                     creator_join="sorted names joined as English prose: 'A', 'A and B', 'A, B and C'",
-                     components=components)
+    frame = run.run(
+        frame,
+        [
+            resources_only(run),
+            kind_of_work,
+            readable_release,
+            run.year_range("release_year", config.first_year, config.last_year),
+            run.require("title", "no_english_label"),
+            cleaned_title,
+            with_creators,
+            run.pageview_filter(config.min_views),
+            named("split_by_work_creator_components", grouped_split),
+        ],
+    )
+    return run.write(
+        frame,
+        SCHEMA,
+        out_dir,
+        target=["release_date", "release_year"],
+        query_rows=len(works.rows),
+        parameters=asdict(config),
+        creator_properties={k: [list(t) for t in v] for k, v in CREATOR_PROPERTIES.items()},
+        creator_join="sorted names joined as English prose: 'A', 'A and B', 'A, B and C'",
+        components=components,
+    )
 
 
 def _types_by_work(rows: list[dict]) -> dict[str, set[str]]:
@@ -343,7 +359,7 @@ def _creator_name(key: str, labels: set[str]) -> str:
     if labels:
         return plain_name(min(labels, key=lambda t: (t.casefold(), t)))
     if key.startswith("literal:"):
-        return key[len("literal:"):]
+        return key[len("literal:") :]
     try:
         return title_label(key)
     except ValueError:
@@ -356,30 +372,45 @@ def _collapse_works(df: pd.DataFrame) -> pd.DataFrame:
     for uri, group in df.groupby("dbpedia_uri", sort=True):
         bad = any("release_value" in m for m in group["malformed"])
         release = first_release(present(group["release_value"]), bad)
-        records.append({
-            "dbpedia_uri": uri,
-            "entity_id": title_or_none(uri),
-            "title": min((str(t) for t in group["title"].dropna()), default=None),
-            "release_year": release.year,
-            "release_date": release.date,
-            "date_precision": release.precision,
-            "release_malformed": release.malformed,
-        })
-    columns = ["dbpedia_uri", "entity_id", "title", "release_year", "release_date", "date_precision",
-               "release_malformed"]
+        records.append(
+            {
+                "dbpedia_uri": uri,
+                "entity_id": title_or_none(uri),
+                "title": min((str(t) for t in group["title"].dropna()), default=None),
+                "release_year": release.year,
+                "release_date": release.date,
+                "date_precision": release.precision,
+                "release_malformed": release.malformed,
+            }
+        )
+    columns = [
+        "dbpedia_uri",
+        "entity_id",
+        "title",
+        "release_year",
+        "release_date",
+        "date_precision",
+        "release_malformed",
+    ]
     out = pd.DataFrame.from_records(records, columns=columns)
     out["release_year"] = out["release_year"].astype("Int32")
     out["release_malformed"] = out["release_malformed"].astype(bool)
     return out
 
 
-def _component_report(df: pd.DataFrame, sizes: pd.Series, too_big: set[str],
-                      config: ArtEntertainmentConfig) -> dict[str, Any]:
+def _component_report(
+    df: pd.DataFrame, sizes: pd.Series, too_big: set[str], config: ArtEntertainmentConfig
+) -> dict[str, Any]:
     def describe(key: str) -> dict[str, Any]:
         rows = df[df["split_group"] == key]
         creators = sorted({c for ids in rows["creator_ids"] for c in ids})
-        return {"key": key, "rows": int(len(rows)), "share": round(len(rows) / max(len(df), 1), 4),
-                "creators": len(creators), "example_creators": creators[:5]}
+        return {
+            "key": key,
+            "rows": int(len(rows)),
+            "share": round(len(rows) / max(len(df), 1), 4),
+            "creators": len(creators),
+            "example_creators": creators[:5],
+        }
 
     largest = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
     histogram = Counter(int(n) for n in sizes.values)

@@ -21,7 +21,7 @@ def title_of(iri: str) -> str:
     """The Wikipedia title (underscored) of a DBpedia resource IRI: the local name, percent-decoded."""
     if not iri.startswith(RESOURCE):
         raise ValueError(f"{iri!r} is not a DBpedia resource IRI")
-    return urllib.parse.unquote(iri[len(RESOURCE):])
+    return urllib.parse.unquote(iri[len(RESOURCE) :])
 
 
 def title_or_none(iri: str) -> str | None:
@@ -37,10 +37,12 @@ def present(values) -> list[Any]:
     return [v for v in values if v is not None and not (isinstance(v, float) and v != v)]
 
 
-def resources_only(run: "Build") -> "Step":
+def resources_only(run: Build) -> Step:
     """Drop rows whose subject is not a ``dbr:`` resource (``entity_id`` is None): they have no Wikipedia page."""
+
     def dbpedia_resources(df: pd.DataFrame) -> pd.DataFrame:
         return run.drop(df, df["entity_id"].isna(), "not_a_dbpedia_resource")
+
     return dbpedia_resources
 
 
@@ -76,7 +78,7 @@ class Ontology:
     parents: dict[str, frozenset[str]]
 
     @classmethod
-    def fetch(cls, run: "Build") -> "Ontology":
+    def fetch(cls, run: Build) -> Ontology:
         result = run.select_all(SUBCLASSES)
         parents: dict[str, set[str]] = {}
         for row in result.rows:

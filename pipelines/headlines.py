@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import calendar
 import unicodedata
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -77,24 +78,26 @@ DESK_ALIASES: dict[str, str] = {
 DOCUMENT_TYPES = ("article",)
 MATERIALS = ("News", "News Analysis", "Obituary (Obit)", "Obituary")
 
-SCHEMA = pa.schema([
-    ("entity_id", pa.string()),         # the article's URI, nyt://article/<uuid>: unique
-    ("name", pa.string()),              # the headline as the model reads it: NFC, whitespace collapsed
-    ("headline", pa.string()),          # the headline as the archive gives it (headline.main)
-    ("pub_date", pa.date32()),          # publication date in New York (the target)
-    ("pub_year", pa.int32()),
-    ("pub_month", pa.int32()),
-    ("news_desk", pa.string()),         # as in the archive, e.g. "Foreign"
-    ("section", pa.string()),           # section_name, e.g. "World"
-    ("print_page", pa.int32()),
-    ("print_section", pa.string()),     # e.g. "A"; null where the archive has none
-    ("type_of_material", pa.string()),  # News, News Analysis, Obituary (Obit), ...
-    ("word_count", pa.int32()),
-    ("url", pa.string()),               # web_url
-    ("duplicates", pa.int32()),         # later articles with the same headline, dropped in favour of this one
-    ("split_group", pa.string()),       # the headline, case-folded: what the split is drawn for
-    ("split", pa.string()),
-])
+SCHEMA = pa.schema(
+    [
+        ("entity_id", pa.string()),  # the article's URI, nyt://article/<uuid>: unique
+        ("name", pa.string()),  # the headline as the model reads it: NFC, whitespace collapsed
+        ("headline", pa.string()),  # the headline as the archive gives it (headline.main)
+        ("pub_date", pa.date32()),  # publication date in New York (the target)
+        ("pub_year", pa.int32()),
+        ("pub_month", pa.int32()),
+        ("news_desk", pa.string()),  # as in the archive, e.g. "Foreign"
+        ("section", pa.string()),  # section_name, e.g. "World"
+        ("print_page", pa.int32()),
+        ("print_section", pa.string()),  # e.g. "A"; null where the archive has none
+        ("type_of_material", pa.string()),  # News, News Analysis, Obituary (Obit), ...
+        ("word_count", pa.int32()),
+        ("url", pa.string()),  # web_url
+        ("duplicates", pa.int32()),  # later articles with the same headline, dropped in favour of this one
+        ("split_group", pa.string()),  # the headline, case-folded: what the split is drawn for
+        ("split", pa.string()),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -129,29 +132,58 @@ def _desk_of(df: pd.DataFrame, config: HeadlinesConfig) -> pd.Series:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("not_an_article", "document_type is one of the configured types (article)",
-         lambda df, c: ~df["document_type"].isin(c.document_types)),
-    Rule("not_news_material", "type_of_material is news, news analysis or an obituary",
-         lambda df, c: ~df["type_of_material"].isin(c.materials)),
-    Rule("other_desk", "news_desk is Foreign, National, Politics, Washington or Obits (spellings normalised)",
-         lambda df, c: _desk_of(df, c).isna() & ~_front_page_exempt(df, c)),
-    Rule("section_not_kept_for_desk", "the section goes with the desk: Foreign/World, National, Politics and "
-         "Washington/U.S., Obits/any",
-         lambda df, c: pd.Series([d is not None and d.sections is not None and s not in d.sections
-                                  for d, s in zip(_desk_of(df, c), df["section"])], index=df.index)
-         & ~_front_page_exempt(df, c)),
-    Rule("not_in_print", "the article ran in print (print_page is a page number)",
-         lambda df, c: df["page"].isna()),
-    Rule("beyond_print_page_limit", "print page 1-5 for Foreign, 1-10 for the other desks",
-         lambda df, c: pd.Series([pd.notna(p) and (d is None or p > d.max_print_page)
-                                  for d, p in zip(_desk_of(df, c), df["page"])], index=df.index)
-         & ~_front_page_exempt(df, c)),
-    Rule("no_headline", "headline.main is present and not blank",
-         lambda df, c: df["name"].isna()),
-    Rule("question_mark_in_headline", "the headline has no question mark",
-         lambda df, c: df["name"].fillna("").str.contains("?", regex=False)),
-    Rule("headline_ends_with_period", "the headline does not end with a period (e.g. '... in the U.S.')",
-         lambda df, c: df["name"].fillna("").str.endswith(".")),
+    Rule(
+        "not_an_article",
+        "document_type is one of the configured types (article)",
+        lambda df, c: ~df["document_type"].isin(c.document_types),
+    ),
+    Rule(
+        "not_news_material",
+        "type_of_material is news, news analysis or an obituary",
+        lambda df, c: ~df["type_of_material"].isin(c.materials),
+    ),
+    Rule(
+        "other_desk",
+        "news_desk is Foreign, National, Politics, Washington or Obits (spellings normalised)",
+        lambda df, c: _desk_of(df, c).isna() & ~_front_page_exempt(df, c),
+    ),
+    Rule(
+        "section_not_kept_for_desk",
+        "the section goes with the desk: Foreign/World, National, Politics and Washington/U.S., Obits/any",
+        lambda df, c: (
+            pd.Series(
+                [
+                    d is not None and d.sections is not None and s not in d.sections
+                    for d, s in zip(_desk_of(df, c), df["section"])
+                ],
+                index=df.index,
+            )
+            & ~_front_page_exempt(df, c)
+        ),
+    ),
+    Rule("not_in_print", "the article ran in print (print_page is a page number)", lambda df, c: df["page"].isna()),
+    Rule(
+        "beyond_print_page_limit",
+        "print page 1-5 for Foreign, 1-10 for the other desks",
+        lambda df, c: (
+            pd.Series(
+                [pd.notna(p) and (d is None or p > d.max_print_page) for d, p in zip(_desk_of(df, c), df["page"])],
+                index=df.index,
+            )
+            & ~_front_page_exempt(df, c)
+        ),
+    ),
+    Rule("no_headline", "headline.main is present and not blank", lambda df, c: df["name"].isna()),
+    Rule(
+        "question_mark_in_headline",
+        "the headline has no question mark",
+        lambda df, c: df["name"].fillna("").str.contains("?", regex=False),
+    ),
+    Rule(
+        "headline_ends_with_period",
+        "the headline does not end with a period (e.g. '... in the U.S.')",
+        lambda df, c: df["name"].fillna("").str.endswith("."),
+    ),
 )
 
 
@@ -182,8 +214,15 @@ def build(sources: Sources, out_dir: Path, config: HeadlinesConfig = HeadlinesCo
     return _build(sources, out_dir, config, frame, months, provenance, about)
 
 
-def _build(sources: Sources, out_dir: Path, config: HeadlinesConfig, frame: pd.DataFrame,
-           months: list[tuple[int, int]], provenance: dict[str, Any], about: dict[str, Any]) -> Path:
+def _build(
+    sources: Sources,
+    out_dir: Path,
+    config: HeadlinesConfig,
+    frame: pd.DataFrame,
+    months: list[tuple[int, int]],
+    provenance: dict[str, Any],
+    about: dict[str, Any],
+) -> Path:
     run = Build(DATASET, sources)
     run.provenance["nyt_archive"] = provenance
     docs = len(frame)
@@ -215,24 +254,38 @@ def _build(sources: Sources, out_dir: Path, config: HeadlinesConfig, frame: pd.D
         return run.drop(df, later, DEDUP_RULE[0])
 
     # Each step is named after the rule it counts, so the metadata's steps and rules line up.
-    frame = run.run(frame, [
-        named("no_article_id", with_an_id),
-        named("duplicate_article_id", listed_once),
-        named("malformed_pub_date", dated),
-        named("outside_date_range", in_range),
-        *[rule_step(rule) for rule in RULES],
-        named(DEDUP_RULE[0], earliest_per_headline),
-        run.split("split_group", config.test_share),
-    ])
-    frame = frame.assign(pub_year=frame["pub_date"].map(lambda d: d.year).astype("int32"),
-                         pub_month=frame["pub_date"].map(lambda d: d.month).astype("int32"),
-                         print_page=frame["page"].astype("Int32"))
-    return run.write(frame, SCHEMA, out_dir, target=["pub_date"], query_rows=docs,
-                     parameters=_parameters(config), rules=rule_list(),
-                     pageview_filter=("none: news articles have no Wikipedia pages, so no pageview filter applies "
-                                      "and the pageview window below is not used"),
-                     split_by="split_group: the headline text, case-folded (one side for all its articles)",
-                     terms=about)
+    frame = run.run(
+        frame,
+        [
+            named("no_article_id", with_an_id),
+            named("duplicate_article_id", listed_once),
+            named("malformed_pub_date", dated),
+            named("outside_date_range", in_range),
+            *[rule_step(rule) for rule in RULES],
+            named(DEDUP_RULE[0], earliest_per_headline),
+            run.split("split_group", config.test_share),
+        ],
+    )
+    frame = frame.assign(
+        pub_year=frame["pub_date"].map(lambda d: d.year).astype("int32"),
+        pub_month=frame["pub_date"].map(lambda d: d.month).astype("int32"),
+        print_page=frame["page"].astype("Int32"),
+    )
+    return run.write(
+        frame,
+        SCHEMA,
+        out_dir,
+        target=["pub_date"],
+        query_rows=docs,
+        parameters=_parameters(config),
+        rules=rule_list(),
+        pageview_filter=(
+            "none: news articles have no Wikipedia pages, so no pageview filter applies "
+            "and the pageview window below is not used"
+        ),
+        split_by="split_group: the headline text, case-folded (one side for all its articles)",
+        terms=about,
+    )
 
 
 def _parameters(config: HeadlinesConfig) -> dict[str, Any]:
@@ -249,21 +302,38 @@ def terms(client: ArchiveClient) -> dict[str, Any]:
         "copyright": client.provenance()["copyright"],
         "terms_of_use": TERMS_URL,
         "attribution": "Data provided by The New York Times",
-        "note": ("Headlines and article metadata are the New York Times Company's, used under the NYT Developer "
-                 "APIs Terms of Use; read them before redistributing this dataset."
-                 if not sample else
-                 "The bundled sample's headlines were written for the sample to describe real, dated events; "
-                 "they are not New York Times text. See pipelines/sample/README.md."),
+        "note": (
+            "Headlines and article metadata are the New York Times Company's, used under the NYT Developer "
+            "APIs Terms of Use; read them before redistributing this dataset."
+            if not sample
+            else "The bundled sample's headlines were written for the sample to describe real, dated events; "
+            "they are not New York Times text. See pipelines/sample/README.md."
+        ),
     }
 
 
 # --- docs to rows -------------------------------------------------------------------------------------------------
 
+
 def month_frame(month: ArchiveMonth) -> pd.DataFrame:
     """One row per doc of the month, in the archive's order, with the fields the rules read."""
     rows = [doc_row(doc, month.label) for doc in month.docs]
-    columns = ["entity_id", "headline", "name", "pub_date_raw", "document_type", "type_of_material", "news_desk",
-               "desk", "section", "page", "print_section", "word_count", "url", "archive_month"]
+    columns = [
+        "entity_id",
+        "headline",
+        "name",
+        "pub_date_raw",
+        "document_type",
+        "type_of_material",
+        "news_desk",
+        "desk",
+        "section",
+        "page",
+        "print_section",
+        "word_count",
+        "url",
+        "archive_month",
+    ]
     df = pd.DataFrame.from_records(rows, columns=columns)
     df["page"] = df["page"].astype("Int64")
     df["word_count"] = df["word_count"].astype("Int64")

@@ -29,19 +29,18 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
-from .dbpedia import (ONTOLOGY, Ontology, bindings_frame, local_name, present, resources_only, title_or_none,
-                      types_query)
+from .dbpedia import ONTOLOGY, Ontology, bindings_frame, local_name, present, resources_only, title_or_none, types_query
 from .sources import Sources
 from .sparql import HistoricalDate, PagedQuery
 from .steps import TEST_SHARE, Build
-
 
 DATASET = "historical_figures"
 PERSON = ONTOLOGY + "Person"
@@ -71,33 +70,41 @@ OCCUPATIONS = PagedQuery(
 
 TYPES = types_query("historical_figures.types", _DIED, "person")
 
-DEATH_COLUMNS = {"person": "dbpedia_uri", "label": "name", "deathDate": "death_date_value",
-                 "deathYear": "death_year_value", "birthDate": "birth_date_value", "birthYear": "birth_year_value"}
+DEATH_COLUMNS = {
+    "person": "dbpedia_uri",
+    "label": "name",
+    "deathDate": "death_date_value",
+    "deathYear": "death_year_value",
+    "birthDate": "birth_date_value",
+    "birthYear": "birth_year_value",
+}
 
-SCHEMA = pa.schema([
-    ("entity_id", pa.string()),        # Wikipedia title, underscored: unique
-    ("name", pa.string()),             # English label: the text the model reads
-    ("death_year", pa.int32()),        # historical numbering: 44 BCE is -44, no year 0
-    ("death_decade", pa.int32()),      # floor(death_year / 10) * 10
-    ("death_date", pa.string()),       # ISO 8601, astronomical years (-0043-03-15); null where only a year is known
-    ("birth_year", pa.int32()),        # historical numbering; null where unknown, malformed or conflicting
-    ("occupation", pa.string()),       # English label of dbo:occupation (first by name); null where none
-    ("entity_type", pa.string()),      # most specific DBpedia class at or under dbo:Person, e.g. Scientist
-    ("page_views", pa.int64()),        # English Wikipedia, summed over the pageview window
-    ("dbpedia_uri", pa.string()),
-    ("split", pa.string()),            # by hash of entity_id: the page is the group
-])
+SCHEMA = pa.schema(
+    [
+        ("entity_id", pa.string()),  # Wikipedia title, underscored: unique
+        ("name", pa.string()),  # English label: the text the model reads
+        ("death_year", pa.int32()),  # historical numbering: 44 BCE is -44, no year 0
+        ("death_decade", pa.int32()),  # floor(death_year / 10) * 10
+        ("death_date", pa.string()),  # ISO 8601, astronomical years (-0043-03-15); null where only a year is known
+        ("birth_year", pa.int32()),  # historical numbering; null where unknown, malformed or conflicting
+        ("occupation", pa.string()),  # English label of dbo:occupation (first by name); null where none
+        ("entity_type", pa.string()),  # most specific DBpedia class at or under dbo:Person, e.g. Scientist
+        ("page_views", pa.int64()),  # English Wikipedia, summed over the pageview window
+        ("dbpedia_uri", pa.string()),
+        ("split", pa.string()),  # by hash of entity_id: the page is the group
+    ]
+)
 
 YEAR_NUMBERINGS = ("astronomical", "historical")
 
 
 @dataclass(frozen=True)
 class HistoricalFiguresConfig:
-    first_year: int = -1000         # death years kept, historical numbering, both ends included
+    first_year: int = -1000  # death years kept, historical numbering, both ends included
     last_year: int = 2000
-    min_views: int = 5_000          # keep people with MORE than this many views over the window (as the paper)
-    top_per_decade: int = 350       # then the N most viewed per death decade (ties by title)
-    year_tolerance: int = 1         # deathDate and deathYear years further apart than this conflict
+    min_views: int = 5_000  # keep people with MORE than this many views over the window (as the paper)
+    top_per_decade: int = 350  # then the N most viewed per death decade (ties by title)
+    year_tolerance: int = 1  # deathDate and deathYear years further apart than this conflict
     literal_years: str = "astronomical"  # how BCE literals are read; see the module docstring
     test_share: float = TEST_SHARE
 
@@ -109,6 +116,7 @@ class HistoricalFiguresConfig:
 
 
 # -- years -------------------------------------------------------------------------------------------------------------
+
 
 def historical_year(literal_year: int, numbering: str = "astronomical") -> int | None:
     """The historical year (no year 0, 44 BCE = -44) of a year as written in a literal; None if it cannot be one."""
@@ -138,12 +146,13 @@ class Resolved:
     """One year out of a person's date and year literals, or why there is none."""
 
     year: int | None = None
-    date: str | None = None    # ISO 8601 of the chosen full date
+    date: str | None = None  # ISO 8601 of the chosen full date
     problem: str | None = None  # "malformed" | "conflicting" | "missing"
 
 
-def resolve_year(dates: Iterable[Any], years: Iterable[Any], malformed: bool, numbering: str,
-                 tolerance: int) -> Resolved:
+def resolve_year(
+    dates: Iterable[Any], years: Iterable[Any], malformed: bool, numbering: str, tolerance: int
+) -> Resolved:
     """The year (and the date, when one is known) that a person's date and year literals agree on.
 
     ``dates`` holds parsed xsd:date values (:class:`HistoricalDate`), ``years`` parsed xsd:gYear values (int);
@@ -182,6 +191,7 @@ def resolve_year(dates: Iterable[Any], years: Iterable[Any], malformed: bool, nu
 
 # -- build -------------------------------------------------------------------------------------------------------------
 
+
 def build(sources: Sources, out_dir: Path, config: HistoricalFiguresConfig = HistoricalFiguresConfig()) -> Path:
     run = Build(DATASET, sources)
     deaths = run.select_all(DEATHS)
@@ -198,8 +208,10 @@ def build(sources: Sources, out_dir: Path, config: HistoricalFiguresConfig = His
 
     def occupation_or_type(df: pd.DataFrame) -> pd.DataFrame:
         types = [type_sets.get(uri, set()) for uri in df["dbpedia_uri"]]
-        df = df.assign(occupation=[occupations.get(uri) for uri in df["dbpedia_uri"]],
-                       entity_type=[_person_type(ts, ontology) for ts in types])
+        df = df.assign(
+            occupation=[occupations.get(uri) for uri in df["dbpedia_uri"]],
+            entity_type=[_person_type(ts, ontology) for ts in types],
+        )
         vague = df["occupation"].isna() & (df["entity_type"] == "Person")
         return run.drop(df, vague, "no_occupation_or_person_type")
 
@@ -213,28 +225,41 @@ def build(sources: Sources, out_dir: Path, config: HistoricalFiguresConfig = His
         beyond = pd.Series(False, index=df.index)
         beyond.loc[rank.index[rank.to_numpy() >= config.top_per_decade]] = True
         for decade, group in df.groupby("death_decade", sort=True):
-            per_decade.append({"decade": int(decade), "candidates": len(group),
-                               "kept": int((~beyond.loc[group.index]).sum())})
+            per_decade.append(
+                {"decade": int(decade), "candidates": len(group), "kept": int((~beyond.loc[group.index]).sum())}
+            )
         return run.drop(df, beyond, f"beyond_{config.top_per_decade}_most_viewed_in_decade")
 
     frame = _collapse_people(bindings_frame(deaths.rows, DEATH_COLUMNS), config, birth_nulls)
-    frame = run.run(frame, [
-        resources_only(run),
-        readable_death,
-        run.year_range("death_year", config.first_year, config.last_year),
-        run.require("name", "no_english_label"),
-        occupation_or_type,
-        born_before_death,
-        run.pageview_filter(config.min_views),
-        most_viewed_per_decade,
-        run.split("entity_id", config.test_share),  # one row per Wikipedia page: the page is the group
-    ])
-    return run.write(frame, SCHEMA, out_dir, target=["death_year"], query_rows=len(deaths.rows),
-                     parameters=asdict(config), per_decade=per_decade,
-                     birth_year_nulls=dict(sorted(birth_nulls.items())),
-                     year_numbering={"death_year": "historical (no year 0; 44 BCE = -44)",
-                                     "death_date": "ISO 8601, astronomical (-0043-03-15 = 15 March 44 BCE)",
-                                     "literals_read_as": config.literal_years})
+    frame = run.run(
+        frame,
+        [
+            resources_only(run),
+            readable_death,
+            run.year_range("death_year", config.first_year, config.last_year),
+            run.require("name", "no_english_label"),
+            occupation_or_type,
+            born_before_death,
+            run.pageview_filter(config.min_views),
+            most_viewed_per_decade,
+            run.split("entity_id", config.test_share),  # one row per Wikipedia page: the page is the group
+        ],
+    )
+    return run.write(
+        frame,
+        SCHEMA,
+        out_dir,
+        target=["death_year"],
+        query_rows=len(deaths.rows),
+        parameters=asdict(config),
+        per_decade=per_decade,
+        birth_year_nulls=dict(sorted(birth_nulls.items())),
+        year_numbering={
+            "death_year": "historical (no year 0; 44 BCE = -44)",
+            "death_date": "ISO 8601, astronomical (-0043-03-15 = 15 March 44 BCE)",
+            "literals_read_as": config.literal_years,
+        },
+    )
 
 
 def _occupations_by_person(rows: list[dict]) -> dict[str, str]:
@@ -243,8 +268,11 @@ def _occupations_by_person(rows: list[dict]) -> dict[str, str]:
     for row in rows:
         occupation = row.get("occupation", {})
         text = row.get("occupationLabel", {}).get("value")
-        if text is None and occupation.get("type") in ("literal", "typed-literal") \
-                and occupation.get("xml:lang", "en").lower().startswith("en"):
+        if (
+            text is None
+            and occupation.get("type") in ("literal", "typed-literal")
+            and occupation.get("xml:lang", "en").lower().startswith("en")
+        ):
             text = occupation.get("value")
         if text and text.strip():
             labels.setdefault(row["person"]["value"], set()).add(text.strip())
@@ -270,26 +298,44 @@ def _collapse_people(df: pd.DataFrame, config: HistoricalFiguresConfig, birth_nu
     records = []
     for uri, group in df.groupby("dbpedia_uri", sort=True):
         bad = set().union(*group["malformed"]) if len(group) else set()
-        death = resolve_year(present(group["death_date_value"]), present(group["death_year_value"]),
-                             bool(bad & {"death_date_value", "death_year_value"}), config.literal_years,
-                             config.year_tolerance)
-        birth = resolve_year(present(group["birth_date_value"]), present(group["birth_year_value"]),
-                             bool(bad & {"birth_date_value", "birth_year_value"}), config.literal_years,
-                             config.year_tolerance)
+        death = resolve_year(
+            present(group["death_date_value"]),
+            present(group["death_year_value"]),
+            bool(bad & {"death_date_value", "death_year_value"}),
+            config.literal_years,
+            config.year_tolerance,
+        )
+        birth = resolve_year(
+            present(group["birth_date_value"]),
+            present(group["birth_year_value"]),
+            bool(bad & {"birth_date_value", "birth_year_value"}),
+            config.literal_years,
+            config.year_tolerance,
+        )
         if birth.problem in ("malformed", "conflicting") and death.year is not None:
             birth_nulls[birth.problem] += 1
-        records.append({
-            "dbpedia_uri": uri,
-            "entity_id": title_or_none(uri),
-            "name": min((str(n) for n in group["name"].dropna()), default=None),
-            "death_year": death.year,
-            "death_decade": decade_of(death.year) if death.year is not None else None,
-            "death_date": death.date,
-            "death_problem": death.problem,
-            "birth_year": birth.year,
-        })
-    columns = ["dbpedia_uri", "entity_id", "name", "death_year", "death_decade", "death_date", "death_problem",
-               "birth_year"]
+        records.append(
+            {
+                "dbpedia_uri": uri,
+                "entity_id": title_or_none(uri),
+                "name": min((str(n) for n in group["name"].dropna()), default=None),
+                "death_year": death.year,
+                "death_decade": decade_of(death.year) if death.year is not None else None,
+                "death_date": death.date,
+                "death_problem": death.problem,
+                "birth_year": birth.year,
+            }
+        )
+    columns = [
+        "dbpedia_uri",
+        "entity_id",
+        "name",
+        "death_year",
+        "death_decade",
+        "death_date",
+        "death_problem",
+        "birth_year",
+    ]
     people = pd.DataFrame.from_records(records, columns=columns)
     for column in ("death_year", "death_decade", "birth_year"):
         people[column] = people[column].astype("Int32")

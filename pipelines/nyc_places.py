@@ -52,30 +52,32 @@ NO_COMPLEX = {"", "0"}  # complexid 0 means the place belongs to no complex
 # The five boroughs' extent (NYC's city limits, degrees WGS84).
 NYC_EXTENT = {"lat_min": 40.4774, "lat_max": 40.9176, "lon_min": -74.2591, "lon_max": -73.7004}
 
-SCHEMA = pa.schema([
-    ("entity_id", pa.string()),           # the source's placeid: unique
-    ("name", pa.string()),                # readable name the model reads ("St. John's University")
-    ("source_name", pa.string()),         # the name as the source writes it ("ST. JOHN'S UNIVERSITY")
-    ("latitude", pa.float64()),
-    ("longitude", pa.float64()),
-    ("borough", pa.string()),             # Manhattan | Bronx | Brooklyn | Queens | Staten Island
-    ("borough_code", pa.int8()),          # BOROUGH, 1..5
-    ("facility_type", pa.string()),       # name of FACILITY_T; null for a code the data dictionary lacks
-    ("facility_type_code", pa.int16()),   # FACILITY_T
-    ("facility_domain_code", pa.int16()), # FACI_DOM: a sub-type whose meaning depends on FACILITY_T
-    ("complex_id", pa.int64()),           # COMPLEXID; null where the place is in no complex (source: 0)
-    ("split_group", pa.string()),         # "complex:<id>", or "place:<placeid>" outside any complex
-    ("agency", pa.string()),              # SOURCE: the agency that supplied the record
-    ("saftype", pa.string()),
-    ("sos", pa.string()),                 # side of street
-    ("bin", pa.string()),                 # building identification number, as written
-    ("segment_id", pa.string()),
-    ("b7sc", pa.string()),
-    ("pri_add", pa.string()),
-    ("created", pa.date32()),
-    ("modified", pa.date32()),
-    ("split", pa.string()),
-])
+SCHEMA = pa.schema(
+    [
+        ("entity_id", pa.string()),  # the source's placeid: unique
+        ("name", pa.string()),  # readable name the model reads ("St. John's University")
+        ("source_name", pa.string()),  # the name as the source writes it ("ST. JOHN'S UNIVERSITY")
+        ("latitude", pa.float64()),
+        ("longitude", pa.float64()),
+        ("borough", pa.string()),  # Manhattan | Bronx | Brooklyn | Queens | Staten Island
+        ("borough_code", pa.int8()),  # BOROUGH, 1..5
+        ("facility_type", pa.string()),  # name of FACILITY_T; null for a code the data dictionary lacks
+        ("facility_type_code", pa.int16()),  # FACILITY_T
+        ("facility_domain_code", pa.int16()),  # FACI_DOM: a sub-type whose meaning depends on FACILITY_T
+        ("complex_id", pa.int64()),  # COMPLEXID; null where the place is in no complex (source: 0)
+        ("split_group", pa.string()),  # "complex:<id>", or "place:<placeid>" outside any complex
+        ("agency", pa.string()),  # SOURCE: the agency that supplied the record
+        ("saftype", pa.string()),
+        ("sos", pa.string()),  # side of street
+        ("bin", pa.string()),  # building identification number, as written
+        ("segment_id", pa.string()),
+        ("b7sc", pa.string()),
+        ("pri_add", pa.string()),
+        ("created", pa.date32()),
+        ("modified", pa.date32()),
+        ("split", pa.string()),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -112,23 +114,32 @@ def build(sources: Sources, out_dir: Path, config: NycPlacesConfig = NycPlacesCo
     def readable_names(df: pd.DataFrame) -> pd.DataFrame:
         return df.assign(name=df["source_name"].map(prompt_name))
 
-    frame = run.run(frame, [
-        one_record_per_place,
-        point_geometry,
-        run.within("latitude", config.lat_min, config.lat_max, "outside_nyc_extent"),
-        run.within("longitude", config.lon_min, config.lon_max, "outside_nyc_extent"),
-        run.require("source_name", "missing_name"),
-        known_borough,
-        readable_names,
-        duplicate_names(run, config.duplicate_distance_m),
-        run.split("split_group", config.test_share),
-    ])
+    frame = run.run(
+        frame,
+        [
+            one_record_per_place,
+            point_geometry,
+            run.within("latitude", config.lat_min, config.lat_max, "outside_nyc_extent"),
+            run.within("longitude", config.lon_min, config.lon_max, "outside_nyc_extent"),
+            run.require("source_name", "missing_name"),
+            known_borough,
+            readable_names,
+            duplicate_names(run, config.duplicate_distance_m),
+            run.split("split_group", config.test_share),
+        ],
+    )
     frame = _typed(frame)
     return run.write(
-        frame, SCHEMA, out_dir, target=["latitude", "longitude"], query_rows=len(result.rows),
+        frame,
+        SCHEMA,
+        out_dir,
+        target=["latitude", "longitude"],
+        query_rows=len(result.rows),
         parameters=asdict(config),
-        pageview_filter=("none: the NYC Points of Interest have no Wikipedia pages, so no pageview filter applies "
-                         "and the pageview window below is not used"),
+        pageview_filter=(
+            "none: the NYC Points of Interest have no Wikipedia pages, so no pageview filter applies "
+            "and the pageview window below is not used"
+        ),
         code_maps={"borough": BOROUGHS, "facility_type": FACILITY_TYPES},
         unmapped_codes=_unmapped_facility_types(frame),
         field_problems=notes,
@@ -139,6 +150,7 @@ def build(sources: Sources, out_dir: Path, config: NycPlacesConfig = NycPlacesCo
 # Rows to a frame
 # --------------------------------------------------------------------------------------------------------------------
 
+
 def places_frame(rows: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[str, int]]:
     """One row per SODA record, with its geometry parsed; also counts of fields that did not parse (kept as null)."""
     notes: Counter = Counter()
@@ -148,7 +160,9 @@ def places_frame(rows: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[str, in
         record = {
             "entity_id": _place_id(row.get("placeid")),
             "source_name": _text(row.get("name")),
-            "latitude": lat, "longitude": lon, "geometry_problem": problem,
+            "latitude": lat,
+            "longitude": lon,
+            "geometry_problem": problem,
             "borough_code_text": _code(row.get("borough")),
             "facility_type_code_text": _code(row.get("facility_t")),
             "facility_domain_code_text": _code(row.get("faci_dom")),
@@ -168,15 +182,35 @@ def places_frame(rows: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[str, in
                 notes[f"{column.removesuffix('_text')}_not_a_number"] += 1
         records.append(record)
     frame = pd.DataFrame.from_records(records, columns=list(_EMPTY_RECORD))
-    frame["split_group"] = [f"complex:{int(c)}" if c is not None and c.isdigit() and c.lstrip("0") else f"place:{p}"
-                            for c, p in zip(frame["complex_text"], frame["entity_id"])]
+    frame["split_group"] = [
+        f"complex:{int(c)}" if c is not None and c.isdigit() and c.lstrip("0") else f"place:{p}"
+        for c, p in zip(frame["complex_text"], frame["entity_id"])
+    ]
     return frame, dict(sorted(notes.items()))
 
 
-_EMPTY_RECORD = dict.fromkeys([
-    "entity_id", "source_name", "latitude", "longitude", "geometry_problem", "borough_code_text",
-    "facility_type_code_text", "facility_domain_code_text", "complex_text", "agency", "saftype", "sos", "bin",
-    "segment_id", "b7sc", "pri_add", "created", "modified"])
+_EMPTY_RECORD = dict.fromkeys(
+    [
+        "entity_id",
+        "source_name",
+        "latitude",
+        "longitude",
+        "geometry_problem",
+        "borough_code_text",
+        "facility_type_code_text",
+        "facility_domain_code_text",
+        "complex_text",
+        "agency",
+        "saftype",
+        "sos",
+        "bin",
+        "segment_id",
+        "b7sc",
+        "pri_add",
+        "created",
+        "modified",
+    ]
+)
 
 
 def parse_point(geom: Any) -> tuple[float, float, str | None]:
@@ -238,8 +272,13 @@ def _repeated_place_ids(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Records after the first of a place id that agree with it (name and point), and all records of a place id whose
     records disagree."""
     key = df["entity_id"]
-    signature = df["source_name"].astype(str) + "|" + df["latitude"].round(6).astype(str) + "|" + \
-        df["longitude"].round(6).astype(str)
+    signature = (
+        df["source_name"].astype(str)
+        + "|"
+        + df["latitude"].round(6).astype(str)
+        + "|"
+        + df["longitude"].round(6).astype(str)
+    )
     shared = key.duplicated(keep=False)
     disagree = shared & signature.groupby(key).transform("nunique").gt(1)
     repeated = shared & ~disagree & key.duplicated(keep="first")
@@ -254,8 +293,9 @@ def _unmapped_facility_types(df: pd.DataFrame) -> dict[str, int]:
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
     def as_int(column: str) -> pd.Series:
-        return pd.to_numeric(df[column].where(df[column].map(lambda c: isinstance(c, str) and c.isdigit())),
-                             errors="coerce").astype("Int64")
+        return pd.to_numeric(
+            df[column].where(df[column].map(lambda c: isinstance(c, str) and c.isdigit())), errors="coerce"
+        ).astype("Int64")
 
     complex_id = as_int("complex_text")
     return df.assign(
@@ -274,16 +314,95 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
 
 SMALL_WORDS = {"an", "and", "as", "at", "by", "de", "del", "for", "in", "la", "of", "on", "or", "the", "to"}
 ACRONYMS = {
-    "PS", "MS", "JHS", "HS", "NYC", "NY", "NYS", "NYPD", "FDNY", "NYCHA", "CUNY", "SUNY", "USTA", "YMCA", "YWCA",
-    "YMHA", "YWHA", "US", "USA", "EMS", "DSNY", "MTA", "LIRR", "JFK", "NYU", "CCNY", "LIU", "ROTC", "DOE", "DOT",
-    "DEP", "DPR", "HRA", "ACS", "HPD", "MLK", "UN", "TV", "IRT", "BMT", "IND", "AIDS", "HIV", "PAL", "SRO", "USPS",
-    "VA", "LGBT", "NAACP", "II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII", "LLC",
+    "PS",
+    "MS",
+    "JHS",
+    "HS",
+    "NYC",
+    "NY",
+    "NYS",
+    "NYPD",
+    "FDNY",
+    "NYCHA",
+    "CUNY",
+    "SUNY",
+    "USTA",
+    "YMCA",
+    "YWCA",
+    "YMHA",
+    "YWHA",
+    "US",
+    "USA",
+    "EMS",
+    "DSNY",
+    "MTA",
+    "LIRR",
+    "JFK",
+    "NYU",
+    "CCNY",
+    "LIU",
+    "ROTC",
+    "DOE",
+    "DOT",
+    "DEP",
+    "DPR",
+    "HRA",
+    "ACS",
+    "HPD",
+    "MLK",
+    "UN",
+    "TV",
+    "IRT",
+    "BMT",
+    "IND",
+    "AIDS",
+    "HIV",
+    "PAL",
+    "SRO",
+    "USPS",
+    "VA",
+    "LGBT",
+    "NAACP",
+    "II",
+    "III",
+    "IV",
+    "VI",
+    "VII",
+    "VIII",
+    "IX",
+    "XI",
+    "XII",
+    "LLC",
 }
 ABBREVIATIONS = {
-    "ST": "St", "STS": "Sts", "AVE": "Ave", "AV": "Av", "BLVD": "Blvd", "RD": "Rd", "DR": "Dr", "PL": "Pl",
-    "PKWY": "Pkwy", "HWY": "Hwy", "EXPWY": "Expwy", "MT": "Mt", "FT": "Ft", "JR": "Jr", "SR": "Sr", "CTR": "Ctr",
-    "SQ": "Sq", "BKLYN": "Bklyn", "HOSP": "Hosp", "LN": "Ln", "CT": "Ct", "BLDG": "Bldg", "DEPT": "Dept",
-    "MR": "Mr", "MRS": "Mrs", "DRS": "Drs", "BRS": "Brs", "BROS": "Bros",
+    "ST": "St",
+    "STS": "Sts",
+    "AVE": "Ave",
+    "AV": "Av",
+    "BLVD": "Blvd",
+    "RD": "Rd",
+    "DR": "Dr",
+    "PL": "Pl",
+    "PKWY": "Pkwy",
+    "HWY": "Hwy",
+    "EXPWY": "Expwy",
+    "MT": "Mt",
+    "FT": "Ft",
+    "JR": "Jr",
+    "SR": "Sr",
+    "CTR": "Ctr",
+    "SQ": "Sq",
+    "BKLYN": "Bklyn",
+    "HOSP": "Hosp",
+    "LN": "Ln",
+    "CT": "Ct",
+    "BLDG": "Bldg",
+    "DEPT": "Dept",
+    "MR": "Mr",
+    "MRS": "Mrs",
+    "DRS": "Drs",
+    "BRS": "Brs",
+    "BROS": "Bros",
 }
 SPECIAL_WORDS = {"LAGUARDIA": "LaGuardia", "DEKALB": "DeKalb", "NEWYORK": "NewYork", "CO-OP": "Co-op"}
 CONTRACTIONS = {"S", "T", "D", "LL", "RE", "VE", "M"}  # lower case after an apostrophe: John's, Don't
@@ -309,7 +428,7 @@ def prompt_name(source: str) -> str:
 def _word(token: str, first: bool, before_number: bool) -> str:
     lead = re.match(r"^[^\w]*", token).group(0)
     trail = re.search(r"[^\w.]*$", token).group(0) if token else ""
-    core = token[len(lead):len(token) - len(trail)] if trail else token[len(lead):]
+    core = token[len(lead) : len(token) - len(trail)] if trail else token[len(lead) :]
     if not core:
         return token
     first = first or lead.endswith("(")
@@ -375,6 +494,7 @@ def name_key(name: str) -> str:
 # Names shared within a borough
 # --------------------------------------------------------------------------------------------------------------------
 
+
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in metres between (lat1, lon1) and (lat2, lon2): latitude first."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -406,6 +526,7 @@ def same_place_clusters(records: list[dict[str, Any]], distance_m: float) -> lis
 def duplicate_names(run: Build, distance_m: float) -> Step:
     """Records sharing a normalised name in one borough: one place recorded several times (same complex, or within
     ``distance_m``) keeps the record with the lowest place id; several places sharing the name are all dropped."""
+
     def step(df: pd.DataFrame) -> pd.DataFrame:
         keys = df["borough_code_text"].astype(str) + "|" + df["source_name"].map(name_key)
         repeat = np.zeros(len(df), dtype=bool)
@@ -414,8 +535,10 @@ def duplicate_names(run: Build, distance_m: float) -> Step:
             if len(index) < 2:
                 continue
             group = df.loc[index]
-            records = [{"complex": c if c not in NO_COMPLEX and c is not None else None, "lat": la, "lon": lo}
-                       for c, la, lo in zip(group["complex_text"], group["latitude"], group["longitude"])]
+            records = [
+                {"complex": c if c not in NO_COMPLEX and c is not None else None, "lat": la, "lon": lo}
+                for c, la, lo in zip(group["complex_text"], group["latitude"], group["longitude"])
+            ]
             positions = df.index.get_indexer(index)
             if len(set(same_place_clusters(records, distance_m))) > 1:
                 ambiguous[positions] = True
@@ -424,4 +547,5 @@ def duplicate_names(run: Build, distance_m: float) -> Step:
                 repeat[np.delete(positions, keep)] = True
         df = run.drop(df, repeat, "duplicate_name_same_place")
         return run.drop(df, ambiguous[~repeat], "duplicate_name_ambiguous")
+
     return named("resolve_duplicate_names", step)

@@ -21,11 +21,12 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import requests
 
@@ -48,8 +49,21 @@ TERMS_URL = "https://developer.nytimes.com/terms"
 
 # The fields of each doc kept in the cache (a live month is tens of megabytes, most of it abstracts, keywords and
 # multimedia). They are part of the cache key, so asking for more fields refetches instead of serving stale docs.
-DOC_FIELDS = ("_id", "uri", "headline", "pub_date", "document_type", "type_of_material", "news_desk",
-              "section_name", "subsection_name", "print_page", "print_section", "web_url", "word_count")
+DOC_FIELDS = (
+    "_id",
+    "uri",
+    "headline",
+    "pub_date",
+    "document_type",
+    "type_of_material",
+    "news_desk",
+    "section_name",
+    "subsection_name",
+    "print_page",
+    "print_section",
+    "web_url",
+    "word_count",
+)
 
 _KEY_PARAM = re.compile(r"(api-key=)[^&\s'\"]+", re.IGNORECASE)
 
@@ -91,14 +105,14 @@ _REDACTOR = _RedactKey()
 def _guard_logs(key: str) -> None:
     with _secrets_lock:
         _secrets.add(key)
-    for name in ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.response", "urllib3", "requests",
-                 __name__):
+    for name in ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.response", "urllib3", "requests", __name__):
         logger = logging.getLogger(name)
         if _REDACTOR not in logger.filters:
             logger.addFilter(_REDACTOR)
 
 
 # --- months -------------------------------------------------------------------------------------------------------
+
 
 def month_range(first: str, last: str) -> list[tuple[int, int]]:
     """The months from ``first`` to ``last`` ("YYYY-MM"), both included."""
@@ -120,6 +134,7 @@ def month_label(year: int, month: int) -> str:
 
 
 # --- the client ---------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class ArchiveMonth:
@@ -184,8 +199,9 @@ class ArchiveClient:
         self.cache = JsonCache(self.cache_dir) if self.cache_dir else None
         self.throttle = Throttle(self.min_interval)
         self.session = requests.Session()
-        self.session.headers.update({"User-Agent": user_agent(self.contact), "Accept": "application/json",
-                                     "Accept-Encoding": "gzip"})
+        self.session.headers.update(
+            {"User-Agent": user_agent(self.contact), "Accept": "application/json", "Accept-Encoding": "gzip"}
+        )
         self.calls = 0  # network attempts made (each counts against the service's quota)
         self.fetched: dict[str, dict[str, Any]] = {}  # month -> docs, hits, fetch time, copyright (not the docs)
 
@@ -200,16 +216,30 @@ class ArchiveClient:
         key = (self.url(year, month), "fields=" + ",".join(self.fields))
         cached = self.cache.get(*key) if self.cache else None
         if cached is not None:
-            result = ArchiveMonth(year, month, cached["docs"], cached["hits"], cached["copyright"],
-                                  cached["fetched_at"], from_cache=True)
+            result = ArchiveMonth(
+                year, month, cached["docs"], cached["hits"], cached["copyright"], cached["fetched_at"], from_cache=True
+            )
         else:
             result = self.retry.call(lambda: self._fetch(year, month), f"NYT archive {month_label(year, month)}")
             if self.cache:
-                self.cache.put({"url": key[0], "fields": list(self.fields), "fetched_at": result.fetched_at,
-                                "hits": result.hits, "copyright": result.copyright, "docs": result.docs}, *key)
+                self.cache.put(
+                    {
+                        "url": key[0],
+                        "fields": list(self.fields),
+                        "fetched_at": result.fetched_at,
+                        "hits": result.hits,
+                        "copyright": result.copyright,
+                        "docs": result.docs,
+                    },
+                    *key,
+                )
         log.info("NYT archive %s: %d docs%s", result.label, len(result.docs), " (cached)" if result.from_cache else "")
-        self.fetched[result.label] = {"docs": len(result.docs), "hits": result.hits,
-                                      "fetched_at": result.fetched_at, "copyright": result.copyright}
+        self.fetched[result.label] = {
+            "docs": len(result.docs),
+            "hits": result.hits,
+            "fetched_at": result.fetched_at,
+            "copyright": result.copyright,
+        }
         return result
 
     def fetch_months(self, months: Iterable[tuple[int, int]]) -> Iterator[ArchiveMonth]:
@@ -247,14 +277,18 @@ class ArchiveClient:
         except requests.RequestException as err:  # reset, timeout, a body cut off mid-transfer, bad gzip
             # `from None`: the original exception's text holds the URL with the key
             raise TransientError(f"{what}: {type(err).__name__}: {redact(str(err), self.api_key)}") from None
-        fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
         status = response.status_code
         if status in (401, 403):
-            raise NytAuthError(f"{what}: the service refused the API key (HTTP {status}); check {KEY_ENV} and that "
-                               "the key is enabled for the Archive API")
+            raise NytAuthError(
+                f"{what}: the service refused the API key (HTTP {status}); check {KEY_ENV} and that "
+                "the key is enabled for the Archive API"
+            )
         if status in RETRYABLE_STATUS:
-            raise TransientError(f"{what}: HTTP {status}: {_snippet(body)}",
-                                 retry_after=parse_retry_after(response.headers.get("Retry-After")))
+            raise TransientError(
+                f"{what}: HTTP {status}: {_snippet(body)}",
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
         if status != 200:
             raise SourceError(f"{what}: HTTP {status}: {_snippet(body)}")
         docs, hits, copyright_line = self._parse(body, what)
@@ -264,8 +298,10 @@ class ArchiveClient:
         try:
             data = json.loads(body)
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise TransientError(f"{what}: body is not JSON ({err.msg if hasattr(err, 'msg') else err}; "
-                                 f"{len(body)} bytes: {_snippet(body)})") from None
+            raise TransientError(
+                f"{what}: body is not JSON ({err.msg if hasattr(err, 'msg') else err}; "
+                f"{len(body)} bytes: {_snippet(body)})"
+            ) from None
         response = data.get("response") if isinstance(data, dict) else None
         docs = response.get("docs") if isinstance(response, dict) else None
         if not isinstance(docs, list):
@@ -287,6 +323,7 @@ def _snippet(body: bytes, size: int = 120) -> str:
 
 
 # --- the bundled sample, served like the service ------------------------------------------------------------------
+
 
 class ArchiveFileServer:
     """Serves ``{root}/{year}/{month}.json.gz`` files at ``/svc/archive/v1/{year}/{month}.json`` on loopback.
@@ -318,7 +355,7 @@ class ArchiveFileServer:
         files = sorted(self.root.rglob("*.json.gz"))
         return digest(*[part for f in files for part in (str(f.relative_to(self.root)), file_sha256(f))])[:16]
 
-    def __enter__(self) -> "ArchiveFileServer":
+    def __enter__(self) -> ArchiveFileServer:
         self.thread.start()
         return self
 
@@ -366,13 +403,16 @@ def sample_archive_dir() -> Path:
 
     folder = SAMPLE_DIR / "nyt" / "archive"
     if not folder.is_dir():
-        raise FileNotFoundError(f"no sample NYT archive at {folder}; run `python -m spacetime.pipelines.sample.make_sample`")
+        raise FileNotFoundError(
+            f"no sample NYT archive at {folder}; run `python -m spacetime.pipelines.sample.make_sample`"
+        )
     return folder
 
 
 @contextlib.contextmanager
-def open_archive(options: Any, min_interval: float = MIN_INTERVAL,
-                 retry: RetryPolicy = RETRY) -> Iterator[ArchiveClient]:
+def open_archive(
+    options: Any, min_interval: float = MIN_INTERVAL, retry: RetryPolicy = RETRY
+) -> Iterator[ArchiveClient]:
     """The archive client a build uses: the live service (key from ``NYT_API_KEY``) or the bundled sample.
 
     ``options`` is a :class:`~spacetime.pipelines.sources.SourceOptions`. In sample mode a local server serves the
@@ -382,13 +422,25 @@ def open_archive(options: Any, min_interval: float = MIN_INTERVAL,
     if options.sample:
         server = ArchiveFileServer(sample_archive_dir())
         with server:
-            yield ArchiveClient(server.url, SAMPLE_KEY, cache_dir=cache_dir, min_interval=0.0, retry=retry,
-                                contact=options.contact or "offline sample build",
-                                source_label=f"bundled-sample:nyt:{server.label()}")
+            yield ArchiveClient(
+                server.url,
+                SAMPLE_KEY,
+                cache_dir=cache_dir,
+                min_interval=0.0,
+                retry=retry,
+                contact=options.contact or "offline sample build",
+                source_label=f"bundled-sample:nyt:{server.label()}",
+            )
         return
     key = os.environ.get(KEY_ENV, "").strip() or None
-    yield ArchiveClient(options.nyt_url or NYT_BASE_URL, key, cache_dir=cache_dir, min_interval=min_interval,
-                        retry=retry, contact=options.contact)
+    yield ArchiveClient(
+        options.nyt_url or NYT_BASE_URL,
+        key,
+        cache_dir=cache_dir,
+        min_interval=min_interval,
+        retry=retry,
+        contact=options.contact,
+    )
 
 
 def gzip_json(value: Any) -> bytes:

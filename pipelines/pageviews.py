@@ -48,6 +48,7 @@ MAX_TITLE_BYTES = 255
 
 # --- the window ---------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PageviewWindow:
     """``months`` consecutive calendar months from ``start`` ("YYYY-MM"), both ends included.
@@ -99,6 +100,7 @@ def dump_name(year: int, month: int, agent: str = "user") -> str:
 
 # --- the result ---------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class PageviewCounts:
     """Views per title over a window, keyed by the titles exactly as the caller gave them.
@@ -115,6 +117,7 @@ class PageviewCounts:
 
 
 # --- titles -------------------------------------------------------------------------------------------------------
+
 
 class BadTitle(ValueError):
     """A title MediaWiki would not accept; the message is the reason."""
@@ -184,6 +187,7 @@ def _spread(groups: dict[str, list[str]], totals: dict[str, int], found: set[str
 
 # --- the REST API -------------------------------------------------------------------------------------------------
 
+
 def views_in_body(content: bytes) -> int:
     """Sum of ``views`` in a per-article answer; ValueError when the body is not a complete, valid answer."""
     try:
@@ -203,7 +207,7 @@ def views_in_body(content: bytes) -> int:
     return total
 
 
-def _is_complete_answer(response: "requests.Response") -> bool:
+def _is_complete_answer(response: requests.Response) -> bool:
     """Whether requests-cache may keep ``response``: a 404, or a 200 whose body is a complete, valid answer."""
     if response.status_code == 404:
         return True
@@ -223,10 +227,19 @@ class PageviewsAPI:
     window is in the past. Only complete answers (valid JSON 200s and 404s) are stored.
     """
 
-    def __init__(self, cache_path: str | os.PathLike, base_url: str = DEFAULT_BASE_URL,
-                 project: str = DEFAULT_PROJECT, access: str = "all-access", agent: str = "user",
-                 contact: str | None = None, workers: int = 3, timeout: tuple[float, float] = (10.0, 60.0),
-                 retry: RetryPolicy | None = None, progress: bool = True):
+    def __init__(
+        self,
+        cache_path: str | os.PathLike,
+        base_url: str = DEFAULT_BASE_URL,
+        project: str = DEFAULT_PROJECT,
+        access: str = "all-access",
+        agent: str = "user",
+        contact: str | None = None,
+        workers: int = 3,
+        timeout: tuple[float, float] = (10.0, 60.0),
+        retry: RetryPolicy | None = None,
+        progress: bool = True,
+    ):
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self.cache_path = Path(cache_path)
@@ -247,9 +260,15 @@ class PageviewsAPI:
 
         self.cache_path.parent.mkdir(parents=True, exist_ok=True)
         session = requests_cache.CachedSession(
-            str(self.cache_path), backend="sqlite", serializer="json", allowable_codes=(200, 404),
-            allowable_methods=("GET",), expire_after=requests_cache.NEVER_EXPIRE, cache_control=False,
-            filter_fn=_is_complete_answer)
+            str(self.cache_path),
+            backend="sqlite",
+            serializer="json",
+            allowable_codes=(200, 404),
+            allowable_methods=("GET",),
+            expire_after=requests_cache.NEVER_EXPIRE,
+            cache_control=False,
+            filter_fn=_is_complete_answer,
+        )
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=self.workers, max_retries=0)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
@@ -259,7 +278,7 @@ class PageviewsAPI:
     def close(self) -> None:
         self.session.close()
 
-    def __enter__(self) -> "PageviewsAPI":
+    def __enter__(self) -> PageviewsAPI:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -267,8 +286,10 @@ class PageviewsAPI:
 
     def article_url(self, title: str, window: PageviewWindow) -> str:
         start, end = window.rest_range()
-        return (f"{self.base_url}/metrics/pageviews/per-article/{self.project}/{self.access}/{self.agent}/"
-                f"{encode_title(title)}/monthly/{start}/{end}")
+        return (
+            f"{self.base_url}/metrics/pageviews/per-article/{self.project}/{self.access}/{self.agent}/"
+            f"{encode_title(title)}/monthly/{start}/{end}"
+        )
 
     def article_views(self, title: str, window: PageviewWindow = DEFAULT_WINDOW) -> tuple[int | None, bool]:
         """Views of one title over the window (None on 404), and whether the answer came from the cache."""
@@ -280,16 +301,22 @@ class PageviewsAPI:
 
         try:
             response = self.session.get(url, timeout=self.timeout)
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.ContentDecodingError) as err:
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as err:
             raise TransientError(f"pageviews of {title!r}: {type(err).__name__}: {err}") from err
         cached = bool(getattr(response, "from_cache", False))
         status = response.status_code
         if status == 404:
             return None, cached
         if status in RETRYABLE_STATUS or status >= 500:
-            raise TransientError(f"pageviews of {title!r}: HTTP {status}",
-                                 retry_after=parse_retry_after(response.headers.get("Retry-After")))
+            raise TransientError(
+                f"pageviews of {title!r}: HTTP {status}",
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
         if status != 200:
             snippet = response.content[:200].decode("utf-8", "replace")
             raise SourceError(f"pageviews of {title!r}: HTTP {status} from {url}: {snippet}")
@@ -306,9 +333,12 @@ class PageviewsAPI:
         totals: dict[str, int] = {}
         found: set[str] = set()
         from_cache = 0
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="pageviews") as pool, \
-                tqdm(total=len(groups), desc="pageviews (REST)", unit="title",
-                     disable=None if self.progress else True) as bar:
+        with (
+            ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="pageviews") as pool,
+            tqdm(
+                total=len(groups), desc="pageviews (REST)", unit="title", disable=None if self.progress else True
+            ) as bar,
+        ):
             futures = {pool.submit(self.article_views, name, window): name for name in groups}
             pending = set(futures)
             while pending:
@@ -326,9 +356,18 @@ class PageviewsAPI:
                     from_cache += cached
                     bar.update(1)
         views_by_title, not_found = _spread(groups, totals, found)
-        source = {"kind": "rest", "base_url": self.base_url, "project": self.project, "access": self.access,
-                  "agent": self.agent, "granularity": "monthly", "window": window.as_dict(),
-                  "user_agent": self.user_agent, "titles_requested": len(groups), "answers_from_cache": from_cache}
+        source = {
+            "kind": "rest",
+            "base_url": self.base_url,
+            "project": self.project,
+            "access": self.access,
+            "agent": self.agent,
+            "granularity": "monthly",
+            "window": window.as_dict(),
+            "user_agent": self.user_agent,
+            "titles_requested": len(groups),
+            "answers_from_cache": from_cache,
+        }
         return PageviewCounts(views=views_by_title, not_found=not_found, bad_titles=bad, source=source)
 
 
@@ -375,9 +414,15 @@ class DumpFileStats:
     examples: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "sha256": self.sha256, "bytes": self.compressed_bytes,
-                "decompressed_bytes": self.decompressed_bytes, "lines": self.lines,
-                "project_lines": self.project_lines, "malformed": dict(self.malformed)}
+        return {
+            "name": self.name,
+            "sha256": self.sha256,
+            "bytes": self.compressed_bytes,
+            "decompressed_bytes": self.decompressed_bytes,
+            "lines": self.lines,
+            "project_lines": self.project_lines,
+            "malformed": dict(self.malformed),
+        }
 
 
 def split_at_streams(path: Path, parts: int) -> list[tuple[int, int]]:
@@ -434,8 +479,10 @@ def iter_decompressed(path: Path, threads: int = 1, chunk_size: int = _CHUNK) ->
         except BaseException as err:  # handed to the consumer, which raises it
             put((index, err, 0))
 
-    workers = [threading.Thread(target=produce, args=(i, start, end), name=f"bunzip2 {path.name} [{i}]",
-                                daemon=True) for i, (start, end) in enumerate(ranges)]
+    workers = [
+        threading.Thread(target=produce, args=(i, start, end), name=f"bunzip2 {path.name} [{i}]", daemon=True)
+        for i, (start, end) in enumerate(ranges)
+    ]
     for worker in workers:
         worker.start()
     try:
@@ -493,8 +540,9 @@ def _decompress_range(path: Path, start: int, end: int, chunk_size: int) -> Iter
 def _line_pattern(project: bytes) -> re.Pattern[bytes]:
     """A well-formed line of ``project``, preceded by its newline; groups: title, monthly total."""
     access = b"|".join(a.encode() for a in ACCESS_TYPES)
-    return re.compile(rb"\n" + re.escape(project) + rb" ([^ \n]+) (?:\d+|null) (?:" + access
-                      + rb") (\d+)(?: [^ \n]*)?(?=\n)")
+    return re.compile(
+        rb"\n" + re.escape(project) + rb" ([^ \n]+) (?:\d+|null) (?:" + access + rb") (\d+)(?: [^ \n]*)?(?=\n)"
+    )
 
 
 def line_problem(line: bytes) -> str | None:
@@ -527,8 +575,15 @@ class _RangeText:
 class DumpParser:
     """Sums the monthly totals of one project's lines (all access types) into ``totals``, keyed by title bytes."""
 
-    def __init__(self, project: str, wanted: set[bytes] | None, totals: dict[bytes, int], chunk_size: int = _CHUNK,
-                 piece_size: int = _PIECE, threads: int | None = None):
+    def __init__(
+        self,
+        project: str,
+        wanted: set[bytes] | None,
+        totals: dict[bytes, int],
+        chunk_size: int = _CHUNK,
+        piece_size: int = _PIECE,
+        threads: int | None = None,
+    ):
         self.chunk_size = chunk_size
         self.piece_size = max(1, piece_size)
         self.threads = threads or default_threads()
@@ -563,9 +618,9 @@ class DumpParser:
             if not start:
                 state.carry = text
                 return
-            state.head = text[:start - 1]
+            state.head = text[: start - 1]
         while (end := text.find(b"\n", start + self.piece_size - 1)) >= 0:
-            self.parse_lines(b"\n" + text[start:end + 1], stats)
+            self.parse_lines(b"\n" + text[start : end + 1], stats)
             start = end + 1
         state.carry = text[start:]
 
@@ -608,13 +663,18 @@ class DumpParser:
             reason = line_problem(line) or "malformed line"
             stats.malformed[reason] = stats.malformed.get(reason, 0) + 1
             if len(stats.examples) < _MAX_EXAMPLES:
-                stats.examples.append({"file": stats.name, "reason": reason,
-                                       "line": line[:300].decode("utf-8", "replace")})
+                stats.examples.append(
+                    {"file": stats.name, "reason": reason, "line": line[:300].decode("utf-8", "replace")}
+                )
 
 
-def read_dump(path: str | os.PathLike, project: str = DEFAULT_PROJECT, wanted: Iterable[str] | None = None,
-              totals: dict[bytes, int] | None = None, threads: int | None = None
-              ) -> tuple[dict[bytes, int], DumpFileStats]:
+def read_dump(
+    path: str | os.PathLike,
+    project: str = DEFAULT_PROJECT,
+    wanted: Iterable[str] | None = None,
+    totals: dict[bytes, int] | None = None,
+    threads: int | None = None,
+) -> tuple[dict[bytes, int], DumpFileStats]:
     """Views per title (UTF-8 bytes, underscore form) in one dump file, summed over access types."""
     wanted_bytes = None if wanted is None else {t.encode("utf-8") for t in wanted}
     totals = {} if totals is None else totals
@@ -630,8 +690,14 @@ class PageviewDumps:
     lines are counted, not checked.
     """
 
-    def __init__(self, dump_dir: str | os.PathLike, project: str = DEFAULT_PROJECT, agent: str = "user",
-                 progress: bool = True, threads: int | None = None):
+    def __init__(
+        self,
+        dump_dir: str | os.PathLike,
+        project: str = DEFAULT_PROJECT,
+        agent: str = "user",
+        progress: bool = True,
+        threads: int | None = None,
+    ):
         self.dump_dir = Path(dump_dir)
         self.threads = threads
         self.project = project
@@ -650,8 +716,10 @@ class PageviewDumps:
         paths = {ym: self.month_path(*ym) for ym in window.month_list()}
         missing = [f"{y:04d}-{m:02d}" for (y, m), p in paths.items() if p is None]
         if missing:
-            raise SourceError(f"pageview dumps missing in {self.dump_dir} for {len(missing)} of {window.months} "
-                              f"months: {', '.join(missing)} (expected files like {dump_name(2021, 1, self.agent)})")
+            raise SourceError(
+                f"pageview dumps missing in {self.dump_dir} for {len(missing)} of {window.months} "
+                f"months: {', '.join(missing)} (expected files like {dump_name(2021, 1, self.agent)})"
+            )
         return [p for p in paths.values() if p is not None]
 
     def fetch(self, titles: Iterable[str], window: PageviewWindow = DEFAULT_WINDOW) -> PageviewCounts:
@@ -666,21 +734,39 @@ class PageviewDumps:
         malformed: dict[str, int] = {}
         examples: list[dict[str, str]] = []
         total_bytes = sum(p.stat().st_size for p in paths)
-        with tqdm(total=total_bytes, desc="pageviews (dumps)", unit="B", unit_scale=True,
-                  disable=None if self.progress else True) as bar:
+        with tqdm(
+            total=total_bytes,
+            desc="pageviews (dumps)",
+            unit="B",
+            unit_scale=True,
+            disable=None if self.progress else True,
+        ) as bar:
             for path in paths:
                 stats = parser.parse_file(path, on_compressed=bar.update)
                 files.append(stats.as_dict())
                 for reason, n in stats.malformed.items():
                     malformed[reason] = malformed.get(reason, 0) + n
-                examples.extend(stats.examples[:_MAX_EXAMPLES - len(examples)])
+                examples.extend(stats.examples[: _MAX_EXAMPLES - len(examples)])
         if malformed:
-            log.warning("pageview dumps: %d malformed %s lines skipped (%s); e.g. %s", sum(malformed.values()),
-                        self.project, malformed, examples[:1])
+            log.warning(
+                "pageview dumps: %d malformed %s lines skipped (%s); e.g. %s",
+                sum(malformed.values()),
+                self.project,
+                malformed,
+                examples[:1],
+            )
         by_name = {name: totals.get(name.encode("utf-8"), 0) for name in groups}
         found = {name for name in groups if name.encode("utf-8") in totals}
         views, not_found = _spread(groups, by_name, found)
-        source = {"kind": "dump", "dump_dir": str(self.dump_dir), "project": self.project,
-                  "access": "all-access", "agent": self.agent, "window": window.as_dict(), "files": files,
-                  "malformed_lines": malformed, "malformed_examples": examples}
+        source = {
+            "kind": "dump",
+            "dump_dir": str(self.dump_dir),
+            "project": self.project,
+            "access": "all-access",
+            "agent": self.agent,
+            "window": window.as_dict(),
+            "files": files,
+            "malformed_lines": malformed,
+            "malformed_examples": examples,
+        }
         return PageviewCounts(views=views, not_found=not_found, bad_titles=bad, source=source)

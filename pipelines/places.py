@@ -20,15 +20,16 @@ def collapse_places(df: pd.DataFrame, coordinate_tolerance: float) -> pd.DataFra
     has_country = "country" in df
     rows = []
     for uri, group in df.groupby("dbpedia_uri", sort=True):
-        pairs = sorted({(la, lo) for la, lo in zip(group["latitude"], group["longitude"])
-                        if not pd.isna(la) and not pd.isna(lo)})
+        pairs = sorted(
+            {(la, lo) for la, lo in zip(group["latitude"], group["longitude"]) if not pd.isna(la) and not pd.isna(lo)}
+        )
         record = {
             "dbpedia_uri": uri,
             "entity_id": title_or_none(uri),
             "name": min((str(n) for n in group["name"].dropna()), default=None),
-            "population": max((p for p in group["population"].dropna() if isinstance(p, int) and p >= 0),
-                              default=None),
-            "latitude": np.nan, "longitude": np.nan,
+            "population": max((p for p in group["population"].dropna() if isinstance(p, int) and p >= 0), default=None),
+            "latitude": np.nan,
+            "longitude": np.nan,
             "malformed_coordinates": bool(bad_coordinate.loc[group.index].any()) and not pairs,
             "conflicting_coordinates": False,
         }

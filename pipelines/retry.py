@@ -5,8 +5,9 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import tenacity
 
@@ -35,8 +36,13 @@ class RetryPolicy:
         """Run ``fn``, retrying :class:`TransientError`; give up with a :class:`SourceError` naming ``what``."""
 
         def note(state: tenacity.RetryCallState) -> None:
-            log.warning("%s: attempt %d failed (%s); retrying in %.1fs", what, state.attempt_number,
-                        state.outcome.exception(), state.next_action.sleep if state.next_action else 0)
+            log.warning(
+                "%s: attempt %d failed (%s); retrying in %.1fs",
+                what,
+                state.attempt_number,
+                state.outcome.exception(),
+                state.next_action.sleep if state.next_action else 0,
+            )
 
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.attempts),

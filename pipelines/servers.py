@@ -19,8 +19,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from .cache import digest
 
@@ -63,7 +63,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def wait_for_sparql(url: str, timeout: float, proc: subprocess.Popen | None = None, log_path: Path | None = None) -> None:
+def wait_for_sparql(
+    url: str, timeout: float, proc: subprocess.Popen | None = None, log_path: Path | None = None
+) -> None:
     """Poll ``url`` with a trivial ASK query until it answers 200."""
     query = urllib.parse.urlencode({"query": "ASK {}"})
     deadline = time.monotonic() + timeout
@@ -99,8 +101,13 @@ class OxigraphServer:
     ...     client = SparqlClient(server.endpoint)
     """
 
-    def __init__(self, files: Sequence[str | os.PathLike], store_root: str | os.PathLike, port: int | None = None,
-                 start_timeout: float = 60.0):
+    def __init__(
+        self,
+        files: Sequence[str | os.PathLike],
+        store_root: str | os.PathLike,
+        port: int | None = None,
+        start_timeout: float = 60.0,
+    ):
         self.files = [Path(f) for f in files]
         self.store_root = Path(store_root)
         self.port = port or free_port()
@@ -125,18 +132,26 @@ class OxigraphServer:
             shutil.rmtree(location)  # a load that was interrupted
         location.mkdir(parents=True)
         log.info("loading %d RDF files into Oxigraph at %s", len(self.files), location)
-        subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", *map(str, self.files)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        subprocess.run(
+            [oxigraph_binary(), "load", "--location", str(location), "--file", *map(str, self.files)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         done.write_text("ok\n")
         return location
 
-    def start(self) -> "OxigraphServer":
+    def start(self) -> OxigraphServer:
         location = self.load()
         log_path = location.parent / f"server-{self.port}.log"
         with open(log_path, "wb") as log_file:
             self.proc = subprocess.Popen(
                 [oxigraph_binary(), "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{self.port}"],
-                stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         try:
             wait_for_sparql(self.endpoint, self.start_timeout, self.proc, log_path)
         except BaseException:
@@ -150,7 +165,7 @@ class OxigraphServer:
             stop_pid(self.proc.pid)
             self.proc = None
 
-    def __enter__(self) -> "OxigraphServer":
+    def __enter__(self) -> OxigraphServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -239,9 +254,15 @@ class VirtuosoServer:
     ...     client = SparqlClient(server.endpoint, default_graph=server.graph)
     """
 
-    def __init__(self, data: Sequence[str | os.PathLike] | Callable[[Path], object], workdir: str | os.PathLike,
-                 graph: str = "urn:spacetime:test", start_timeout: float = 60.0, load_timeout: float = 300.0,
-                 keep_files: bool = False):
+    def __init__(
+        self,
+        data: Sequence[str | os.PathLike] | Callable[[Path], object],
+        workdir: str | os.PathLike,
+        graph: str = "urn:spacetime:test",
+        start_timeout: float = 60.0,
+        load_timeout: float = 300.0,
+        keep_files: bool = False,
+    ):
         self.data = data
         self.workdir = Path(workdir).resolve()  # virtuoso-t runs in its own folder
         self.graph = graph
@@ -285,9 +306,12 @@ class VirtuosoServer:
             ("Parameters", "DirsAllowed"): ", ".join([dirs_allowed, *map(str, data_dirs)]),
             ("HTTPServer", "ServerPort"): f"127.0.0.1:{self.http_port}",
         }
-        self.caps = {key: value for key in VIRTUOSO_CAP_KEYS
-                     for section in ("SPARQL", "Parameters")
-                     if (value := ini_value(text, section, key)) is not None}
+        self.caps = {
+            key: value
+            for key in VIRTUOSO_CAP_KEYS
+            for section in ("SPARQL", "Parameters")
+            if (value := ini_value(text, section, key)) is not None
+        }
         ini = db / "virtuoso.ini"
         ini.write_text(rewrite_ini(text, values))
         return ini
@@ -304,7 +328,7 @@ class VirtuosoServer:
                 raise FileNotFoundError(f"Virtuoso data file {path} does not exist")
         return files
 
-    def start(self) -> "VirtuosoServer":
+    def start(self) -> VirtuosoServer:
         reason = virtuoso_available()
         if reason:
             raise RuntimeError(reason)
@@ -315,8 +339,13 @@ class VirtuosoServer:
             ini = self.write_ini(sorted({f.parent for f in files}))
             with open(self.dbdir / "stdout.log", "wb") as out:
                 # cwd: the ini's relative names ('.' in DirsAllowed, striping segments) resolve inside our folder
-                self.proc = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", str(ini)], cwd=self.dbdir,
-                                             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                self.proc = subprocess.Popen(
+                    ["virtuoso-t", "+foreground", "+configfile", str(ini)],
+                    cwd=self.dbdir,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             self.wait_until_up()
             started = time.monotonic()
             self.load(files)
@@ -324,16 +353,23 @@ class VirtuosoServer:
         except BaseException:
             self.stop()
             raise
-        log.info("Virtuoso serving %s (pid %d): %d triples loaded in %.1fs", self.endpoint, self.proc.pid,
-                 self.triples, self.load_seconds)
+        log.info(
+            "Virtuoso serving %s (pid %d): %d triples loaded in %.1fs",
+            self.endpoint,
+            self.proc.pid,
+            self.triples,
+            self.load_seconds,
+        )
         return self
 
     def wait_until_up(self) -> None:
         try:
             wait_for_sparql(self.endpoint, self.start_timeout, self.proc)
         except (RuntimeError, TimeoutError) as err:
-            raise RuntimeError(f"Virtuoso did not start: {err}\nconfig: {self.dbdir / 'virtuoso.ini'}\n"
-                               f"tail of {self.log_path}:\n{self.log_tail()}") from err
+            raise RuntimeError(
+                f"Virtuoso did not start: {err}\nconfig: {self.dbdir / 'virtuoso.ini'}\n"
+                f"tail of {self.log_path}:\n{self.log_tail()}"
+            ) from err
 
     def log_tail(self, chars: int = 3000) -> str:
         """The end of virtuoso.log, or of the console output when the server died before opening its log."""
@@ -346,9 +382,13 @@ class VirtuosoServer:
     def isql(self, *statements: str, timeout: float | None = None) -> str:
         """Run SQL statements through isql-vt as dba (the password of a fresh database); fail on any error."""
         script = "".join(f"{s.rstrip().rstrip(';')};\n" for s in statements)
-        result = subprocess.run(["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", "dba", "VERBOSE=OFF",
-                                 "PROMPT=OFF", "ERRORS=STDOUT"], input=script, capture_output=True, text=True,
-                                timeout=timeout or self.load_timeout)
+        result = subprocess.run(
+            ["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", "dba", "VERBOSE=OFF", "PROMPT=OFF", "ERRORS=STDOUT"],
+            input=script,
+            capture_output=True,
+            text=True,
+            timeout=timeout or self.load_timeout,
+        )
         output = result.stdout + result.stderr
         if result.returncode != 0 or "*** Error" in output:
             raise RuntimeError(f"isql-vt failed (exit {result.returncode}) running:\n{script}\n{output[-2000:]}")
@@ -360,7 +400,8 @@ class VirtuosoServer:
         self.isql(*(f"ld_add({sql_string(str(f))}, {graph})" for f in files), "rdf_loader_run()", "checkpoint")
         counts = self.isql(  # the load list of this private database holds only our files
             "SELECT 'errors=' || CAST(COUNT(*) AS VARCHAR) FROM DB.DBA.load_list WHERE ll_error IS NOT NULL",
-            f"SELECT 'triples=' || CAST(COUNT(*) AS VARCHAR) FROM DB.DBA.RDF_QUAD WHERE G = iri_to_id({graph})")
+            f"SELECT 'triples=' || CAST(COUNT(*) AS VARCHAR) FROM DB.DBA.RDF_QUAD WHERE G = iri_to_id({graph})",
+        )
         errors, triples = (re.search(rf"{name}=(\d+)", counts) for name in ("errors", "triples"))
         if errors is None or triples is None:
             raise RuntimeError(f"unexpected isql-vt output after loading:\n{counts[-2000:]}")
@@ -376,7 +417,7 @@ class VirtuosoServer:
         if self.dbdir is not None and not self.keep_files:
             shutil.rmtree(self.dbdir, ignore_errors=True)
 
-    def __enter__(self) -> "VirtuosoServer":
+    def __enter__(self) -> VirtuosoServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -20,11 +20,12 @@ import os
 import random
 import threading
 import urllib.parse
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .cache import JsonCache, digest
 from .errors import SourceError, TransientError
@@ -59,8 +60,10 @@ class SodaQuery:
 
     def __post_init__(self) -> None:
         if not self.order or not self.order.strip():
-            raise ValueError(f"SODA {self.dataset}: paging needs an $order (at least ':id'); without one the "
-                             "service's row order is unspecified and pages lose and repeat rows")
+            raise ValueError(
+                f"SODA {self.dataset}: paging needs an $order (at least ':id'); without one the "
+                "service's row order is unspecified and pages lose and repeat rows"
+            )
 
     @property
     def path(self) -> str:
@@ -93,10 +96,18 @@ class SodaClient:
     emulator listens on a new port each run). ``timeout`` is (connect, read) seconds for every request.
     """
 
-    def __init__(self, base_url: str = SODA_BASE, *, cache_dir: str | os.PathLike | None = None,
-                 app_token: str | None = None, page_size: int = DEFAULT_PAGE_SIZE,
-                 timeout: tuple[float, float] = (10.0, 120.0), retry: RetryPolicy | None = None,
-                 contact: str | None = None, source_label: str | None = None):
+    def __init__(
+        self,
+        base_url: str = SODA_BASE,
+        *,
+        cache_dir: str | os.PathLike | None = None,
+        app_token: str | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        timeout: tuple[float, float] = (10.0, 120.0),
+        retry: RetryPolicy | None = None,
+        contact: str | None = None,
+        source_label: str | None = None,
+    ):
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         self.base_url = base_url.rstrip("/")
@@ -129,8 +140,10 @@ class SodaClient:
             if not page:
                 break
             if page == previous:
-                raise SourceError(f"SODA {query.dataset}: the page at offset {offset} repeats the one before it; "
-                                  "the service seems to ignore $offset")
+                raise SourceError(
+                    f"SODA {query.dataset}: the page at offset {offset} repeats the one before it; "
+                    "the service seems to ignore $offset"
+                )
             previous = page
             pages += 1
             if len(page) < self.page_size:
@@ -138,8 +151,12 @@ class SodaClient:
             rows.extend(page)
             offset += len(page)
         if short_pages > 1:
-            log.warning("SODA %s: %d pages came back shorter than %d rows before the end; paging went on past them",
-                        query.dataset, short_pages - 1, self.page_size)
+            log.warning(
+                "SODA %s: %d pages came back shorter than %d rows before the end; paging went on past them",
+                query.dataset,
+                short_pages - 1,
+                self.page_size,
+            )
         _check_unique_ids(rows, query)
         return SodaResult(rows, pages, self._provenance(query, pages, len(fetched), rows, fetched, short_pages))
 
@@ -158,10 +175,11 @@ class SodaClient:
         what = f"SODA {query.dataset} rows {offset}..{offset + self.page_size - 1}"
         url = f"{self.base_url}{query.path}?{params}"
         rows = self.retry.call(lambda: self._request(url, what), what=f"{what} at {self.source_label}")
-        fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
         if self.cache is not None:
-            self.cache.put({"source": self.source_label, "url": cache_key[1], "fetched_at": fetched_at, "rows": rows},
-                           *cache_key)
+            self.cache.put(
+                {"source": self.source_label, "url": cache_key[1], "fetched_at": fetched_at, "rows": rows}, *cache_key
+            )
         return rows, fetched_at
 
     def _session_for_requests(self):
@@ -183,8 +201,12 @@ class SodaClient:
         try:
             response = session.get(url, timeout=self.timeout)
             body = response.content
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.ContentDecodingError) as err:
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as err:
             raise TransientError(f"{what}: {type(err).__name__}: {err}") from err
         status = response.status_code
         if status in RETRYABLE_STATUS or status >= 500:
@@ -193,8 +215,9 @@ class SodaClient:
             raise SourceError(f"{what}: HTTP {status} from {self.source_label}: {_snippet(body)}")
         return parse_page(body, what)
 
-    def _provenance(self, query: SodaQuery, pages: int, requests_made: int, rows: list, fetched: list[str],
-                    short_pages: int) -> dict[str, Any]:
+    def _provenance(
+        self, query: SodaQuery, pages: int, requests_made: int, rows: list, fetched: list[str], short_pages: int
+    ) -> dict[str, Any]:
         return {
             "service": "Socrata SODA 2 (NYC Open Data)",
             "source": self.source_label,
@@ -223,8 +246,9 @@ def parse_page(body: bytes, what: str) -> list[dict[str, Any]]:
     try:
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise TransientError(f"{what}: the response is not complete JSON ({type(err).__name__}): "
-                             f"{_snippet(body)}") from err
+        raise TransientError(
+            f"{what}: the response is not complete JSON ({type(err).__name__}): {_snippet(body)}"
+        ) from err
     if isinstance(data, dict) and data.get("error"):
         raise SourceError(f"{what}: the service answered with an error: {data.get('message') or data}")
     if not isinstance(data, list):
@@ -243,8 +267,9 @@ def _check_unique_ids(rows: list[dict[str, Any]], query: SodaQuery) -> None:
         if row_id is None:
             continue
         if row_id in seen:
-            raise SourceError(f"SODA {query.dataset}: row {row_id!r} came back on two pages; the order "
-                              f"{query.order!r} is not stable")
+            raise SourceError(
+                f"SODA {query.dataset}: row {row_id!r} came back on two pages; the order {query.order!r} is not stable"
+            )
         seen.add(row_id)
 
 
@@ -255,15 +280,19 @@ def _snippet(body: bytes | str, width: int = 300) -> str:
 
 
 @contextlib.contextmanager
-def open_soda(options: "SourceOptions", dataset: str = POINTS_OF_INTEREST) -> Iterator[SodaClient]:
+def open_soda(options: SourceOptions, dataset: str = POINTS_OF_INTEREST) -> Iterator[SodaClient]:
     """A client for the live service (``options.soda_url`` or NYC Open Data), or, in sample mode, for an emulator
     serving the bundled sample on loopback while the block runs."""
     cache_dir = Path(options.cache_dir) / "soda"
     if options.sample:
         with SodaEmulator.from_folder(sample_folder()) as emulator:
             label = f"bundled-sample:soda:{emulator.content_id}"
-            client = SodaClient(emulator.base_url, cache_dir=cache_dir, source_label=label,
-                                contact=options.contact or "offline sample build")
+            client = SodaClient(
+                emulator.base_url,
+                cache_dir=cache_dir,
+                source_label=label,
+                contact=options.contact or "offline sample build",
+            )
             try:
                 yield client
             finally:
@@ -315,8 +344,14 @@ class SodaEmulator:
     request carrying a different token is refused with 403.
     """
 
-    def __init__(self, datasets: dict[str, Sequence[dict[str, Any]]], *, max_rows: int | None = None,
-                 app_token: str | None = None, content_id: str = "memory"):
+    def __init__(
+        self,
+        datasets: dict[str, Sequence[dict[str, Any]]],
+        *,
+        max_rows: int | None = None,
+        app_token: str | None = None,
+        content_id: str = "memory",
+    ):
         self.datasets = {name: [dict(r) for r in rows] for name, rows in datasets.items()}
         self.max_rows = max_rows
         self._app_token = app_token
@@ -328,7 +363,7 @@ class SodaEmulator:
         self.thread: threading.Thread | None = None
 
     @classmethod
-    def from_folder(cls, folder: Path, **kwargs: Any) -> "SodaEmulator":
+    def from_folder(cls, folder: Path, **kwargs: Any) -> SodaEmulator:
         """Rows from ``<folder>/<dataset>/*.json[.gz]`` (pages of rows, read in file-name order)."""
         datasets: dict[str, list[dict[str, Any]]] = {}
         hashes: list[str] = []
@@ -354,11 +389,12 @@ class SodaEmulator:
     def resource_url(self, dataset: str) -> str:
         return f"{self.base_url}/resource/{dataset}.json"
 
-    def start(self) -> "SodaEmulator":
+    def start(self) -> SodaEmulator:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       name="soda-emulator", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="soda-emulator", daemon=True
+        )
         self.thread.start()
         log.info("SODA emulator serving %s", self.base_url)
         return self
@@ -372,7 +408,7 @@ class SodaEmulator:
             self.thread.join(timeout=5)
             self.thread = None
 
-    def __enter__(self) -> "SodaEmulator":
+    def __enter__(self) -> SodaEmulator:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -398,7 +434,7 @@ class SodaEmulator:
             random.Random(seed).shuffle(ordered)
         if self.max_rows is not None:
             limit = min(limit, self.max_rows)
-        page = ordered[offset:offset + limit]
+        page = ordered[offset : offset + limit]
         return [_selected(row, params.get("$select")) for row in page]
 
     def _handler(self):
@@ -417,16 +453,18 @@ class SodaEmulator:
                 with emulator._lock:
                     emulator.requests.append(EmulatorRequest(parsed.path, params, token is not None))
                 if emulator._app_token is not None and token is not None and token != emulator._app_token:
-                    return self._json(403, {"code": "invalid_app_token", "error": True,
-                                            "message": "Invalid app_token specified"})
+                    return self._json(
+                        403, {"code": "invalid_app_token", "error": True, "message": "Invalid app_token specified"}
+                    )
                 name = parsed.path.removeprefix("/resource/").removesuffix(".json")
                 if not parsed.path.startswith("/resource/") or not parsed.path.endswith(".json"):
                     return self._json(404, {"code": "not_found", "error": True, "message": "Not found"})
                 try:
                     rows = emulator.answer(name, params)
                 except KeyError:
-                    return self._json(404, {"code": "dataset.missing", "error": True,
-                                            "message": f"Cannot find view with id {name}"})
+                    return self._json(
+                        404, {"code": "dataset.missing", "error": True, "message": f"Cannot find view with id {name}"}
+                    )
                 except SoqlError as err:
                     return self._json(400, {"code": "query.soql.invalid", "error": True, "message": str(err)})
                 self._json(200, rows)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .pageviews import DEFAULT_WINDOW, PageviewDumps, PageviewsAPI, PageviewWindow
 from .servers import OxigraphServer
@@ -27,7 +28,7 @@ class SourceOptions:
     window: PageviewWindow = DEFAULT_WINDOW
     contact: str | None = None
     soda_url: str | None = None  # NYC Open Data (SODA) base URL; None: the live service
-    nyt_url: str | None = None   # NYT Archive API base URL; None: the live service
+    nyt_url: str | None = None  # NYT Archive API base URL; None: the live service
 
 
 @dataclass
@@ -51,12 +52,19 @@ def open_sources(options: SourceOptions) -> Iterator[Sources]:
         with server:
             # The port changes from run to run; the cache and the provenance name the sample's content instead.
             label = f"bundled-sample:oxigraph:{server.store_location().name}"
-            sparql = SparqlClient(server.endpoint, source_label=label, cache_dir=options.cache_dir / "sparql",
-                                  contact=options.contact or "offline sample build")
+            sparql = SparqlClient(
+                server.endpoint,
+                source_label=label,
+                cache_dir=options.cache_dir / "sparql",
+                contact=options.contact or "offline sample build",
+            )
             pageviews = PageviewDumps(pageview_dump_dir())
             about = manifest()
-            info = {"mode": "sample", "note": "bundled sample snapshot, not a DBpedia extract; see "
-                    "pipelines/sample/README.md", "sample": {k: about[k] for k in ("what", "generator", "files")}}
+            info = {
+                "mode": "sample",
+                "note": "bundled sample snapshot, not a DBpedia extract; see pipelines/sample/README.md",
+                "sample": {k: about[k] for k in ("what", "generator", "files")},
+            }
             yield Sources(sparql, pageviews, options.window, info, options)
         return
     sparql = SparqlClient(options.sparql_endpoint, cache_dir=options.cache_dir / "sparql", contact=options.contact)

@@ -15,13 +15,13 @@ import http.client
 import json
 import logging
 import re
-import socket
 import urllib.error
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from SPARQLWrapper import GET, JSON, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, EndPointNotFound, QueryBadFormed, Unauthorized
@@ -69,7 +69,7 @@ class LangString(str):
 
     lang: str
 
-    def __new__(cls, value: str, lang: str) -> "LangString":
+    def __new__(cls, value: str, lang: str) -> LangString:
         obj = super().__new__(cls, value)
         obj.lang = lang.lower()
         return obj
@@ -175,10 +175,14 @@ def _parse_boolean(value: str) -> bool:
 _PARSERS: dict[str, Callable[[str], Any]] = {
     **{XSD + t: _parse_double for t in ("double", "float")},
     XSD + "decimal": _parse_decimal,
-    **{XSD + t: _integer_parser(None) for t in ("integer", "int", "long", "short", "byte", "negativeInteger",
-                                                   "nonPositiveInteger")},
-    **{XSD + t: _integer_parser(0) for t in ("nonNegativeInteger", "unsignedInt", "unsignedLong", "unsignedShort",
-                                                "unsignedByte")},
+    **{
+        XSD + t: _integer_parser(None)
+        for t in ("integer", "int", "long", "short", "byte", "negativeInteger", "nonPositiveInteger")
+    },
+    **{
+        XSD + t: _integer_parser(0)
+        for t in ("nonNegativeInteger", "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")
+    },
     XSD + "positiveInteger": _integer_parser(1),
     XSD + "date": _parse_date,
     XSD + "dateTime": _parse_date,
@@ -250,13 +254,17 @@ class PagedQuery:
 
     def page(self, after: str | None, limit: int, after_is_iri: bool = False) -> str:
         condition = f"\n  FILTER(STR(?{self.key}) >= {key_term(after, after_is_iri)})" if after is not None else ""
-        return (f"{self.prefixes}SELECT {self.select} WHERE {{\n{self.where}{condition}\n}}\n"
-                f"ORDER BY ASC(STR(?{self.key}))\nLIMIT {limit}\n")
+        return (
+            f"{self.prefixes}SELECT {self.select} WHERE {{\n{self.where}{condition}\n}}\n"
+            f"ORDER BY ASC(STR(?{self.key}))\nLIMIT {limit}\n"
+        )
 
     def beyond(self, after: str, after_is_iri: bool = False) -> str:
         """A one-row query that finds any key after ``after`` (used to confirm that a short page was the last)."""
-        return (f"{self.prefixes}SELECT ?{self.key} WHERE {{\n{self.where}\n"
-                f"  FILTER(STR(?{self.key}) > {key_term(after, after_is_iri)})\n}}\nLIMIT 1\n")
+        return (
+            f"{self.prefixes}SELECT ?{self.key} WHERE {{\n{self.where}\n"
+            f"  FILTER(STR(?{self.key}) > {key_term(after, after_is_iri)})\n}}\nLIMIT 1\n"
+        )
 
     @property
     def template(self) -> str:
@@ -300,10 +308,20 @@ class SparqlClient:
     the cap, and when the server answers partially (timeouts) it halves the page, down to ``min_page_size``.
     """
 
-    def __init__(self, endpoint: str, *, cache_dir: str | Path | None = None, timeout: float = 120.0,
-                 retry: RetryPolicy | None = None, page_size: int = DBPEDIA_MAX_ROWS, min_page_size: int = 100,
-                 default_graph: str | None = None, contact: str | None = None, progress: bool = True,
-                 source_label: str | None = None):
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        cache_dir: str | Path | None = None,
+        timeout: float = 120.0,
+        retry: RetryPolicy | None = None,
+        page_size: int = DBPEDIA_MAX_ROWS,
+        min_page_size: int = 100,
+        default_graph: str | None = None,
+        contact: str | None = None,
+        progress: bool = True,
+        source_label: str | None = None,
+    ):
         self.endpoint = endpoint
         # Names the data in the cache key and the provenance; defaults to the endpoint URL.
         self.source_label = source_label or endpoint
@@ -324,12 +342,14 @@ class SparqlClient:
         try:
             page = self._page(text, name, limit=None)
         except _CapExceeded as cap:
-            raise TruncatedResult(f"SPARQL {name}: the endpoint capped the result at {cap.cap} rows; "
-                                  "use select_all with a PagedQuery") from None
+            raise TruncatedResult(
+                f"SPARQL {name}: the endpoint capped the result at {cap.cap} rows; use select_all with a PagedQuery"
+            ) from None
         except _PartialResult:
             raise TruncatedResult(f"SPARQL {name}: the endpoint returned a partial result (timeout)") from None
-        provenance = self._provenance(name, text, hashlib.sha256(text.encode()).hexdigest(), 1, page.bindings,
-                                      [page.fetched_at])
+        provenance = self._provenance(
+            name, text, hashlib.sha256(text.encode()).hexdigest(), 1, page.bindings, [page.fetched_at]
+        )
         return QueryResult(page.bindings, 1, provenance)
 
     def select_all(self, query: PagedQuery) -> QueryResult:
@@ -365,8 +385,10 @@ class SparqlClient:
                 for row in keep:
                     key = row[query.key]["value"]
                     if key in done_keys:
-                        raise SourceError(f"SPARQL {query.name}: key {key!r} came back on two pages; the endpoint's "
-                                          "ordering is not stable")
+                        raise SourceError(
+                            f"SPARQL {query.name}: key {key!r} came back on two pages; the endpoint's "
+                            "ordering is not stable"
+                        )
                 rows.extend(keep)
                 done_keys.update(row[query.key]["value"] for row in keep)
                 bar.update(len(keep))
@@ -376,8 +398,9 @@ class SparqlClient:
         finally:
             bar.close()
         rows.sort(key=lambda r: (r[query.key]["value"], json.dumps(r, sort_keys=True)))
-        return QueryResult(rows, pages, self._provenance(query.name, query.template, query.sha256, pages, rows,
-                                                          fetched))
+        return QueryResult(
+            rows, pages, self._provenance(query.name, query.template, query.sha256, pages, rows, fetched)
+        )
 
     # -- paging helpers ----------------------------------------------------------------------------------------------
 
@@ -394,8 +417,10 @@ class SparqlClient:
             return bindings, last
         keep = [row for row in bindings if row[query.key]["value"] != last]
         if not keep:
-            raise SourceError(f"SPARQL {query.name}: key {last!r} alone fills a page of {len(bindings)} rows; "
-                              "raise page_size or narrow the query")
+            raise SourceError(
+                f"SPARQL {query.name}: key {last!r} alone fills a page of {len(bindings)} rows; "
+                "raise page_size or narrow the query"
+            )
         return keep, last
 
     def _confirm_end(self, query: PagedQuery, last: dict[str, str]) -> bool:
@@ -405,8 +430,10 @@ class SparqlClient:
     def _smaller_page(self, query: PagedQuery, limit: int) -> int:
         smaller = limit // 2
         if smaller < self.min_page_size:
-            raise TruncatedResult(f"SPARQL {query.name}: the endpoint keeps returning partial results even for pages "
-                                  f"of {limit} rows; giving up rather than returning incomplete data")
+            raise TruncatedResult(
+                f"SPARQL {query.name}: the endpoint keeps returning partial results even for pages "
+                f"of {limit} rows; giving up rather than returning incomplete data"
+            )
         log.warning("%s: partial result from the endpoint; retrying with pages of %d rows", query.name, smaller)
         return smaller
 
@@ -426,11 +453,17 @@ class SparqlClient:
             raise SourceError(f"SPARQL {what}: the endpoint refuses to sort more than {cap.cap} rows (SR353)") from None
         if page.status == 206 or (page.sql_state or "").upper() == "S1TAT":
             raise _PartialResult()
-        if page.max_rows is not None and len(page.bindings) >= page.max_rows and (limit is None or page.max_rows < limit):
+        if (
+            page.max_rows is not None
+            and len(page.bindings) >= page.max_rows
+            and (limit is None or page.max_rows < limit)
+        ):
             raise _CapExceeded(page.max_rows)
         if self.cache is not None:
-            self.cache.put({"source": self.source_label, "query": text, "fetched_at": page.fetched_at,
-                            "bindings": page.bindings}, *cache_key)
+            self.cache.put(
+                {"source": self.source_label, "query": text, "fetched_at": page.fetched_at, "bindings": page.bindings},
+                *cache_key,
+            )
         return page
 
     def _request(self, text: str, what: str) -> Page:
@@ -459,19 +492,31 @@ class SparqlClient:
             raise TransientError(f"SPARQL {what}: HTTP 500: {_snippet(str(err))}") from err
         except (QueryBadFormed, EndPointNotFound, Unauthorized) as err:
             raise SourceError(f"SPARQL {what}: {type(err).__name__}: {_snippet(str(err))}") from err
-        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, socket.timeout, TimeoutError) as err:
+        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError) as err:
             raise TransientError(f"SPARQL {what}: {type(err).__name__}: {err}") from err
         bindings = _parse_results(body, what)
         headers = response.headers
         max_rows = headers.get("X-SPARQL-MaxRows")
-        return Page(bindings=bindings, fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    status=response.status, max_rows=int(max_rows) if max_rows and max_rows.isdigit() else None,
-                    sql_state=headers.get("X-SQL-State"))
+        return Page(
+            bindings=bindings,
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            status=response.status,
+            max_rows=int(max_rows) if max_rows and max_rows.isdigit() else None,
+            sql_state=headers.get("X-SQL-State"),
+        )
 
     def _provenance(self, name: str, text: str, sha: str, pages: int, rows: list, fetched: list[str]) -> dict:
-        return {"name": name, "source": self.source_label, "default_graph": self.default_graph, "query": text,
-                "query_sha256": sha, "pages": pages, "rows": len(rows),
-                "fetched_first": min(fetched) if fetched else None, "fetched_last": max(fetched) if fetched else None}
+        return {
+            "name": name,
+            "source": self.source_label,
+            "default_graph": self.default_graph,
+            "query": text,
+            "query_sha256": sha,
+            "pages": pages,
+            "rows": len(rows),
+            "fetched_first": min(fetched) if fetched else None,
+            "fetched_last": max(fetched) if fetched else None,
+        }
 
 
 def _parse_results(body: bytes, what: str) -> list[dict]:
@@ -480,8 +525,10 @@ def _parse_results(body: bytes, what: str) -> list[dict]:
         data = json.loads(body)
         bindings = data["results"]["bindings"]
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as err:
-        raise TransientError(f"SPARQL {what}: the response is not a complete SPARQL JSON document "
-                             f"({type(err).__name__}): {_snippet(body)}") from err
+        raise TransientError(
+            f"SPARQL {what}: the response is not a complete SPARQL JSON document "
+            f"({type(err).__name__}): {_snippet(body)}"
+        ) from err
     if not isinstance(bindings, list):
         raise TransientError(f"SPARQL {what}: results.bindings is not a list")
     return bindings
@@ -492,4 +539,3 @@ def _snippet(text: bytes | str, width: int = 300) -> str:
         text = text.decode("utf-8", errors="replace")
     text = " ".join(text.split())
     return text if len(text) <= width else text[:width] + "…"
-

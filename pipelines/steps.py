@@ -15,10 +15,11 @@ import logging
 import os
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,14 +48,14 @@ def named(name: str, fn: Step) -> Step:
 
 def split_of(group_key: str, dataset: str, test_share: float = TEST_SHARE) -> str:
     """'test' or 'train' from a hash of the group key: stable across releases and machines, no RNG state."""
-    h = hashlib.sha256(f"{dataset}\x00{group_key}".encode("utf-8")).digest()
+    h = hashlib.sha256(f"{dataset}\x00{group_key}".encode()).digest()
     return "test" if int.from_bytes(h[:8], "big") / 2**64 < test_share else "train"
 
 
 def build_time() -> str:
     """Now, or ``SOURCE_DATE_EPOCH`` when set (the reproducible-builds convention), as ISO 8601 UTC."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return moment.isoformat(timespec="seconds")
 
 
@@ -99,8 +100,14 @@ class Build:
             df = step(df)
             dropped = {rule: n - before[rule] for rule, n in self.counts.items() if n != before[rule]}
             self.stats.append({"step": step.__name__, "rows_in": rows_in, "rows_out": len(df), "dropped": dropped})
-            log.info("%s: step %s: %d -> %d rows in %.2fs", self.dataset, step.__name__, rows_in, len(df),
-                     time.perf_counter() - start)
+            log.info(
+                "%s: step %s: %d -> %d rows in %.2fs",
+                self.dataset,
+                step.__name__,
+                rows_in,
+                len(df),
+                time.perf_counter() - start,
+            )
             unexplained = rows_in - len(df) - sum(dropped.values())
             if unexplained > 0:
                 raise AssertionError(f"{self.dataset}: step {step.__name__} lost {unexplained} rows without a rule")
@@ -110,17 +117,21 @@ class Build:
 
     def require(self, column: str, rule: str) -> Step:
         """Drop rows whose ``column`` is missing or blank."""
+
         def step(df: pd.DataFrame) -> pd.DataFrame:
             values = df[column]
             blank = values.isna() | values.map(lambda v: isinstance(v, str) and not v.strip())
             return self.drop(df, blank, rule)
+
         return named(f"require_{column}", step)
 
     def within(self, column: str, low: float, high: float, rule: str) -> Step:
         """Drop rows whose ``column`` lies outside [low, high] (or is not finite)."""
+
         def step(df: pd.DataFrame) -> pd.DataFrame:
             values = pd.to_numeric(df[column], errors="coerce").astype("float64")
             return self.drop(df, ~values.between(low, high), rule)
+
         return named(f"{column}_within_{low:g}_{high:g}", step)
 
     def year_range(self, column: str, first: int, last: int) -> Step:
@@ -129,6 +140,7 @@ class Build:
         The two sides are counted apart (``{column}_before_{first}``, ``{column}_after_{last}``), so a missing upper
         bound would show; a missing year is counted as ``{column}_missing``.
         """
+
         def step(df: pd.DataFrame) -> pd.DataFrame:
             years = pd.to_numeric(df[column], errors="coerce").astype("float64")
             df = self.drop(df, years.isna(), f"{column}_missing")
@@ -136,18 +148,22 @@ class Build:
             df = self.drop(df, years < first, f"{column}_before_{first}")
             years = pd.to_numeric(df[column]).astype("float64")
             return self.drop(df, years > last, f"{column}_after_{last}")
+
         return named(f"{column}_from_{first}_to_{last}", step)
 
     def pageview_filter(self, min_views: int, title_column: str = "entity_id") -> Step:
         """Join English Wikipedia views over the window; drop bad titles and pages with ``min_views`` or fewer."""
+
         def step(df: pd.DataFrame) -> pd.DataFrame:
             counts = self.sources.pageviews.fetch(df[title_column].tolist(), self.sources.window)
             self.provenance["pageviews"] = counts.source
             df = self.drop(df, df[title_column].isin(counts.bad_titles), "bad_title")
             df = df.assign(page_views=df[title_column].map(counts.views).fillna(0).astype("int64"))
-            df = self.drop(df, df[title_column].isin(counts.not_found) & (df["page_views"] <= min_views),
-                           "no_pageviews")
+            df = self.drop(
+                df, df[title_column].isin(counts.not_found) & (df["page_views"] <= min_views), "no_pageviews"
+            )
             return self.drop(df, df["page_views"] <= min_views, f"pageviews_at_most_{min_views}")
+
         return named("pageview_filter", step)
 
     def shared_names(self, dominance: float, within: Sequence[str] = ()) -> Step:
@@ -156,10 +172,10 @@ class Build:
         The most viewed keeps the name when it has at least ``dominance`` times the views of the next; the others are
         dropped as minor senses. When no entity dominates, the name is ambiguous and all of them are dropped.
         """
+
         def step(df: pd.DataFrame) -> pd.DataFrame:
             key = [df[c].astype(str) for c in within] + [df["name"].str.casefold().str.strip()]
-            order = df.assign(_views=df["page_views"]).sort_values(["_views", self.id_column],
-                                                                   ascending=[False, True])
+            order = df.assign(_views=df["page_views"]).sort_values(["_views", self.id_column], ascending=[False, True])
             minor = pd.Series(False, index=df.index)
             ambiguous = pd.Series(False, index=df.index)
             for _, group in order.groupby([k.loc[order.index] for k in key], sort=False):
@@ -172,13 +188,16 @@ class Build:
                     ambiguous.loc[group.index] = True
             df = self.drop(df, minor, "shared_name_minor_sense")
             return self.drop(df, ambiguous.loc[~minor].to_numpy(), "shared_name_ambiguous")
+
         return named("resolve_shared_names", step)
 
     def split(self, group_column: str = "entity_id", test_share: float = TEST_SHARE) -> Step:
         """~``test_share`` of groups to test, by hash of the group key: related rows stay on one side."""
+
         def step(df: pd.DataFrame) -> pd.DataFrame:
             splits = df[group_column].map(lambda g: split_of(str(g), self.dataset, test_share))
             return df.assign(split=splits.astype("string"))
+
         return named("split", step)
 
     # -- output ----------------------------------------------------------------------------------------------------

@@ -34,43 +34,69 @@ DATASET = "us_places"
 
 
 class UsState(NamedTuple):
-    code: str   # USPS postal code
-    name: str   # the value of the state column
+    code: str  # USPS postal code
+    name: str  # the value of the state column
     title: str  # the Wikipedia title of its article: its DBpedia resource
 
 
 # The 48 contiguous states and DC: the only values the state column takes.
 CONTIGUOUS_STATES: tuple[UsState, ...] = (
-    UsState("AL", "Alabama", "Alabama"), UsState("AZ", "Arizona", "Arizona"),
-    UsState("AR", "Arkansas", "Arkansas"), UsState("CA", "California", "California"),
-    UsState("CO", "Colorado", "Colorado"), UsState("CT", "Connecticut", "Connecticut"),
-    UsState("DE", "Delaware", "Delaware"), UsState("DC", "District of Columbia", "Washington,_D.C."),
-    UsState("FL", "Florida", "Florida"), UsState("GA", "Georgia", "Georgia_(U.S._state)"),
-    UsState("ID", "Idaho", "Idaho"), UsState("IL", "Illinois", "Illinois"),
-    UsState("IN", "Indiana", "Indiana"), UsState("IA", "Iowa", "Iowa"),
-    UsState("KS", "Kansas", "Kansas"), UsState("KY", "Kentucky", "Kentucky"),
-    UsState("LA", "Louisiana", "Louisiana"), UsState("ME", "Maine", "Maine"),
-    UsState("MD", "Maryland", "Maryland"), UsState("MA", "Massachusetts", "Massachusetts"),
-    UsState("MI", "Michigan", "Michigan"), UsState("MN", "Minnesota", "Minnesota"),
-    UsState("MS", "Mississippi", "Mississippi"), UsState("MO", "Missouri", "Missouri"),
-    UsState("MT", "Montana", "Montana"), UsState("NE", "Nebraska", "Nebraska"),
-    UsState("NV", "Nevada", "Nevada"), UsState("NH", "New Hampshire", "New_Hampshire"),
-    UsState("NJ", "New Jersey", "New_Jersey"), UsState("NM", "New Mexico", "New_Mexico"),
-    UsState("NY", "New York", "New_York_(state)"), UsState("NC", "North Carolina", "North_Carolina"),
-    UsState("ND", "North Dakota", "North_Dakota"), UsState("OH", "Ohio", "Ohio"),
-    UsState("OK", "Oklahoma", "Oklahoma"), UsState("OR", "Oregon", "Oregon"),
-    UsState("PA", "Pennsylvania", "Pennsylvania"), UsState("RI", "Rhode Island", "Rhode_Island"),
-    UsState("SC", "South Carolina", "South_Carolina"), UsState("SD", "South Dakota", "South_Dakota"),
-    UsState("TN", "Tennessee", "Tennessee"), UsState("TX", "Texas", "Texas"),
-    UsState("UT", "Utah", "Utah"), UsState("VT", "Vermont", "Vermont"),
-    UsState("VA", "Virginia", "Virginia"), UsState("WA", "Washington", "Washington_(state)"),
-    UsState("WV", "West Virginia", "West_Virginia"), UsState("WI", "Wisconsin", "Wisconsin"),
+    UsState("AL", "Alabama", "Alabama"),
+    UsState("AZ", "Arizona", "Arizona"),
+    UsState("AR", "Arkansas", "Arkansas"),
+    UsState("CA", "California", "California"),
+    UsState("CO", "Colorado", "Colorado"),
+    UsState("CT", "Connecticut", "Connecticut"),
+    UsState("DE", "Delaware", "Delaware"),
+    UsState("DC", "District of Columbia", "Washington,_D.C."),
+    UsState("FL", "Florida", "Florida"),
+    UsState("GA", "Georgia", "Georgia_(U.S._state)"),
+    UsState("ID", "Idaho", "Idaho"),
+    UsState("IL", "Illinois", "Illinois"),
+    UsState("IN", "Indiana", "Indiana"),
+    UsState("IA", "Iowa", "Iowa"),
+    UsState("KS", "Kansas", "Kansas"),
+    UsState("KY", "Kentucky", "Kentucky"),
+    UsState("LA", "Louisiana", "Louisiana"),
+    UsState("ME", "Maine", "Maine"),
+    UsState("MD", "Maryland", "Maryland"),
+    UsState("MA", "Massachusetts", "Massachusetts"),
+    UsState("MI", "Michigan", "Michigan"),
+    UsState("MN", "Minnesota", "Minnesota"),
+    UsState("MS", "Mississippi", "Mississippi"),
+    UsState("MO", "Missouri", "Missouri"),
+    UsState("MT", "Montana", "Montana"),
+    UsState("NE", "Nebraska", "Nebraska"),
+    UsState("NV", "Nevada", "Nevada"),
+    UsState("NH", "New Hampshire", "New_Hampshire"),
+    UsState("NJ", "New Jersey", "New_Jersey"),
+    UsState("NM", "New Mexico", "New_Mexico"),
+    UsState("NY", "New York", "New_York_(state)"),
+    UsState("NC", "North Carolina", "North_Carolina"),
+    UsState("ND", "North Dakota", "North_Dakota"),
+    UsState("OH", "Ohio", "Ohio"),
+    UsState("OK", "Oklahoma", "Oklahoma"),
+    UsState("OR", "Oregon", "Oregon"),
+    UsState("PA", "Pennsylvania", "Pennsylvania"),
+    UsState("RI", "Rhode Island", "Rhode_Island"),
+    UsState("SC", "South Carolina", "South_Carolina"),
+    UsState("SD", "South Dakota", "South_Dakota"),
+    UsState("TN", "Tennessee", "Tennessee"),
+    UsState("TX", "Texas", "Texas"),
+    UsState("UT", "Utah", "Utah"),
+    UsState("VT", "Vermont", "Vermont"),
+    UsState("VA", "Virginia", "Virginia"),
+    UsState("WA", "Washington", "Washington_(state)"),
+    UsState("WV", "West Virginia", "West_Virginia"),
+    UsState("WI", "Wisconsin", "Wisconsin"),
     UsState("WY", "Wyoming", "Wyoming"),
 )
 # US states and territories outside the contiguous US: recognised so that their places are dropped with a reason.
 OTHER_US_REGIONS: tuple[UsState, ...] = (
-    UsState("AK", "Alaska", "Alaska"), UsState("HI", "Hawaii", "Hawaii"),
-    UsState("PR", "Puerto Rico", "Puerto_Rico"), UsState("GU", "Guam", "Guam"),
+    UsState("AK", "Alaska", "Alaska"),
+    UsState("HI", "Hawaii", "Hawaii"),
+    UsState("PR", "Puerto Rico", "Puerto_Rico"),
+    UsState("GU", "Guam", "Guam"),
     UsState("VI", "U.S. Virgin Islands", "United_States_Virgin_Islands"),
     UsState("AS", "American Samoa", "American_Samoa"),
     UsState("MP", "Northern Mariana Islands", "Northern_Mariana_Islands"),
@@ -91,8 +117,11 @@ COUNTY_SUFFIXES = (" County", " Parish")
 # college; a county is a populated place but gets its own class).
 COLLEGE_CLASSES = ("University", "College")
 PLACE_CLASSES = ("college", "county", "populated_place", "natural_place", "structure")
-ROOT_CLASSES = {"PopulatedPlace": "populated_place", "NaturalPlace": "natural_place",
-                "ArchitecturalStructure": "structure"}
+ROOT_CLASSES = {
+    "PopulatedPlace": "populated_place",
+    "NaturalPlace": "natural_place",
+    "ArchitecturalStructure": "structure",
+}
 
 _ROOTS = " ".join(f"dbo:{name}" for name in (*ROOT_CLASSES, *COLLEGE_CLASSES))
 _REGIONS = " ".join(f"<{RESOURCE}{s.title}>" for s in US_REGIONS)
@@ -138,30 +167,37 @@ COUNTIES = PagedQuery(
     key="place",
 )
 
-PLACE_COLUMNS = {"place": "dbpedia_uri", "label": "name", "lat": "latitude", "long": "longitude",
-                 "population": "population"}
+PLACE_COLUMNS = {
+    "place": "dbpedia_uri",
+    "label": "name",
+    "lat": "latitude",
+    "long": "longitude",
+    "population": "population",
+}
 
-SCHEMA = pa.schema([
-    ("entity_id", pa.string()),        # Wikipedia title, underscored: unique
-    ("name", pa.string()),             # English label, without a trailing ", <its state>": the text the model reads
-    ("latitude", pa.float64()),
-    ("longitude", pa.float64()),
-    ("state", pa.string()),            # one of the 48 contiguous states or "District of Columbia"
-    ("state_code", pa.string()),       # USPS code, e.g. IL
-    ("county", pa.string()),           # e.g. "Sangamon County"; null when unknown or several; a county's own name
-    ("place_class", pa.string()),      # populated_place | county | college | structure | natural_place
-    ("entity_type", pa.string()),      # most specific DBpedia class, e.g. City, AdministrativeRegion, University
-    ("population", pa.int64()),        # null where DBpedia has none (kept)
-    ("page_views", pa.int64()),        # English Wikipedia, summed over the pageview window
-    ("dbpedia_uri", pa.string()),
-    ("split", pa.string()),
-])
+SCHEMA = pa.schema(
+    [
+        ("entity_id", pa.string()),  # Wikipedia title, underscored: unique
+        ("name", pa.string()),  # English label, without a trailing ", <its state>": the text the model reads
+        ("latitude", pa.float64()),
+        ("longitude", pa.float64()),
+        ("state", pa.string()),  # one of the 48 contiguous states or "District of Columbia"
+        ("state_code", pa.string()),  # USPS code, e.g. IL
+        ("county", pa.string()),  # e.g. "Sangamon County"; null when unknown or several; a county's own name
+        ("place_class", pa.string()),  # populated_place | county | college | structure | natural_place
+        ("entity_type", pa.string()),  # most specific DBpedia class, e.g. City, AdministrativeRegion, University
+        ("population", pa.int64()),  # null where DBpedia has none (kept)
+        ("page_views", pa.int64()),  # English Wikipedia, summed over the pageview window
+        ("dbpedia_uri", pa.string()),
+        ("split", pa.string()),
+    ]
+)
 
 
 @dataclass(frozen=True)
 class UsPlacesConfig:
-    min_views: int = 5_000          # keep places with MORE than this many views over the window (as the paper)
-    dominance: float = 10.0         # within a state, a shared name goes to the place with this many times the views
+    min_views: int = 5_000  # keep places with MORE than this many views over the window (as the paper)
+    dominance: float = 10.0  # within a state, a shared name goes to the place with this many times the views
     coordinate_tolerance: float = 0.1  # degrees within which two coordinate pairs of one place count as one
     test_share: float = TEST_SHARE
 
@@ -177,22 +213,26 @@ def build(sources: Sources, out_dir: Path, config: UsPlacesConfig = UsPlacesConf
 
     def most_specific_type(df: pd.DataFrame) -> pd.DataFrame:
         types = [type_sets.get(uri, set()) for uri in df["dbpedia_uri"]]
-        df = df.assign(entity_type=[local_name(t) if (t := ontology.most_specific(ts)) else None for ts in types],
-                       place_class=[place_class(ts, name, ontology) for ts, name in zip(types, df["name"])])
+        df = df.assign(
+            entity_type=[local_name(t) if (t := ontology.most_specific(ts)) else None for ts in types],
+            place_class=[place_class(ts, name, ontology) for ts, name in zip(types, df["name"])],
+        )
         return run.drop(df, df["place_class"].isna(), "no_place_class")
 
     def in_contiguous_state(df: pd.DataFrame) -> pd.DataFrame:
         df = run.drop(df, df["entity_id"].isin(REGION_BY_TITLE), "is_a_us_state")
         regions = [_regions(state_links.get(uri, ())) for uri in df["dbpedia_uri"]]
-        df = df.assign(_links=[len(r) for r in regions],
-                       _region=pd.Series([next(iter(r)) if len(r) == 1 else None for r in regions],
-                                         index=df.index, dtype=object))
+        df = df.assign(
+            _links=[len(r) for r in regions],
+            _region=pd.Series([next(iter(r)) if len(r) == 1 else None for r in regions], index=df.index, dtype=object),
+        )
         df = run.drop(df, df["_links"] == 0, "no_us_state")
         df = run.drop(df, df["_links"] > 1, "several_states")
         df = run.drop(df, [r.code not in CONTIGUOUS_CODES for r in df["_region"]], "outside_contiguous_us")
-        return df.assign(state=pd.Series([r.name for r in df["_region"]], index=df.index, dtype="string"),
-                         state_code=pd.Series([r.code for r in df["_region"]], index=df.index, dtype="string"),
-                         ).drop(columns=["_links", "_region"])
+        return df.assign(
+            state=pd.Series([r.name for r in df["_region"]], index=df.index, dtype="string"),
+            state_code=pd.Series([r.code for r in df["_region"]], index=df.index, dtype="string"),
+        ).drop(columns=["_links", "_region"])
 
     def plain_names(df: pd.DataFrame) -> pd.DataFrame:
         """Live DBpedia labels mirror titles ("Springfield, Illinois"): the state is a column, not part of the name."""
@@ -216,28 +256,41 @@ def build(sources: Sources, out_dir: Path, config: UsPlacesConfig = UsPlacesConf
     frame = collapse_places(bindings_frame(places.rows, PLACE_COLUMNS), config.coordinate_tolerance)
     lat_low, lat_high = CONTIGUOUS_LATITUDE
     lon_low, lon_high = CONTIGUOUS_LONGITUDE
-    frame = run.run(frame, [
-        *coordinate_rules(run),
-        run.require("name", "no_english_label"),
-        most_specific_type,
-        in_contiguous_state,
-        run.within("latitude", lat_low, lat_high, "coordinates_outside_contiguous_us"),
-        run.within("longitude", lon_low, lon_high, "coordinates_outside_contiguous_us"),
-        plain_names,
-        run.pageview_filter(config.min_views),
-        run.shared_names(config.dominance, within=["state"]),
-        counties,  # after the filters, so that its counts describe the rows written
-        run.split("entity_id", config.test_share),  # one row per Wikipedia page: the page is the group
-    ])
-    return run.write(frame, SCHEMA, out_dir, target=["latitude", "longitude"], query_rows=len(places.rows),
-                     parameters={**asdict(config), "contiguous_latitude": CONTIGUOUS_LATITUDE,
-                                 "contiguous_longitude": CONTIGUOUS_LONGITUDE},
-                     zip_codes="not included (see the module docstring)",
-                     county_links=dict(sorted(county_outcomes.items())))
+    frame = run.run(
+        frame,
+        [
+            *coordinate_rules(run),
+            run.require("name", "no_english_label"),
+            most_specific_type,
+            in_contiguous_state,
+            run.within("latitude", lat_low, lat_high, "coordinates_outside_contiguous_us"),
+            run.within("longitude", lon_low, lon_high, "coordinates_outside_contiguous_us"),
+            plain_names,
+            run.pageview_filter(config.min_views),
+            run.shared_names(config.dominance, within=["state"]),
+            counties,  # after the filters, so that its counts describe the rows written
+            run.split("entity_id", config.test_share),  # one row per Wikipedia page: the page is the group
+        ],
+    )
+    return run.write(
+        frame,
+        SCHEMA,
+        out_dir,
+        target=["latitude", "longitude"],
+        query_rows=len(places.rows),
+        parameters={
+            **asdict(config),
+            "contiguous_latitude": CONTIGUOUS_LATITUDE,
+            "contiguous_longitude": CONTIGUOUS_LONGITUDE,
+        },
+        zip_codes="not included (see the module docstring)",
+        county_links=dict(sorted(county_outcomes.items())),
+    )
 
 
 def place_class(types: set[str], name: str | None, ontology: Ontology) -> str | None:
     """The class of a place by precedence: college, county, populated place, natural place, structure."""
+
     def under(root: str) -> bool:
         iri = ONTOLOGY + root
         return any(t == iri or iri in ontology.ancestors(t) for t in types)
@@ -253,7 +306,7 @@ def place_class(types: set[str], name: str | None, ontology: Ontology) -> str | 
 
 
 def strip_state(name: str | None, state: str | None) -> str | None:
-    """"Springfield, Illinois" -> "Springfield" when the place is in Illinois; other names unchanged."""
+    """ "Springfield, Illinois" -> "Springfield" when the place is in Illinois; other names unchanged."""
     if name and state and name.endswith(f", {state}") and len(name) > len(state) + 2:
         return name[: -len(state) - 2]
     return name

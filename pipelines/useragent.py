@@ -18,7 +18,9 @@ def user_agent(contact: str | None = None) -> str:
     contact = contact or os.environ.get("SPACETIME_CONTACT")
     if not contact:
         if not _warned:
-            log.warning("no contact for the User-Agent: set SPACETIME_CONTACT (an e-mail or URL) when using live services")
+            log.warning(
+                "no contact for the User-Agent: set SPACETIME_CONTACT (an e-mail or URL) when using live services"
+            )
             _warned = True
         contact = PROJECT_URL
     return f"llm-spacetime/{__version__} ({contact})"

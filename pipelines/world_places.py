@@ -19,7 +19,6 @@ from .sources import Sources
 from .sparql import PagedQuery
 from .steps import TEST_SHARE, Build
 
-
 DATASET = "world_places"
 
 # Root class -> the value of the place_class column. Every place keeps its most specific type besides.
@@ -44,32 +43,45 @@ PLACES = PagedQuery(
     key="place",
 )
 
-TYPES = types_query("world_places.types", f"""  VALUES ?root {{ {_ROOTS} }}
+TYPES = types_query(
+    "world_places.types",
+    f"""  VALUES ?root {{ {_ROOTS} }}
   ?place a ?root ;
-         geo:lat ?lat .""", "place")
+         geo:lat ?lat .""",
+    "place",
+)
 
-PLACE_COLUMNS = {"place": "dbpedia_uri", "label": "name", "lat": "latitude", "long": "longitude",
-                 "country": "country_uri", "countryLabel": "country", "population": "population"}
+PLACE_COLUMNS = {
+    "place": "dbpedia_uri",
+    "label": "name",
+    "lat": "latitude",
+    "long": "longitude",
+    "country": "country_uri",
+    "countryLabel": "country",
+    "population": "population",
+}
 
-SCHEMA = pa.schema([
-    ("entity_id", pa.string()),        # Wikipedia title, underscored: unique
-    ("name", pa.string()),             # English label: the text the model reads
-    ("latitude", pa.float64()),
-    ("longitude", pa.float64()),
-    ("country", pa.string()),
-    ("place_class", pa.string()),      # populated_place | natural_place | architectural_structure
-    ("entity_type", pa.string()),      # most specific DBpedia class, e.g. City, Mountain, Bridge
-    ("population", pa.int64()),        # null where DBpedia has none (kept, unlike the original code)
-    ("page_views", pa.int64()),        # English Wikipedia, summed over the pageview window
-    ("dbpedia_uri", pa.string()),
-    ("split", pa.string()),
-])
+SCHEMA = pa.schema(
+    [
+        ("entity_id", pa.string()),  # Wikipedia title, underscored: unique
+        ("name", pa.string()),  # English label: the text the model reads
+        ("latitude", pa.float64()),
+        ("longitude", pa.float64()),
+        ("country", pa.string()),
+        ("place_class", pa.string()),  # populated_place | natural_place | architectural_structure
+        ("entity_type", pa.string()),  # most specific DBpedia class, e.g. City, Mountain, Bridge
+        ("population", pa.int64()),  # null where DBpedia has none (kept, unlike the original code)
+        ("page_views", pa.int64()),  # English Wikipedia, summed over the pageview window
+        ("dbpedia_uri", pa.string()),
+        ("split", pa.string()),
+    ]
+)
 
 
 @dataclass(frozen=True)
 class WorldPlacesConfig:
-    min_views: int = 5_000          # keep places with MORE than this many views over the window (as the paper)
-    dominance: float = 10.0         # a shared name goes to the place with this many times the next one's views
+    min_views: int = 5_000  # keep places with MORE than this many views over the window (as the paper)
+    dominance: float = 10.0  # a shared name goes to the place with this many times the next one's views
     coordinate_tolerance: float = 0.1  # degrees within which two coordinate pairs of one place count as one
     test_share: float = TEST_SHARE
 
@@ -82,22 +94,28 @@ def build(sources: Sources, out_dir: Path, config: WorldPlacesConfig = WorldPlac
 
     def most_specific_type(df: pd.DataFrame) -> pd.DataFrame:
         types = [type_sets.get(uri, set()) for uri in df["dbpedia_uri"]]
-        df = df.assign(entity_type=[local_name(t) if (t := ontology.most_specific(ts)) else None for ts in types],
-                       place_class=[_place_class(ts, ontology) for ts in types])
+        df = df.assign(
+            entity_type=[local_name(t) if (t := ontology.most_specific(ts)) else None for ts in types],
+            place_class=[_place_class(ts, ontology) for ts in types],
+        )
         return run.drop(df, df["place_class"].isna(), "no_root_class")
 
     frame = collapse_places(bindings_frame(places.rows, PLACE_COLUMNS), config.coordinate_tolerance)
-    frame = run.run(frame, [
-        *coordinate_rules(run),
-        run.require("name", "no_english_label"),
-        run.require("country", "missing_country"),
-        most_specific_type,
-        run.pageview_filter(config.min_views),
-        run.shared_names(config.dominance),
-        run.split("entity_id", config.test_share),  # one row per Wikipedia page: the page is the group
-    ])
-    return run.write(frame, SCHEMA, out_dir, target=["latitude", "longitude"], query_rows=len(places.rows),
-                     parameters=asdict(config))
+    frame = run.run(
+        frame,
+        [
+            *coordinate_rules(run),
+            run.require("name", "no_english_label"),
+            run.require("country", "missing_country"),
+            most_specific_type,
+            run.pageview_filter(config.min_views),
+            run.shared_names(config.dominance),
+            run.split("entity_id", config.test_share),  # one row per Wikipedia page: the page is the group
+        ],
+    )
+    return run.write(
+        frame, SCHEMA, out_dir, target=["latitude", "longitude"], query_rows=len(places.rows), parameters=asdict(config)
+    )
 
 
 def _types_by_place(rows: list[dict]) -> dict[str, set[str]]:

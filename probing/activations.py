@@ -11,17 +11,27 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
+
+from spacetime.pipelines.cache import digest
 
 from spacetime import __version__
-from spacetime.pipelines.cache import digest
 
 from . import store
 from .data import EntityRows
-from .extract import (ActivationExtractor, Encoded, default_batch_tokens, encode_rows, iter_activations, pad_token_id,
-                      plan_batches, shared_prefix)
+from .extract import (
+    ActivationExtractor,
+    Encoded,
+    default_batch_tokens,
+    encode_rows,
+    iter_activations,
+    pad_token_id,
+    plan_batches,
+    shared_prefix,
+)
 from .models import LoadedModel
 from .prompts import Prompt, random_prefix, required_columns
 
@@ -52,20 +62,53 @@ def _padded_tokens(encoded: Encoded, rows: Sequence[int], batch_tokens: int) -> 
     return sum(len(b) * lengths[b[0]] for b in plan_batches(lengths, batch_tokens))
 
 
-def run_fingerprint(info: dict[str, Any], rows: EntityRows, prompt_text: str, layers: Sequence[int],
-                    batch_tokens: int, shard_rows: int, padding_side: str, device: str, prefix_tokens: int) -> str:
+def run_fingerprint(
+    info: dict[str, Any],
+    rows: EntityRows,
+    prompt_text: str,
+    layers: Sequence[int],
+    batch_tokens: int,
+    shard_rows: int,
+    padding_side: str,
+    device: str,
+    prefix_tokens: int,
+) -> str:
     """Everything that changes the stored bytes; shards from a run with another fingerprint are never reused."""
-    return digest(json.dumps({k: info.get(k) for k in ("model", "model_revision", "model_dtype", "random_init", "seed",
-                                                       "tokenizer")}, sort_keys=True),
-                  rows.dataset, rows.source.get("rows_sha256", ""), prompt_text, json.dumps(list(layers)),
-                  str(batch_tokens), str(shard_rows), padding_side, device.split(":")[0], str(prefix_tokens))
+    return digest(
+        json.dumps(
+            {k: info.get(k) for k in ("model", "model_revision", "model_dtype", "random_init", "seed", "tokenizer")},
+            sort_keys=True,
+        ),
+        rows.dataset,
+        rows.source.get("rows_sha256", ""),
+        prompt_text,
+        json.dumps(list(layers)),
+        str(batch_tokens),
+        str(shard_rows),
+        padding_side,
+        device.split(":")[0],
+        str(prefix_tokens),
+    )
 
 
-def extract_to_folder(loaded: LoadedModel, rows: EntityRows, prompt: Prompt, layers: Sequence[int], out_root: Path,
-                      *, batch_tokens: int | None = None, shard_rows: int = SHARD_ROWS, padding_side: str = "right",
-                      seed: int = 0, device: str = "cpu", share_prefix: bool = True, progress: bool = True,
-                      estimate: bool = True,
-                      on_batch: Callable[[int], None] | None = None, echo: Callable[[str], None] = print) -> Path:
+def extract_to_folder(
+    loaded: LoadedModel,
+    rows: EntityRows,
+    prompt: Prompt,
+    layers: Sequence[int],
+    out_root: Path,
+    *,
+    batch_tokens: int | None = None,
+    shard_rows: int = SHARD_ROWS,
+    padding_side: str = "right",
+    seed: int = 0,
+    device: str = "cpu",
+    share_prefix: bool = True,
+    progress: bool = True,
+    estimate: bool = True,
+    on_batch: Callable[[int], None] | None = None,
+    echo: Callable[[str], None] = print,
+) -> Path:
     """Extract ``layers`` for every row into ``out_root/<model>/<dataset>/<prompt>/``; returns that folder.
 
     ``on_batch(n)`` is called after each batch with the count so far (progress hooks, tests). Works alone or under
@@ -87,9 +130,10 @@ def extract_to_folder(loaded: LoadedModel, rows: EntityRows, prompt: Prompt, lay
     folder = store.activation_folder(out_root, loaded.slug, rows.dataset, prompt.name)
     records, ids = rows.records(), rows.entity_ids
     encoded = encode_rows(loaded.tokenizer, prompt, records, random_text, ids)  # all rows: the prefix is global
-    prefix = encoded.input_ids[0][:shared_prefix(encoded)] if share_prefix else []
-    fingerprint = run_fingerprint(loaded.info, rows, prompt_text, layers, batch_tokens, shard_rows, padding_side,
-                                  device, len(prefix))
+    prefix = encoded.input_ids[0][: shared_prefix(encoded)] if share_prefix else []
+    fingerprint = run_fingerprint(
+        loaded.info, rows, prompt_text, layers, batch_tokens, shard_rows, padding_side, device, len(prefix)
+    )
     if store.is_complete(folder, fingerprint):
         if state.is_main_process:
             echo(f"already complete: {folder}")
@@ -102,28 +146,43 @@ def extract_to_folder(loaded: LoadedModel, rows: EntityRows, prompt: Prompt, lay
     extractor = ActivationExtractor(loaded.model, layers, prefix, out_dtype=torch.float16)  # what is stored
     hidden = loaded.info["hidden_size"]
     pad_id = pad_token_id(loaded.tokenizer)
-    plan = RunPlan(len(rows), extractor.layers, hidden, len(pending), len(ranges),
-                   sum(_padded_tokens(encoded, list(range(*ranges[i])), batch_tokens) for i in pending))
+    plan = RunPlan(
+        len(rows),
+        extractor.layers,
+        hidden,
+        len(pending),
+        len(ranges),
+        sum(_padded_tokens(encoded, list(range(*ranges[i])), batch_tokens) for i in pending),
+    )
     if state.is_main_process:
         store.start_folder(folder)
     state.wait_for_everyone()
     if estimate and state.is_main_process:
         echo(_describe(plan, loaded, rows, prompt, folder, state.num_processes))
     if estimate and pending:
-        seconds = _warmup_seconds(extractor, encoded, list(range(*ranges[pending[0]])), batch_tokens, pad_id,
-                                  padding_side)
+        seconds = _warmup_seconds(
+            extractor, encoded, list(range(*ranges[pending[0]])), batch_tokens, pad_id, padding_side
+        )
         if state.is_main_process:
-            echo(f"estimated time: {_duration(seconds * plan.pending_tokens)} "
-                 f"({plan.pending_tokens:,} padded tokens at {1 / max(seconds, 1e-12):,.0f} tokens/s, from a warm-up batch)")
+            echo(
+                f"estimated time: {_duration(seconds * plan.pending_tokens)} "
+                f"({plan.pending_tokens:,} padded tokens at {1 / max(seconds, 1e-12):,.0f} tokens/s, "
+                "from a warm-up batch)"
+            )
 
     done = 0
-    bar = tqdm(total=len(my_rows), unit="row", desc=f"{rows.dataset}/{prompt.name}",
-               disable=not progress or not state.is_main_process)
+    bar = tqdm(
+        total=len(my_rows),
+        unit="row",
+        desc=f"{rows.dataset}/{prompt.name}",
+        disable=not progress or not state.is_main_process,
+    )
     for index in pending:
         start, stop = ranges[index]
         buffers = {layer: torch.empty((stop - start, hidden), dtype=torch.float16) for layer in extractor.layers}
-        for chosen, acts in iter_activations(extractor, encoded, list(range(start, stop)), batch_tokens, pad_id,
-                                             padding_side):
+        for chosen, acts in iter_activations(
+            extractor, encoded, list(range(start, stop)), batch_tokens, pad_id, padding_side
+        ):
             where = torch.tensor(chosen) - start
             for layer, values in acts.items():
                 buffers[layer][where] = values.to(torch.float16)
@@ -136,8 +195,19 @@ def extract_to_folder(loaded: LoadedModel, rows: EntityRows, prompt: Prompt, lay
     state.wait_for_everyone()
     if state.is_main_process:
         nonfinite = store.merge_shards(folder, fingerprint, ranges, extractor.layers, hidden)
-        manifest = _manifest(loaded, rows, prompt, prompt_text, random_text, extractor.layers, nonfinite,
-                             batch_tokens, shard_rows, padding_side, len(extractor.prefix))
+        manifest = _manifest(
+            loaded,
+            rows,
+            prompt,
+            prompt_text,
+            random_text,
+            extractor.layers,
+            nonfinite,
+            batch_tokens,
+            shard_rows,
+            padding_side,
+            extractor,
+        )
         store.finish_folder(folder, fingerprint, ids, extractor.layers, manifest)
         if any(nonfinite.values()):
             log.warning("float16 overflow: non-finite values per layer %s", nonfinite)
@@ -145,8 +215,9 @@ def extract_to_folder(loaded: LoadedModel, rows: EntityRows, prompt: Prompt, lay
     return folder
 
 
-def _warmup_seconds(extractor: ActivationExtractor, encoded: Encoded, rows: list[int], batch_tokens: int, pad_id: int,
-                    padding_side: str) -> float:
+def _warmup_seconds(
+    extractor: ActivationExtractor, encoded: Encoded, rows: list[int], batch_tokens: int, pad_id: int, padding_side: str
+) -> float:
     """Seconds per padded token, from one full batch (the first of the first pending shard); its output is dropped."""
     from .extract import collate
 
@@ -165,36 +236,69 @@ def _describe(plan: RunPlan, loaded: LoadedModel, rows: EntityRows, prompt: Prom
     layers = plan.layers
     shown = ",".join(map(str, layers)) if len(layers) <= 12 else f"{layers[0]}..{layers[-1]} ({len(layers)} layers)"
     per_layer = plan.rows * plan.hidden * 2
-    return (f"{loaded.info['model']} ({loaded.info['model_dtype']}{', random init' if loaded.info['random_init'] else ''})"
-            f" on {rows.dataset} ({plan.rows:,} rows), prompt {prompt.name!r}, layers {shown}\n"
-            f"disk: {len(layers)} x {plan.rows:,} rows x {plan.hidden} x 2 B = {_size(plan.disk_bytes)} "
-            f"({_size(per_layer)} per layer; shards hold as much again until merged)\n"
-            f"shards: {plan.pending_shards} of {plan.total_shards} to do in this process ({world} process(es))"
-            f" -> {folder}")
+    return (
+        f"{loaded.info['model']} ({loaded.info['model_dtype']}{', random init' if loaded.info['random_init'] else ''})"
+        f" on {rows.dataset} ({plan.rows:,} rows), prompt {prompt.name!r}, layers {shown}\n"
+        f"disk: {len(layers)} x {plan.rows:,} rows x {plan.hidden} x 2 B = {_size(plan.disk_bytes)} "
+        f"({_size(per_layer)} per layer; shards hold as much again until merged)\n"
+        f"shards: {plan.pending_shards} of {plan.total_shards} to do in this process ({world} process(es))"
+        f" -> {folder}"
+    )
 
 
-def _manifest(loaded: LoadedModel, rows: EntityRows, prompt: Prompt, prompt_text: str, random_text: str | None,
-              layers: list[int], nonfinite: dict[str, int], batch_tokens: int, shard_rows: int,
-              padding_side: str, prefix_tokens: int) -> dict[str, Any]:
+def _manifest(
+    loaded: LoadedModel,
+    rows: EntityRows,
+    prompt: Prompt,
+    prompt_text: str,
+    random_text: str | None,
+    layers: list[int],
+    nonfinite: dict[str, int],
+    batch_tokens: int,
+    shard_rows: int,
+    padding_side: str,
+    extractor: ActivationExtractor,
+) -> dict[str, Any]:
     info = loaded.info
     return {
         "package_version": __version__,
-        "model": info["model"], "model_revision": info["model_revision"], "model_dtype": info["model_dtype"],
-        "model_source": info.get("model_source"), "random_init": info["random_init"], "seed": info["seed"],
-        "tokenizer": info["tokenizer"], "tokenizer_class": info.get("tokenizer_class"),
-        "num_model_layers": info["num_layers"], "hidden_size": info["hidden_size"],
-        "dataset": rows.dataset, "dataset_path": rows.source.get("path"), "dataset_repo": rows.source.get("repo"),
-        "dataset_revision": rows.source.get("revision"), "dataset_file_sha256": rows.source.get("file_sha256"),
+        "model": info["model"],
+        "model_revision": info["model_revision"],
+        "model_dtype": info["model_dtype"],
+        "model_source": info.get("model_source"),
+        "random_init": info["random_init"],
+        "seed": info["seed"],
+        "tokenizer": info["tokenizer"],
+        "tokenizer_class": info.get("tokenizer_class"),
+        "num_model_layers": info["num_layers"],
+        "hidden_size": info["hidden_size"],
+        "dataset": rows.dataset,
+        "dataset_path": rows.source.get("path"),
+        "dataset_repo": rows.source.get("repo"),
+        "dataset_revision": rows.source.get("revision"),
+        "dataset_file_sha256": rows.source.get("file_sha256"),
         "dataset_rows_sha256": rows.source.get("rows_sha256"),
-        "prompt": prompt.name, "prompt_text": prompt_text, "random_prefix": random_text,
+        "prompt": prompt.name,
+        "prompt_text": prompt_text,
+        "random_prefix": random_text,
         "read_position": "final period" if prompt.read_suffix else "last token of the entity",
         "activation": "residual stream after each decoder block (block output; no final norm)",
-        "layers": layers, "rows": len(rows),
-        "storage": {"dtype": "float16", "tensor": store.TENSOR, "shape": [len(rows), info["hidden_size"]],
-                    "layer_file": "layer_{layer:03d}.safetensors"},
+        "layers": layers,
+        "rows": len(rows),
+        "storage": {
+            "dtype": "float16",
+            "tensor": store.TENSOR,
+            "shape": [len(rows), info["hidden_size"]],
+            "layer_file": "layer_{layer:03d}.safetensors",
+        },
         "nonfinite_values": nonfinite,
-        "extraction": {"batch_tokens": batch_tokens, "shard_rows": shard_rows, "padding_side": padding_side,
-                       "cached_prefix_tokens": prefix_tokens},
+        "extraction": {
+            "batch_tokens": batch_tokens,
+            "shard_rows": shard_rows,
+            "padding_side": padding_side,
+            "cached_prefix_tokens": len(extractor.prefix),
+            "prefix_cache_skipped": extractor.prefix_cache_skipped,
+        },
     }
 
 

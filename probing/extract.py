@@ -7,17 +7,30 @@ rows sorted by length (little padding); results come back in the rows' own order
 
 Prompts share their first tokens ("What are the lat/lon coordinates of"): the longest common prefix of all rows is run
 once, its key/value cache is repeated across each batch, and only the rest of each row goes through the model. Causal
-attention makes this exact (up to float rounding); it is skipped where the model's forward takes no cache.
+attention makes this exact (up to float rounding). Where it cannot be applied (a forward without a cache argument or
+position ids), every row runs in full and the reason is logged and written to the manifest, never skipped silently.
 """
 
 from __future__ import annotations
 
 import inspect
+import logging
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from .models import decoder_blocks
 from .prompts import Prompt, read_index, render
+
+log = logging.getLogger(__name__)
+
+# The KV-cache keyword of a base model's forward: transformers 4.x and early 5.x say past_key_values, later 5.x cache.
+CACHE_ARGUMENTS = ("past_key_values", "cache")
+
+
+def cache_argument(params: Mapping[str, inspect.Parameter]) -> str | None:
+    """The name under which ``forward`` (given its signature's parameters) takes a KV cache, or None."""
+    return next((name for name in CACHE_ARGUMENTS if name in params), None)
 
 
 def parse_layers(spec: str, n_layers: int) -> list[int]:
@@ -63,8 +76,12 @@ def _layer_item(spec: str, item: str) -> list[int | None]:
         bounds = [int(p) if p.strip() else None for p in parts]
     except ValueError:
         bounds = []
-    if not 1 <= len(parts) <= 3 or not bounds or (len(parts) == 3 and bounds[2] == 0) or (
-            len(parts) == 1 and bounds[0] is None):
+    if (
+        not 1 <= len(parts) <= 3
+        or not bounds
+        or (len(parts) == 3 and bounds[2] == 0)
+        or (len(parts) == 1 and bounds[0] is None)
+    ):
         raise ValueError(f"--layers {spec!r}: cannot parse {item!r} (use all, 0,4,8 or start:stop:step)")
     return bounds
 
@@ -84,12 +101,22 @@ class Encoded:
         return [len(ids) for ids in self.input_ids]
 
 
-def encode_rows(tokenizer: Any, prompt: Prompt, rows: Sequence[dict[str, Any]], random_text: str | None = None,
-                ids: Sequence[str] | None = None) -> Encoded:
+def encode_rows(
+    tokenizer: Any,
+    prompt: Prompt,
+    rows: Sequence[dict[str, Any]],
+    random_text: str | None = None,
+    ids: Sequence[str] | None = None,
+) -> Encoded:
     """Render and tokenize every row; find each read token through the offset mapping."""
     rendered = [render(prompt, row, random_text) for row in rows]
-    enc = tokenizer([r.text for r in rendered], add_special_tokens=True, return_offsets_mapping=True,
-                    padding=False, truncation=False)
+    enc = tokenizer(
+        [r.text for r in rendered],
+        add_special_tokens=True,
+        return_offsets_mapping=True,
+        padding=False,
+        truncation=False,
+    )
     positions = []
     for i, (r, offsets) in enumerate(zip(rendered, enc["offset_mapping"])):
         try:
@@ -100,7 +127,7 @@ def encode_rows(tokenizer: Any, prompt: Prompt, rows: Sequence[dict[str, Any]], 
     return Encoded([list(x) for x in enc["input_ids"]], positions)
 
 
-CPU_BATCH_TOKENS = 1024    # measured on a 2-core AVX-512 VM: 256..1024 fastest; 4096 ~25% slower (cache misses)
+CPU_BATCH_TOKENS = 1024  # measured on a 2-core AVX-512 VM: 256..1024 fastest; 4096 ~25% slower (cache misses)
 GPU_BATCH_TOKENS = 16384
 
 
@@ -133,10 +160,10 @@ def plan_batches(lengths: Sequence[int], batch_tokens: int, max_rows: int | None
 
 @dataclass
 class Batch:
-    input_ids: Any        # [B, T] long
-    attention_mask: Any   # [B, T] long
-    position_ids: Any     # [B, T] long: 0.. along the real tokens, whichever side the padding is on
-    positions: Any        # [B] long: the read token's column in the padded batch
+    input_ids: Any  # [B, T] long
+    attention_mask: Any  # [B, T] long
+    position_ids: Any  # [B, T] long: 0.. along the real tokens, whichever side the padding is on
+    positions: Any  # [B] long: the read token's column in the padded batch
 
 
 def collate(encoded: Encoded, rows: Sequence[int], pad_id: int, padding_side: str = "right", skip: int = 0) -> Batch:
@@ -156,9 +183,9 @@ def collate(encoded: Encoded, rows: Sequence[int], pad_id: int, padding_side: st
         if encoded.read_index[i] < skip:
             raise ValueError(f"row {i}: read token {encoded.read_index[i]} lies in the skipped prefix ({skip})")
         offset = width - len(seq) if padding_side == "left" else 0
-        ids[b, offset:offset + len(seq)] = torch.tensor(seq, dtype=torch.long)
-        mask[b, offset:offset + len(seq)] = 1
-        pos[b, offset:offset + len(seq)] = torch.arange(skip, skip + len(seq))
+        ids[b, offset : offset + len(seq)] = torch.tensor(seq, dtype=torch.long)
+        mask[b, offset : offset + len(seq)] = 1
+        pos[b, offset : offset + len(seq)] = torch.arange(skip, skip + len(seq))
         read[b] = offset + encoded.read_index[i] - skip
     return Batch(ids, mask, pos, read)
 
@@ -205,14 +232,30 @@ class ActivationExtractor:
         self.blocks = blocks
         params = inspect.signature(self.base.forward).parameters
         self.takes_position_ids = "position_ids" in params or any(
-            p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
+        )
         self._positions: Any = None
         self._row_index: Any = None
         self._store: dict[int, Any] = {}
         self.prefix: list[int] = []
         self._prefix_kv: list[tuple[Any, Any]] = []
-        if len(prefix) >= 2 and self.takes_position_ids and "past_key_values" in params:
-            self._cache_prefix(list(prefix))
+        # Why the shared prefix runs with every row instead of once (None when it is cached or there is none).
+        self.prefix_cache_skipped: str | None = None
+        self.cache_argument = cache_argument(params)
+        if len(prefix) >= 2:
+            if not self.takes_position_ids:
+                self._skip_prefix_cache(f"{type(self.base).__name__}.forward takes no position_ids")
+            elif self.cache_argument is None:
+                self._skip_prefix_cache(
+                    f"{type(self.base).__name__}.forward takes no KV cache argument "
+                    f"(looked for {' or '.join(CACHE_ARGUMENTS)})"
+                )
+            else:
+                self._cache_prefix(list(prefix))
+
+    def _skip_prefix_cache(self, reason: str) -> None:
+        self.prefix_cache_skipped = reason
+        log.warning("prompt-prefix cache not applied, every row runs in full: %s", reason)
 
     def _cache_prefix(self, prefix: list[int]) -> None:
         """Run the shared prefix once and keep each needed block's keys and values (batch of one)."""
@@ -223,12 +266,18 @@ class ActivationExtractor:
         ids = torch.tensor([prefix], device=device)
         cache = DynamicCache(config=self.model.config)
         with torch.inference_mode():
-            self.base(input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=True, past_key_values=cache,
-                      position_ids=torch.arange(len(prefix), device=device)[None])
+            self.base(
+                input_ids=ids,
+                attention_mask=torch.ones_like(ids),
+                use_cache=True,
+                position_ids=torch.arange(len(prefix), device=device)[None],
+                **{self.cache_argument: cache},
+            )
         layers = getattr(cache, "layers", None)
         if not layers or len(layers) < self.layers[-1] + 1 or not all(hasattr(x, "keys") for x in layers):
-            return  # a cache layout we do not know: run every row in full
-        self._prefix_kv = [(layer.keys, layer.values) for layer in layers[:self.layers[-1] + 1]]
+            self._skip_prefix_cache(f"unknown {type(cache).__name__} layout (no per-layer keys and values)")
+            return
+        self._prefix_kv = [(layer.keys, layer.values) for layer in layers[: self.layers[-1] + 1]]
         self.prefix = prefix
 
     def _hook(self, layer: int, last: bool):
@@ -239,6 +288,7 @@ class ActivationExtractor:
             self._store[layer] = hidden[rows, positions]  # stays on its device: one copy per batch, below
             if last:
                 raise _StopForward
+
         return hook
 
     def _prefix_inputs(self, rows: int, mask: Any) -> dict[str, Any]:
@@ -250,7 +300,7 @@ class ActivationExtractor:
         for index, (keys, values) in enumerate(self._prefix_kv):
             cache.update(keys.expand(rows, -1, -1, -1), values.expand(rows, -1, -1, -1), index)
         ones = torch.ones((rows, len(self.prefix)), dtype=mask.dtype, device=mask.device)
-        return {"past_key_values": cache, "use_cache": True, "attention_mask": torch.cat([ones, mask], dim=1)}
+        return {self.cache_argument: cache, "use_cache": True, "attention_mask": torch.cat([ones, mask], dim=1)}
 
     def device(self) -> Any:
         return self.base.get_input_embeddings().weight.device
@@ -263,8 +313,11 @@ class ActivationExtractor:
         self._row_index = torch.arange(len(batch.positions))
         self._store = {}
         handles = [self.blocks[i].register_forward_hook(self._hook(i, i == self.layers[-1])) for i in self.layers]
-        kwargs = {"input_ids": batch.input_ids.to(device), "attention_mask": batch.attention_mask.to(device),
-                  "use_cache": False}
+        kwargs = {
+            "input_ids": batch.input_ids.to(device),
+            "attention_mask": batch.attention_mask.to(device),
+            "use_cache": False,
+        }
         if self.takes_position_ids:
             kwargs["position_ids"] = batch.position_ids.to(device)
         if self.prefix:
@@ -305,8 +358,14 @@ def pad_token_id(tokenizer: Any) -> int:
     return 0
 
 
-def iter_activations(extractor: ActivationExtractor, encoded: Encoded, rows: Sequence[int], batch_tokens: int,
-                     pad_id: int, padding_side: str = "right") -> Iterator[tuple[list[int], dict[int, Any]]]:
+def iter_activations(
+    extractor: ActivationExtractor,
+    encoded: Encoded,
+    rows: Sequence[int],
+    batch_tokens: int,
+    pad_id: int,
+    padding_side: str = "right",
+) -> Iterator[tuple[list[int], dict[int, Any]]]:
     """(row indices, activations) per batch over ``rows`` (indices into ``encoded``), in the plan's order.
 
     The token budget counts whole rows, cached prefix included: each row's keys and values span all of its tokens,
@@ -318,12 +377,19 @@ def iter_activations(extractor: ActivationExtractor, encoded: Encoded, rows: Seq
         yield chosen, extractor(collate(encoded, chosen, pad_id, padding_side, skip))
 
 
-def extract(model: Any, tokenizer: Any, encoded: Encoded, layers: Sequence[int], batch_tokens: int = CPU_BATCH_TOKENS,
-            padding_side: str = "right", share_prefix: bool = True) -> dict[int, Any]:
+def extract(
+    model: Any,
+    tokenizer: Any,
+    encoded: Encoded,
+    layers: Sequence[int],
+    batch_tokens: int = CPU_BATCH_TOKENS,
+    padding_side: str = "right",
+    share_prefix: bool = True,
+) -> dict[int, Any]:
     """All rows of ``encoded`` at once: ``{layer: float32 tensor [rows, hidden]}`` in the rows' order."""
     import torch
 
-    prefix = encoded.input_ids[0][:shared_prefix(encoded)] if share_prefix and len(encoded) else []
+    prefix = encoded.input_ids[0][: shared_prefix(encoded)] if share_prefix and len(encoded) else []
     extractor = ActivationExtractor(model, layers, prefix)
     hidden = model.config.get_text_config().hidden_size
     out = {layer: torch.empty((len(encoded), hidden), dtype=torch.float32) for layer in extractor.layers}

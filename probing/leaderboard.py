@@ -22,9 +22,18 @@ from .results import PRED_PREFIX, PREDICTIONS_DIR, RESULTS_FILE, dataset_identit
 
 ENTRY_FORMAT = "llm-spacetime-leaderboard-entry/1"
 CONFIG_FIELDS: dict[str, type | tuple[type, ...]] = {
-    "model_name": str, "model_sha": (str, type(None)), "model_dtype": (str, type(None)), "dataset_repo": str,
-    "dataset_revision": str, "prompt": (str, dict), "layers": (list, dict), "probe": str, "alphas": list,
-    "seed": int, "package_version": str, "random_init": bool,
+    "model_name": str,
+    "model_sha": (str, type(None)),
+    "model_dtype": (str, type(None)),
+    "dataset_repo": str,
+    "dataset_revision": str,
+    "prompt": (str, dict),
+    "layers": (list, dict),
+    "probe": str,
+    "alphas": list,
+    "seed": int,
+    "package_version": str,
+    "random_init": bool,
 }
 # Metrics a submission's results JSON must state correctly at its best layer (those it states are all checked).
 CHECKED_RELATIVE = 1e-6
@@ -36,8 +45,9 @@ class SubmissionError(ValueError):
     """A submission the scorer refuses; the message names the file and the problem."""
 
 
-def score_submission(submission: Path, source: str | Path, revision: str | None = None,
-                     out: Path | None = None) -> dict[str, Any]:
+def score_submission(
+    submission: Path, source: str | Path, revision: str | None = None, out: Path | None = None
+) -> dict[str, Any]:
     """Verify ``submission`` (a folder with results.json and predictions/<dataset>.parquet) against the released
     test split of ``source``; returns the scored entry and writes it to ``out`` (a file) when given."""
     from spacetime.loaders.load import probing_data
@@ -47,8 +57,10 @@ def score_submission(submission: Path, source: str | Path, revision: str | None 
     config = results["config"]
     identity = dataset_identity(source, revision)
     if config["dataset_revision"] != identity["dataset_revision"]:
-        raise SubmissionError(f"{submission / RESULTS_FILE}: dataset_revision {config['dataset_revision']!r} is not "
-                              f"the scored release's {identity['dataset_revision']!r} ({source}); probe that release")
+        raise SubmissionError(
+            f"{submission / RESULTS_FILE}: dataset_revision {config['dataset_revision']!r} is not "
+            f"the scored release's {identity['dataset_revision']!r} ({source}); probe that release"
+        )
     scored: dict[str, Any] = {}
     files = {RESULTS_FILE: _sha256(submission / RESULTS_FILE)}
     for dataset, claimed in results["results"].items():
@@ -58,20 +70,34 @@ def score_submission(submission: Path, source: str | Path, revision: str | None 
         test_ids = [e for e, s in zip(data.entity_ids, data.split) if s == "test"]
         pred, layer = read_predictions(path, test_ids, list(data.target_names))
         if layer != claimed.get("best_layer"):
-            raise SubmissionError(f"{path}: predictions are of layer {layer}, results.json says best_layer "
-                                  f"{claimed.get('best_layer')}")
+            raise SubmissionError(
+                f"{path}: predictions are of layer {layer}, results.json says best_layer {claimed.get('best_layer')}"
+            )
         metrics = score_predictions(data.targets[test], pred, data.target_names)
         check_claims(path.parent.parent / RESULTS_FILE, dataset, claimed, metrics)
-        scored[dataset] = {"layer": layer, "prompt": claimed.get("prompt") or _prompt(config, dataset),
-                           "test_rows": len(test_ids), **metrics}
+        scored[dataset] = {
+            "layer": layer,
+            "prompt": claimed.get("prompt") or _prompt(config, dataset),
+            "test_rows": len(test_ids),
+            **metrics,
+        }
         files[f"{PREDICTIONS_DIR}/{dataset}.parquet"] = _sha256(path)
     from spacetime import __version__
 
-    entry = {"format": ENTRY_FORMAT, "model_name": config["model_name"], "model_sha": config["model_sha"],
-             "model_dtype": config["model_dtype"], "random_init": config["random_init"], "probe": config["probe"],
-             "dataset_repo": identity["dataset_repo"], "dataset_revision": identity["dataset_revision"],
-             "scored_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-             "scorer_version": __version__, "submission_files": files, "results": scored}
+    entry = {
+        "format": ENTRY_FORMAT,
+        "model_name": config["model_name"],
+        "model_sha": config["model_sha"],
+        "model_dtype": config["model_dtype"],
+        "random_init": config["random_init"],
+        "probe": config["probe"],
+        "dataset_repo": identity["dataset_repo"],
+        "dataset_revision": identity["dataset_revision"],
+        "scored_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "scorer_version": __version__,
+        "submission_files": files,
+        "results": scored,
+    }
     if out is not None:
         write_json(Path(out), entry)
     return entry
@@ -85,8 +111,11 @@ def _read_results(submission: Path) -> dict[str, Any]:
         results = json.loads(path.read_text("utf-8"))
     except json.JSONDecodeError as error:
         raise SubmissionError(f"{path}: not valid JSON ({error})") from None
-    if not isinstance(results, dict) or not isinstance(results.get("config"), dict) \
-            or not isinstance(results.get("results"), dict):
+    if (
+        not isinstance(results, dict)
+        or not isinstance(results.get("config"), dict)
+        or not isinstance(results.get("results"), dict)
+    ):
         raise SubmissionError(f"{path}: needs objects 'config' and 'results' at the top level")
     config = results["config"]
     for name, kind in CONFIG_FIELDS.items():
@@ -134,8 +163,10 @@ def read_predictions(path: Path, test_ids: list[str], target_names: list[str]) -
     missing = [e for e in test_ids if e not in have]
     extra = sorted(have - wanted)
     if missing or extra:
-        raise SubmissionError(f"{path}: predictions must cover exactly the {len(test_ids)} test entities: "
-                              f"{len(missing)} missing (e.g. {missing[:3]}), {len(extra)} extra (e.g. {extra[:3]})")
+        raise SubmissionError(
+            f"{path}: predictions must cover exactly the {len(test_ids)} test entities: "
+            f"{len(missing)} missing (e.g. {missing[:3]}), {len(extra)} extra (e.g. {extra[:3]})"
+        )
     layers = frame["layer"].unique()
     if len(layers) != 1:
         raise SubmissionError(f"{path}: predictions mix layers {sorted(layers.tolist())}; submit one layer")
@@ -157,8 +188,9 @@ def check_claims(path: Path, dataset: str, claimed: dict[str, Any], metrics: dic
         if not isinstance(stated, (int, float)) or isinstance(stated, bool) or stated is None:
             raise SubmissionError(f"{path}: results.{dataset}.{name} is {stated!r}, not a number")
         if not math.isclose(stated, value, rel_tol=CHECKED_RELATIVE, abs_tol=CHECKED_ABSOLUTE):
-            raise SubmissionError(f"{path}: results.{dataset}.{name} states {stated!r}, but the submitted "
-                                  f"predictions give {value!r}")
+            raise SubmissionError(
+                f"{path}: results.{dataset}.{name} states {stated!r}, but the submitted predictions give {value!r}"
+            )
 
 
 def _prompt(config: dict[str, Any], dataset: str) -> Any:
@@ -172,13 +204,16 @@ def _sha256(path: Path) -> str:
 
 # --- the table ----------------------------------------------------------------------------------------------------
 
+
 def load_entries(folder: Path) -> list[dict[str, Any]]:
     entries = []
     for path in sorted(Path(folder).glob("*.json")):
         entry = json.loads(path.read_text("utf-8"))
         if entry.get("format") != ENTRY_FORMAT:
-            raise ValueError(f"{path}: not a scored leaderboard entry (format {entry.get('format')!r}); "
-                             f"run `spacetime score` on the submission first")
+            raise ValueError(
+                f"{path}: not a scored leaderboard entry (format {entry.get('format')!r}); "
+                f"run `spacetime score` on the submission first"
+            )
         entries.append(entry)
     if not entries:
         raise ValueError(f"{folder}: no scored entries (*.json)")
@@ -190,11 +225,16 @@ def leaderboard_rows(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, 
     tables: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
         for dataset, result in entry["results"].items():
-            tables.setdefault(dataset, []).append({
-                "model": entry["model_name"] + (" (random init)" if entry.get("random_init") else ""),
-                "model_sha": (entry.get("model_sha") or "")[:12], "prompt": result.get("prompt"),
-                "layer": result["layer"], "dataset_revision": entry["dataset_revision"][:24],
-                **{m: result.get(m) for m in TABLE_METRICS}})
+            tables.setdefault(dataset, []).append(
+                {
+                    "model": entry["model_name"] + (" (random init)" if entry.get("random_init") else ""),
+                    "model_sha": (entry.get("model_sha") or "")[:12],
+                    "prompt": result.get("prompt"),
+                    "layer": result["layer"],
+                    "dataset_revision": entry["dataset_revision"][:24],
+                    **{m: result.get(m) for m in TABLE_METRICS},
+                }
+            )
     for rows in tables.values():
         rows.sort(key=lambda r: -(r["r2"] if r["r2"] is not None else -math.inf))
     return tables
@@ -206,14 +246,25 @@ def render_leaderboard(folder: Path, out: Path) -> dict[str, Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     columns = ["model", "model_sha", "prompt", "layer", *TABLE_METRICS]
-    lines = ["# llm-spacetime leaderboard", "",
-             "Scored by `spacetime score`: every metric recomputed from the submitted test predictions.", ""]
+    lines = [
+        "# llm-spacetime leaderboard",
+        "",
+        "Scored by `spacetime score`: every metric recomputed from the submitted test predictions.",
+        "",
+    ]
     for dataset in sorted(tables):
         rows = tables[dataset]
-        lines += [f"## {dataset}", "", f"Dataset revision `{rows[0]['dataset_revision']}`", "",
-                  "| rank | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
-        lines += ["| " + " | ".join([str(i)] + [_cell(row[c]) for c in columns]) + " |"
-                  for i, row in enumerate(rows, 1)]
+        lines += [
+            f"## {dataset}",
+            "",
+            f"Dataset revision `{rows[0]['dataset_revision']}`",
+            "",
+            "| rank | " + " | ".join(columns) + " |",
+            "|---" * (len(columns) + 1) + "|",
+        ]
+        lines += [
+            "| " + " | ".join([str(i)] + [_cell(row[c]) for c in columns]) + " |" for i, row in enumerate(rows, 1)
+        ]
         lines.append("")
     from spacetime.pipelines.cache import write_atomic
 

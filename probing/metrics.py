@@ -8,7 +8,7 @@ matrix: by sorting for time (one dimension), and in row blocks of a dot-product 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -46,12 +46,16 @@ def spearman_scores(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     from scipy.stats import spearmanr
 
     y_true, y_pred = _as_2d(y_true), _as_2d(y_pred)
-    return np.array([spearmanr(y_true[:, j], y_pred[:, j]).statistic for j in range(y_true.shape[1])],
-                    dtype=np.float64)
+    return np.array([spearmanr(y_true[:, j], y_pred[:, j]).statistic for j in range(y_true.shape[1])], dtype=np.float64)
 
 
-def proximity_errors(y_true: np.ndarray, y_pred: np.ndarray, spatial: bool, rows: np.ndarray | None = None,
-                     block_cells: int = PROXIMITY_BLOCK_CELLS) -> np.ndarray:
+def proximity_errors(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    spatial: bool,
+    rows: np.ndarray | None = None,
+    block_cells: int = PROXIMITY_BLOCK_CELLS,
+) -> np.ndarray:
     """Per entity: the share of the other entities whose predictions lie strictly closer to its true value than its
     own prediction. ``spatial``: rows are (lat, lon) and distance is haversine; else one column, absolute difference.
     ``rows``: compute it for these entities only (indices), still against every entity's prediction."""
@@ -121,8 +125,9 @@ def _unit_vectors(latlon: np.ndarray) -> np.ndarray:
     return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
 
 
-def score_predictions(y_true: np.ndarray, y_pred: np.ndarray, target_names: Sequence[str],
-                      proximity: bool = True) -> dict[str, float]:
+def score_predictions(
+    y_true: np.ndarray, y_pred: np.ndarray, target_names: Sequence[str], proximity: bool = True
+) -> dict[str, float]:
     """Every metric of one split. Places: R^2 and Spearman are means over latitude and longitude (each also
     reported), MAE in degrees, haversine in km. Time: MAE in years. Keys are stable (the leaderboard reads them)."""
     y_true, y_pred = _as_2d(np.asarray(y_true, dtype=np.float64)), _as_2d(np.asarray(y_pred, dtype=np.float64))

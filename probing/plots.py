@@ -8,8 +8,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -29,15 +30,26 @@ def _pyplot():
     return plt
 
 
-def r2_by_layer(path: Path, dataset: str, per_layer: list[dict], control: list[dict] | None = None,
-                model_name: str = "") -> Path:
+def r2_by_layer(
+    path: Path, dataset: str, per_layer: list[dict], control: list[dict] | None = None, model_name: str = ""
+) -> Path:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.6), dpi=120)
-    ax.plot([p["layer"] for p in per_layer], [p["test"]["r2"] for p in per_layer], marker="o", ms=3,
-            label=model_name or "model")
+    ax.plot(
+        [p["layer"] for p in per_layer],
+        [p["test"]["r2"] for p in per_layer],
+        marker="o",
+        ms=3,
+        label=model_name or "model",
+    )
     if control:
-        ax.plot([p["layer"] for p in control], [p["test_r2"] for p in control], linestyle="--", color="grey",
-                label="random-init control")
+        ax.plot(
+            [p["layer"] for p in control],
+            [p["test_r2"] for p in control],
+            linestyle="--",
+            color="grey",
+            label="random-init control",
+        )
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -110,23 +122,50 @@ def write_plots_and_report(out: Path, payload: dict[str, Any], probes: Mapping[s
         probe = probes[dataset]
         best = probe.best()
         truth = probe.targets[probe.split == "test"]
-        images = [r2_by_layer(out / PLOTS_DIR / f"{dataset}_r2_by_layer.png", dataset, result["per_layer"],
-                              (result.get("control") or {}).get("per_layer"), config.get("model_name") or "")]
+        images = [
+            r2_by_layer(
+                out / PLOTS_DIR / f"{dataset}_r2_by_layer.png",
+                dataset,
+                result["per_layer"],
+                (result.get("control") or {}).get("per_layer"),
+                config.get("model_name") or "",
+            )
+        ]
         if tuple(probe.target_names) == ("latitude", "longitude"):
-            images.append(prediction_map(out / PLOTS_DIR / f"{dataset}_map.png", dataset, truth, best.test_pred,
-                                         best.layer, config.get("seed", 0)))
+            images.append(
+                prediction_map(
+                    out / PLOTS_DIR / f"{dataset}_map.png",
+                    dataset,
+                    truth,
+                    best.test_pred,
+                    best.layer,
+                    config.get("seed", 0),
+                )
+            )
         else:
-            images.append(years_scatter(out / PLOTS_DIR / f"{dataset}_years.png", dataset, truth[:, 0],
-                                        best.test_pred[:, 0], best.layer, probe.target_names[0].replace("_", " ")))
+            images.append(
+                years_scatter(
+                    out / PLOTS_DIR / f"{dataset}_years.png",
+                    dataset,
+                    truth[:, 0],
+                    best.test_pred[:, 0],
+                    best.layer,
+                    probe.target_names[0].replace("_", " "),
+                )
+            )
         sections.append(_section(dataset, result, [p.relative_to(out) for p in images]))
     report = out / REPORT_FILE
-    header = [f"# Probe report: {config.get('model_name')}", "",
-              f"- model revision: `{config.get('model_sha')}`, dtype {config.get('model_dtype')}"
-              f"{', random init' if config.get('random_init') else ''}",
-              f"- dataset: `{config.get('dataset_repo')}` at `{config.get('dataset_revision')}`",
-              f"- probe: ridge, alphas {_alphas(config.get('alphas', []))}, targets z-scored on train, one alpha per "
-              f"layer chosen by leave-one-out; best layer = smallest leave-one-out error on train",
-              f"- llm-spacetime {config.get('package_version')}", ""]
+    header = [
+        f"# Probe report: {config.get('model_name')}",
+        "",
+        f"- model revision: `{config.get('model_sha')}`, dtype {config.get('model_dtype')}"
+        f"{', random init' if config.get('random_init') else ''}",
+        f"- dataset: `{config.get('dataset_repo')}` at `{config.get('dataset_revision')}`",
+        f"- probe: ridge, alphas {_alphas(config.get('alphas', []))}, targets z-scored on train, one alpha per "
+        f"layer chosen by leave-one-out; best layer = smallest leave-one-out error on train",
+        f"- llm-spacetime {config.get('package_version')}",
+        "",
+    ]
     from spacetime.pipelines.cache import write_atomic
 
     write_atomic(report, ("\n".join(header + sections) + "\n").encode("utf-8"))
@@ -134,11 +173,18 @@ def write_plots_and_report(out: Path, payload: dict[str, Any], probes: Mapping[s
 
 
 def _section(dataset: str, result: dict[str, Any], images: list[Path]) -> str:
-    metrics = [k for k in ("r2", "spearman", "mae", "haversine_km", "haversine_km_median", "proximity_error")
-               if k in result]
-    lines = [f"## {dataset}", "", f"Prompt `{result.get('prompt')}`, best layer {result['best_layer']} "
-             f"(alpha {result['alpha']:.3g}); {result['train_rows']} train and {result['test_rows']} test rows.", "",
-             "| metric (test) | value |", "|---|---|"]
+    metrics = [
+        k for k in ("r2", "spearman", "mae", "haversine_km", "haversine_km_median", "proximity_error") if k in result
+    ]
+    lines = [
+        f"## {dataset}",
+        "",
+        f"Prompt `{result.get('prompt')}`, best layer {result['best_layer']} "
+        f"(alpha {result['alpha']:.3g}); {result['train_rows']} train and {result['test_rows']} test rows.",
+        "",
+        "| metric (test) | value |",
+        "|---|---|",
+    ]
     lines += [f"| {k} | {result[k]:.4g} |" for k in metrics if result[k] is not None]
     control = result.get("control")
     if control:
@@ -154,26 +200,43 @@ def _section(dataset: str, result: dict[str, Any], images: list[Path]) -> str:
 def _robustness_lines(robust: dict[str, Any]) -> list[str]:
     lines = []
     if "mlp" in robust:
-        lines += ["", f"MLP probe (hidden {robust['mlp']['hidden']}) at layer {robust['layer']}: test R^2 "
-                      f"{robust['mlp']['test']['r2']:.3f} (ridge {robust['mlp']['ridge_test']['r2']:.3f})."]
+        lines += [
+            "",
+            f"MLP probe (hidden {robust['mlp']['hidden']}) at layer {robust['layer']}: test R^2 "
+            f"{robust['mlp']['test']['r2']:.3f} (ridge {robust['mlp']['ridge_test']['r2']:.3f}).",
+        ]
     if "pca" in robust:
-        lines += ["", "Ridge on the top-k principal components: " + ", ".join(
-            f"k={p['k']}: R^2 {p['test']['r2']:.3f}" for p in robust["pca"]) + "."]
+        lines += [
+            "",
+            "Ridge on the top-k principal components: "
+            + ", ".join(f"k={p['k']}: R^2 {p['test']['r2']:.3f}" for p in robust["pca"])
+            + ".",
+        ]
     if "block_holdout" in robust:
         blocks = robust["block_holdout"]["blocks"]
         error = "haversine_km" if blocks and "haversine_km" in blocks[0]["holdout"] else "mae"
-        lines += ["", f"Block holdout by `{robust['block_holdout']['column']}` (test rows of the block):", "",
-                  f"| block | rows | {error} held out | {error} standard | proximity held out | proximity standard |",
-                  "|---|---|---|---|---|---|"]
-        lines += [f"| {b['block']} | {b['test_rows']} | {b['holdout'][error]:.4g} | {b['standard'][error]:.4g} | "
-                  f"{b['holdout']['proximity_error']:.3f} | {b['standard']['proximity_error']:.3f} |" for b in blocks]
+        lines += [
+            "",
+            f"Block holdout by `{robust['block_holdout']['column']}` (test rows of the block):",
+            "",
+            f"| block | rows | {error} held out | {error} standard | proximity held out | proximity standard |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {b['block']} | {b['test_rows']} | {b['holdout'][error]:.4g} | {b['standard'][error]:.4g} | "
+            f"{b['holdout']['proximity_error']:.3f} | {b['standard']['proximity_error']:.3f} |"
+            for b in blocks
+        ]
     if "neurons" in robust:
         for target, hits in robust["neurons"]["neurons"].items():
             if hits:
                 top = hits[0]
-                lines += ["", f"Neuron most aligned with the {target} direction: layer {top['layer']} "
-                              f"{top['weight']} #{top['neuron']}, cosine {top['cosine']:.3f} (a random direction "
-                              f"reaches {robust['neurons']['random_max_abs_cosine']:.3f})."]
+                lines += [
+                    "",
+                    f"Neuron most aligned with the {target} direction: layer {top['layer']} "
+                    f"{top['weight']} #{top['neuron']}, cosine {top['cosine']:.3f} (a random direction "
+                    f"reaches {robust['neurons']['random_max_abs_cosine']:.3f}).",
+                ]
     return lines
 
 

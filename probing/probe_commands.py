@@ -33,45 +33,80 @@ def _float_list(text: str | None, option: str) -> list[float] | None:
 
 
 @click.command()
-@click.option("--activations", "activations", multiple=True, required=True,
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Activation folder (OUT/<model>/<dataset>/<prompt>/); repeat for several datasets.")
-@click.option("--data", "source", required=True,
-              help="The released dataset: a release folder (e.g. out/release) or a Hub dataset repo id.")
+@click.option(
+    "--activations",
+    "activations",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Activation folder (OUT/<model>/<dataset>/<prompt>/); repeat for several datasets.",
+)
+@click.option(
+    "--data",
+    "source",
+    required=True,
+    help="The released dataset: a release folder (e.g. out/release) or a Hub dataset repo id.",
+)
 @click.option("--revision", default=None, help="Dataset revision (a Hub tag or commit) to probe against.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/probe"),
-              show_default=True, help="Results folder: results.json, predictions/, plots/, report.md.")
-@click.option("--control", "controls", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Activation folder of the random-init control for the same dataset (dashed line in the plots).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out/probe"),
+    show_default=True,
+    help="Results folder: results.json, predictions/, plots/, report.md.",
+)
+@click.option(
+    "--control",
+    "controls",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Activation folder of the random-init control for the same dataset (dashed line in the plots).",
+)
 @click.option("--layers", default=None, help="Comma-separated layers to probe [default: every stored layer].")
 @click.option("--alphas", default=None, help="Comma-separated ridge alphas [default: 13 from 0.1 to 1e5, log-spaced].")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the MLP probe and the map's sampling.")
 @click.option("--mlp", is_flag=True, help="Also fit an MLP probe (one hidden layer of 256) at the best layer.")
 @click.option("--pca", default=None, help="Also fit ridge probes on the top-k principal components, e.g. 2,4,8,16.")
-@click.option("--block-holdout", is_flag=True,
-              help="Also hold out whole blocks (country, state, borough, century, decade, year) at the best layer.")
-@click.option("--neuron-model", default=None,
-              help="Also search the MLP neurons of this model (Llama-style) for the best layer's probe directions.")
+@click.option(
+    "--block-holdout",
+    is_flag=True,
+    help="Also hold out whole blocks (country, state, borough, century, decade, year) at the best layer.",
+)
+@click.option(
+    "--neuron-model",
+    default=None,
+    help="Also search the MLP neurons of this model (Llama-style) for the best layer's probe directions.",
+)
 @click.option("--no-plots", is_flag=True, help="Skip the plots and the report.")
-def probe(activations, source, revision, out, controls, layers, alphas, seed, mlp, pca, block_holdout, neuron_model,
-          no_plots) -> None:
+def probe(
+    activations, source, revision, out, controls, layers, alphas, seed, mlp, pca, block_holdout, neuron_model, no_plots
+) -> None:
     """Ridge probes on every layer of ACTIVATIONS, scored on the dataset's fixed test split."""
     from .results import ProbeOptions, run_probe
     from .ridge import DEFAULT_ALPHAS
 
-    options = ProbeOptions(alphas=_float_list(alphas, "--alphas") or DEFAULT_ALPHAS,
-                           layers=_int_list(layers, "--layers") or None, seed=seed, revision=revision, mlp=mlp,
-                           pca=_int_list(pca, "--pca"), block_holdout=block_holdout, neuron_model=neuron_model,
-                           plots=not no_plots)
+    options = ProbeOptions(
+        alphas=_float_list(alphas, "--alphas") or DEFAULT_ALPHAS,
+        layers=_int_list(layers, "--layers") or None,
+        seed=seed,
+        revision=revision,
+        mlp=mlp,
+        pca=_int_list(pca, "--pca"),
+        block_holdout=block_holdout,
+        neuron_model=neuron_model,
+        plots=not no_plots,
+    )
     try:
         payload = run_probe(list(activations), source, out, list(controls), options, echo=click.echo)
     except (ValueError, FileNotFoundError) as error:
         raise click.ClickException(str(error)) from None
     for dataset, result in payload["results"].items():
         extra = f", {result['haversine_km']:.0f} km" if "haversine_km" in result else ""
-        click.echo(f"{dataset}: best layer {result['best_layer']}: test R^2 {result['r2']:.3f}, "
-                   f"Spearman {result['spearman']:.3f}, MAE {result['mae']:.3g}{extra}, "
-                   f"proximity error {result.get('proximity_error', float('nan')):.3f}")
+        click.echo(
+            f"{dataset}: best layer {result['best_layer']}: test R^2 {result['r2']:.3f}, "
+            f"Spearman {result['spearman']:.3f}, MAE {result['mae']:.3g}{extra}, "
+            f"proximity error {result.get('proximity_error', float('nan')):.3f}"
+        )
     click.echo(f"results: {out / 'results.json'}")
 
 
@@ -79,8 +114,12 @@ def probe(activations, source, revision, out, controls, layers, alphas, seed, ml
 @click.argument("submission", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--data", "source", required=True, help="The released dataset: a release folder or a Hub repo id.")
 @click.option("--revision", default=None, help="Dataset revision (a Hub tag or commit).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where the scored entry goes [default: SUBMISSION/scored.json].")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where the scored entry goes [default: SUBMISSION/scored.json].",
+)
 def score(submission, source, revision, out) -> None:
     """Verify a SUBMISSION folder (results.json + predictions/) and recompute its metrics."""
     from .leaderboard import SubmissionError, score_submission
@@ -91,15 +130,21 @@ def score(submission, source, revision, out) -> None:
     except (SubmissionError, FileNotFoundError) as error:
         raise click.ClickException(str(error)) from None
     for dataset, result in entry["results"].items():
-        click.echo(f"{dataset}: layer {result['layer']}, test R^2 {result['r2']:.4f}, "
-                   f"proximity error {result.get('proximity_error', float('nan')):.4f}")
+        click.echo(
+            f"{dataset}: layer {result['layer']}, test R^2 {result['r2']:.4f}, "
+            f"proximity error {result.get('proximity_error', float('nan')):.4f}"
+        )
     click.echo(f"scored entry: {target}")
 
 
 @click.command()
 @click.argument("entries", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where leaderboard.md and leaderboard.png go [default: ENTRIES].")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where leaderboard.md and leaderboard.png go [default: ENTRIES].",
+)
 def leaderboard(entries, out) -> None:
     """Render the leaderboard (Markdown and PNG) from the scored entries (*.json) in ENTRIES."""
     from .leaderboard import render_leaderboard

@@ -10,8 +10,9 @@ padding (padding is added later, by the batcher, which shifts positions itself).
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 RANDOM_TOKENS = 10
 
@@ -23,11 +24,11 @@ class Prompt:
     name: str
     prefix: str = ""
     entity: str = "{name}"
-    upper: bool = False            # upper-case the entity (the world_places "all_caps" control)
-    strip_period: bool = False     # drop a final period from the entity (headlines: with/without their period)
-    suffix: str = ""               # text after the entity; the read span is the suffix when read_suffix is set
+    upper: bool = False  # upper-case the entity (the world_places "all_caps" control)
+    strip_period: bool = False  # drop a final period from the entity (headlines: with/without their period)
+    suffix: str = ""  # text after the entity; the read span is the suffix when read_suffix is set
     read_suffix: bool = False
-    random_prefix: bool = False    # prefix = RANDOM_TOKENS random vocabulary tokens, decoded (fixed per seed)
+    random_prefix: bool = False  # prefix = RANDOM_TOKENS random vocabulary tokens, decoded (fixed per seed)
 
     def template(self, random_text: str | None = None) -> str:
         """The prompt as a readable template (for manifests), e.g. ``'When did {name}'``."""

@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -47,8 +48,13 @@ class LayerFit:
         return float(self.probe.loo_mse_[self.probe.best_index_])
 
     def summary(self) -> dict[str, Any]:
-        return {"layer": self.layer, "alpha": self.probe.alpha_, "loo_mse": self.loo_mse,
-                "train": self.train, "test": self.test}
+        return {
+            "layer": self.layer,
+            "alpha": self.probe.alpha_,
+            "loo_mse": self.loo_mse,
+            "train": self.train,
+            "test": self.test,
+        }
 
 
 @dataclass
@@ -57,11 +63,11 @@ class DatasetProbe:
 
     dataset: str
     manifest: dict[str, Any]
-    entity_ids: list[str]          # the dataset's order (ProbingData)
+    entity_ids: list[str]  # the dataset's order (ProbingData)
     split: np.ndarray
     targets: np.ndarray
     target_names: list[str]
-    row_index: np.ndarray          # activation row of each dataset row
+    row_index: np.ndarray  # activation row of each dataset row
     fits: list[LayerFit] = field(default_factory=list)
 
     @property
@@ -76,6 +82,7 @@ class DatasetProbe:
 
 
 # --- dataset identity ---------------------------------------------------------------------------------------------
+
 
 def dataset_identity(source: str | Path, revision: str | None = None, timeout: float = 30.0) -> dict[str, str]:
     """``{"dataset_repo", "dataset_revision"}`` of a release folder or a Hub dataset repo.
@@ -99,6 +106,7 @@ def dataset_identity(source: str | Path, revision: str | None = None, timeout: f
 
 # --- alignment and the sweep --------------------------------------------------------------------------------------
 
+
 def align_rows(activation_ids: Sequence[str], dataset_ids: Sequence[str], where: str = "") -> np.ndarray:
     """For each dataset id, its row in the activation folder; raises naming missing and extra ids."""
     position = {e: i for i, e in enumerate(activation_ids)}
@@ -108,9 +116,11 @@ def align_rows(activation_ids: Sequence[str], dataset_ids: Sequence[str], where:
     wanted = set(dataset_ids)
     extra = [e for e in activation_ids if e not in wanted]
     if missing or extra:
-        raise ValueError(f"{where}: activations and dataset disagree: {len(missing)} dataset entities have no "
-                         f"activations (e.g. {missing[:3]}), {len(extra)} activation rows are not in the dataset "
-                         f"(e.g. {extra[:3]}); extract activations from the same dataset revision")
+        raise ValueError(
+            f"{where}: activations and dataset disagree: {len(missing)} dataset entities have no "
+            f"activations (e.g. {missing[:3]}), {len(extra)} activation rows are not in the dataset "
+            f"(e.g. {extra[:3]}); extract activations from the same dataset revision"
+        )
     return np.array([position[e] for e in dataset_ids], dtype=np.int64)
 
 
@@ -123,14 +133,28 @@ def prepare(folder: Path, data: Any) -> DatasetProbe:
     bad = ~np.isfinite(data.targets)
     if bad.any():
         rows = np.flatnonzero(bad.any(axis=1))[:3]
-        raise ValueError(f"{data.config}: {int(bad.any(axis=1).sum())} rows have no target value, "
-                         f"e.g. {[data.entity_ids[i] for i in rows]}")
-    return DatasetProbe(data.config, manifest, list(data.entity_ids), np.asarray(data.split),
-                        np.asarray(data.targets, dtype=np.float64), list(data.target_names), index)
+        raise ValueError(
+            f"{data.config}: {int(bad.any(axis=1).sum())} rows have no target value, "
+            f"e.g. {[data.entity_ids[i] for i in rows]}"
+        )
+    return DatasetProbe(
+        data.config,
+        manifest,
+        list(data.entity_ids),
+        np.asarray(data.split),
+        np.asarray(data.targets, dtype=np.float64),
+        list(data.target_names),
+        index,
+    )
 
 
-def sweep(folder: Path, probe: DatasetProbe, layers: Sequence[int] | None = None,
-          alphas: Sequence[float] = DEFAULT_ALPHAS, echo: Callable[[str], None] | None = None) -> DatasetProbe:
+def sweep(
+    folder: Path,
+    probe: DatasetProbe,
+    layers: Sequence[int] | None = None,
+    alphas: Sequence[float] = DEFAULT_ALPHAS,
+    echo: Callable[[str], None] | None = None,
+) -> DatasetProbe:
     """A ridge probe per layer (all stored layers by default), scored on train (in-sample) and test."""
     stored = store.stored_layers(folder)
     chosen = list(stored if layers is None else layers)
@@ -147,9 +171,13 @@ def sweep(folder: Path, probe: DatasetProbe, layers: Sequence[int] | None = None
             raise ValueError(f"{folder}: layer {layer} holds non-finite activations (float16 overflow?)")
         ridge = RidgeLOO(alphas).fit(X[train], y_train)
         test_pred = ridge.predict(X[test]).reshape(len(y_test), -1)
-        fit = LayerFit(layer, ridge,
-                       score_predictions(y_train, ridge.predict(X[train]), probe.target_names, proximity=False),
-                       score_predictions(y_test, test_pred, probe.target_names), test_pred)
+        fit = LayerFit(
+            layer,
+            ridge,
+            score_predictions(y_train, ridge.predict(X[train]), probe.target_names, proximity=False),
+            score_predictions(y_test, test_pred, probe.target_names),
+            test_pred,
+        )
         probe.fits.append(fit)
         if echo:
             echo(f"  {probe.dataset} layer {layer:>3}: alpha {ridge.alpha_:.3g}, test R^2 {fit.test['r2']:.3f}")
@@ -157,6 +185,7 @@ def sweep(folder: Path, probe: DatasetProbe, layers: Sequence[int] | None = None
 
 
 # --- artifacts ----------------------------------------------------------------------------------------------------
+
 
 def predictions_frame(probe: DatasetProbe, fit: LayerFit) -> Any:
     import pandas as pd
@@ -169,20 +198,34 @@ def predictions_frame(probe: DatasetProbe, fit: LayerFit) -> Any:
 
 def dataset_result(probe: DatasetProbe) -> dict[str, Any]:
     best = probe.best()
-    return {"best_layer": best.layer, "prompt": probe.manifest.get("prompt"), "targets": probe.target_names,
-            "test_rows": int((probe.split == "test").sum()), "train_rows": int((probe.split == "train").sum()),
-            "alpha": best.probe.alpha_, **best.test, "per_layer": [f.summary() for f in probe.fits]}
+    return {
+        "best_layer": best.layer,
+        "prompt": probe.manifest.get("prompt"),
+        "targets": probe.target_names,
+        "test_rows": int((probe.split == "test").sum()),
+        "train_rows": int((probe.split == "train").sum()),
+        "alpha": best.probe.alpha_,
+        **best.test,
+        "per_layer": [f.summary() for f in probe.fits],
+    }
 
 
 def control_result(probe: DatasetProbe) -> dict[str, Any]:
     m = probe.manifest
-    return {"model_name": m.get("model"), "model_sha": m.get("model_revision"), "random_init": m.get("random_init"),
-            "seed": m.get("seed"), "per_layer": [{"layer": f.layer, "alpha": f.probe.alpha_, "test_r2": f.test["r2"],
-                                                  "test": f.test} for f in probe.fits]}
+    return {
+        "model_name": m.get("model"),
+        "model_sha": m.get("model_revision"),
+        "random_init": m.get("random_init"),
+        "seed": m.get("seed"),
+        "per_layer": [
+            {"layer": f.layer, "alpha": f.probe.alpha_, "test_r2": f.test["r2"], "test": f.test} for f in probe.fits
+        ],
+    }
 
 
-def run_config(manifests: Sequence[dict[str, Any]], identity: dict[str, str], alphas: Sequence[float],
-               seed: int) -> dict[str, Any]:
+def run_config(
+    manifests: Sequence[dict[str, Any]], identity: dict[str, str], alphas: Sequence[float], seed: int
+) -> dict[str, Any]:
     """The results JSON's ``config`` block; every activation folder must come from the same model run settings."""
     from spacetime import __version__
 
@@ -191,17 +234,26 @@ def run_config(manifests: Sequence[dict[str, Any]], identity: dict[str, str], al
     for other in manifests[1:]:
         differing = [k for k in keys if other.get(k) != first.get(k)]
         if differing:
-            raise ValueError(f"activation folders come from different models: {differing} differ "
-                             f"({[first.get(k) for k in differing]} vs {[other.get(k) for k in differing]})")
+            raise ValueError(
+                f"activation folders come from different models: {differing} differ "
+                f"({[first.get(k) for k in differing]} vs {[other.get(k) for k in differing]})"
+            )
     prompts = {m["dataset"]: m.get("prompt") for m in manifests}
     layers = {m["dataset"]: list(m.get("layers", [])) for m in manifests}
     same_layers = all(v == next(iter(layers.values())) for v in layers.values())
-    return {"model_name": first.get("model"), "model_sha": first.get("model_revision"),
-            "model_dtype": first.get("model_dtype"), **identity,
-            "prompt": next(iter(prompts.values())) if len(set(prompts.values())) == 1 else prompts,
-            "layers": next(iter(layers.values())) if same_layers else layers,
-            "probe": "ridge", "alphas": [float(a) for a in alphas], "seed": seed,
-            "package_version": __version__, "random_init": bool(first.get("random_init", False))}
+    return {
+        "model_name": first.get("model"),
+        "model_sha": first.get("model_revision"),
+        "model_dtype": first.get("model_dtype"),
+        **identity,
+        "prompt": next(iter(prompts.values())) if len(set(prompts.values())) == 1 else prompts,
+        "layers": next(iter(layers.values())) if same_layers else layers,
+        "probe": "ridge",
+        "alphas": [float(a) for a in alphas],
+        "seed": seed,
+        "package_version": __version__,
+        "random_init": bool(first.get("random_init", False)),
+    }
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
@@ -234,6 +286,7 @@ def write_parquet(path: Path, frame: Any) -> None:
 
 # --- the whole stage ----------------------------------------------------------------------------------------------
 
+
 @dataclass
 class ProbeOptions:
     alphas: Sequence[float] = DEFAULT_ALPHAS
@@ -243,12 +296,18 @@ class ProbeOptions:
     mlp: bool = False
     pca: Sequence[int] = ()
     block_holdout: bool = False
-    neuron_model: str | None = None   # a model id / folder / "smollm2" for the neuron search
+    neuron_model: str | None = None  # a model id / folder / "smollm2" for the neuron search
     plots: bool = True
 
 
-def run_probe(activations: Sequence[Path], source: str | Path, out: Path, controls: Sequence[Path] = (),
-              options: ProbeOptions | None = None, echo: Callable[[str], None] | None = None) -> dict[str, Any]:
+def run_probe(
+    activations: Sequence[Path],
+    source: str | Path,
+    out: Path,
+    controls: Sequence[Path] = (),
+    options: ProbeOptions | None = None,
+    echo: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """Probe every folder in ``activations`` (one per dataset) against ``source``; write the results folder."""
     from spacetime.loaders.load import probing_data
 
@@ -287,8 +346,10 @@ def run_probe(activations: Sequence[Path], source: str | Path, out: Path, contro
         if robustness:
             results[dataset]["robustness"] = robustness
         write_parquet(out / PREDICTIONS_DIR / f"{dataset}.parquet", predictions_frame(probe, probe.best()))
-    payload = {"config": run_config([p.manifest for _, p in probes.values()], identity, options.alphas, options.seed),
-               "results": results}
+    payload = {
+        "config": run_config([p.manifest for _, p in probes.values()], identity, options.alphas, options.seed),
+        "results": results,
+    }
     write_json(out / RESULTS_FILE, payload)
     if options.plots:
         from .plots import write_plots_and_report
@@ -311,16 +372,24 @@ def run_robustness(folder: Path, probe: DatasetProbe, source: str | Path, option
     out: dict[str, Any] = {"layer": best.layer}
     if options.mlp:
         pred = rb.mlp_probe(X[train], y_train, X[test], seed=options.seed)
-        out["mlp"] = {"hidden": rb.MLP_HIDDEN, "seed": options.seed, "test": score_predictions(y_test, pred, names),
-                      "ridge_test": best.test}
+        out["mlp"] = {
+            "hidden": rb.MLP_HIDDEN,
+            "seed": options.seed,
+            "test": score_predictions(y_test, pred, names),
+            "ridge_test": best.test,
+        }
     if options.pca:
         fits = rb.pca_probes(X[train], y_train, X[test], options.pca, options.alphas)
-        out["pca"] = [{"k": k, "alpha": ridge.alpha_, "test": score_predictions(y_test, pred, names)}
-                      for k, (ridge, pred) in fits.items()]
+        out["pca"] = [
+            {"k": k, "alpha": ridge.alpha_, "test": score_predictions(y_test, pred, names)}
+            for k, (ridge, pred) in fits.items()
+        ]
     if options.block_holdout:
         blocks = rb.block_labels(source, probe.dataset, probe.entity_ids, options.revision)
-        out["block_holdout"] = {"column": rb.BLOCK_COLUMNS[probe.dataset][0], "blocks": rb.block_holdout(
-            X, probe.targets, probe.split, blocks, names, best.test_pred, options.alphas)}
+        out["block_holdout"] = {
+            "column": rb.BLOCK_COLUMNS[probe.dataset][0],
+            "blocks": rb.block_holdout(X, probe.targets, probe.split, blocks, names, best.test_pred, options.alphas),
+        }
     if options.neuron_model:
         from .models import load_model
 
@@ -329,4 +398,3 @@ def run_robustness(folder: Path, probe: DatasetProbe, source: str | Path, option
         out["neurons"] = rb.neuron_search(loaded.model, coef, names, seed=options.seed)
         out["neurons"]["model"] = options.neuron_model
     return out
-

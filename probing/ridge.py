@@ -14,7 +14,7 @@ the targets' own units. With the same alphas and z-scored targets this is scikit
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -32,13 +32,14 @@ class RidgeLOO:
     ``y_mean_`` and ``y_scale_`` (the train z-scoring), ``solver_`` (``cov`` or ``gram``).
     """
 
-    def __init__(self, alphas: Sequence[float] = DEFAULT_ALPHAS, normalize_targets: bool = True,
-                 solver: str = "auto") -> None:
+    def __init__(
+        self, alphas: Sequence[float] = DEFAULT_ALPHAS, normalize_targets: bool = True, solver: str = "auto"
+    ) -> None:
         self.alphas = alphas
         self.normalize_targets = normalize_targets
         self.solver = solver
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "RidgeLOO":
+    def fit(self, X: np.ndarray, y: np.ndarray) -> RidgeLOO:
         alphas = _check_alphas(self.alphas)
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
@@ -89,14 +90,15 @@ def _loo_cov(Xc: np.ndarray, Yc: np.ndarray, alphas: np.ndarray):
     lam, V = np.linalg.eigh(Xc.T @ Xc)
     lam = np.clip(lam, 0.0, None)  # round-off can make the smallest eigenvalues slightly negative
     Z = Xc @ V
-    ZtY = Z.T @ Yc                                            # [r, k]
-    inv = 1.0 / (lam[:, None] + alphas[None, :])              # [r, A]
-    leverage = (Z * Z) @ inv + 1.0 / n                        # [n, A]
+    ZtY = Z.T @ Yc  # [r, k]
+    inv = 1.0 / (lam[:, None] + alphas[None, :])  # [r, A]
+    leverage = (Z * Z) @ inv + 1.0 / n  # [n, A]
     fitted = Z @ (inv[:, :, None] * ZtY[:, None, :]).reshape(len(lam), -1)  # [n, A*k]
     loo = _loo_mse(Yc, fitted.reshape(n, len(alphas), -1), leverage)
 
     def coef(index: int) -> np.ndarray:
         return (V @ (inv[:, index, None] * ZtY)).T
+
     return loo, coef
 
 
@@ -109,21 +111,22 @@ def _loo_gram(Xc: np.ndarray, Yc: np.ndarray, alphas: np.ndarray):
     lam = np.clip(lam, 0.0, None)
     QtY = Q.T @ Yc
     Qt1 = Q.sum(axis=0)
-    inv = 1.0 / (lam[:, None] + alphas[None, :])             # [n, A]
+    inv = 1.0 / (lam[:, None] + alphas[None, :])  # [n, A]
     c = (Q @ (inv[:, :, None] * QtY[:, None, :]).reshape(n, -1)).reshape(n, len(alphas), -1)
-    d = (Q * Q) @ inv - (Q @ (inv * Qt1[:, None])) / n       # [n, A]
+    d = (Q * Q) @ inv - (Q @ (inv * Qt1[:, None])) / n  # [n, A]
     loo = ((c / d[:, :, None]) ** 2).mean(axis=0)
 
     def coef(index: int) -> np.ndarray:
-        dual = Q @ (QtY * inv[:, index, None])              # (Xc Xc' + aI)^-1 y
+        dual = Q @ (QtY * inv[:, index, None])  # (Xc Xc' + aI)^-1 y
         return (Xc.T @ dual).T
+
     return loo, coef
 
 
 def _loo_mse(Yc: np.ndarray, fitted: np.ndarray, leverage: np.ndarray) -> np.ndarray:
     """Mean over rows of squared LOO residuals, per alpha and target: ``[A, k]``."""
     residual = (Yc[:, None, :] - fitted) / (1.0 - leverage)[:, :, None]
-    return (residual ** 2).mean(axis=0)
+    return (residual**2).mean(axis=0)
 
 
 def _check_alphas(alphas: Sequence[float]) -> np.ndarray:

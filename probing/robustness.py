@@ -4,8 +4,9 @@ it), and the neuron search (cosine of probe directions with the model's MLP inpu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -19,16 +20,23 @@ BLOCK_COLUMNS: dict[str, tuple[str, Any]] = {
     "world_places": ("country", str),
     "us_places": ("state", str),
     "nyc_places": ("borough", str),
-    "historical_figures": ("death_year", lambda y: f"{(int(y) // 100) * 100}s"),   # century: 1800s, -100s
-    "art_entertainment": ("release_year", lambda y: f"{(int(y) // 10) * 10}s"),    # decade
+    "historical_figures": ("death_year", lambda y: f"{(int(y) // 100) * 100}s"),  # century: 1800s, -100s
+    "art_entertainment": ("release_year", lambda y: f"{(int(y) // 10) * 10}s"),  # decade
     "headlines": ("pub_year", lambda y: str(int(y))),
 }
 
 
 # --- nonlinear probe ----------------------------------------------------------------------------------------------
 
-def mlp_probe(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, seed: int = 0,
-              hidden: int = MLP_HIDDEN, max_iter: int = 200) -> np.ndarray:
+
+def mlp_probe(
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray,
+    seed: int = 0,
+    hidden: int = MLP_HIDDEN,
+    max_iter: int = 200,
+) -> np.ndarray:
     """Test predictions of a one-hidden-layer MLP (sklearn ``MLPRegressor``, seeded, early stopping) trained on
     standardised activations and z-scored targets; returned in the targets' units."""
     from sklearn.neural_network import MLPRegressor
@@ -38,16 +46,24 @@ def mlp_probe(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, seed
     y_train = np.asarray(y_train, dtype=np.float64).reshape(len(y_train), -1)
     y_mean, y_scale = y_train.mean(axis=0), y_train.std(axis=0)
     model = MLPRegressor(hidden_layer_sizes=(hidden,), random_state=seed, early_stopping=True, max_iter=max_iter)
-    model.fit((X_train - x_mean) / x_scale, (y_train - y_mean) / y_scale if y_train.shape[1] > 1
-              else ((y_train - y_mean) / y_scale)[:, 0])
+    model.fit(
+        (X_train - x_mean) / x_scale,
+        (y_train - y_mean) / y_scale if y_train.shape[1] > 1 else ((y_train - y_mean) / y_scale)[:, 0],
+    )
     pred = model.predict((X_test - x_mean) / x_scale).reshape(len(X_test), -1)
     return pred * y_scale + y_mean
 
 
 # --- principal components -----------------------------------------------------------------------------------------
 
-def pca_probes(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, ks: Sequence[int],
-               alphas: Sequence[float] = DEFAULT_ALPHAS) -> dict[int, tuple[RidgeLOO, np.ndarray]]:
+
+def pca_probes(
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray,
+    ks: Sequence[int],
+    alphas: Sequence[float] = DEFAULT_ALPHAS,
+) -> dict[int, tuple[RidgeLOO, np.ndarray]]:
     """For each k: a ridge probe on the top-k principal components of the train activations; (probe, test preds)."""
     mean = X_train.mean(axis=0)
     centred = X_train - mean
@@ -64,6 +80,7 @@ def pca_probes(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, ks:
 
 
 # --- block holdout ------------------------------------------------------------------------------------------------
+
 
 def block_labels(source: str | Path, config: str, entity_ids: Sequence[str], revision: str | None = None) -> np.ndarray:
     """The block of every entity (in ``entity_ids`` order), from the released dataset's column for ``config``."""
@@ -88,9 +105,17 @@ def block_labels(source: str | Path, config: str, entity_ids: Sequence[str], rev
     return np.array([by_id[e] if by_id[e] is not None else "" for e in entity_ids], dtype=object)
 
 
-def block_holdout(X: np.ndarray, y: np.ndarray, split: np.ndarray, blocks: np.ndarray, target_names: Sequence[str],
-                  baseline_test_pred: np.ndarray, alphas: Sequence[float] = DEFAULT_ALPHAS, min_test_rows: int = 20,
-                  max_blocks: int = 10) -> list[dict[str, Any]]:
+def block_holdout(
+    X: np.ndarray,
+    y: np.ndarray,
+    split: np.ndarray,
+    blocks: np.ndarray,
+    target_names: Sequence[str],
+    baseline_test_pred: np.ndarray,
+    alphas: Sequence[float] = DEFAULT_ALPHAS,
+    min_test_rows: int = 20,
+    max_blocks: int = 10,
+) -> list[dict[str, Any]]:
     """For each of the ``max_blocks`` largest blocks with at least ``min_test_rows`` test rows: a probe trained on
     the train rows outside the block, scored on the block's test rows, beside the standard probe on the same rows.
 
@@ -103,8 +128,9 @@ def block_holdout(X: np.ndarray, y: np.ndarray, split: np.ndarray, blocks: np.nd
     y_test = y[test]
     baseline = np.asarray(baseline_test_pred, dtype=np.float64).reshape(len(y_test), -1)
     names, counts = np.unique(labels[test], return_counts=True)
-    chosen = sorted(((c, b) for b, c in zip(names, counts) if c >= min_test_rows and b != ""),
-                    key=lambda cb: (-cb[0], cb[1]))
+    chosen = sorted(
+        ((c, b) for b, c in zip(names, counts) if c >= min_test_rows and b != ""), key=lambda cb: (-cb[0], cb[1])
+    )
     out = []
     for _, block in chosen[:max_blocks]:
         inside = labels == block
@@ -117,9 +143,16 @@ def block_holdout(X: np.ndarray, y: np.ndarray, split: np.ndarray, blocks: np.nd
         holdout["proximity_error"] = float(proximity_errors(y_test, mixed, spatial, rows).mean())
         standard = _block_metrics(y_test[rows], baseline[rows], spatial)
         standard["proximity_error"] = float(proximity_errors(y_test, baseline, spatial, rows).mean())
-        out.append({"block": block, "test_rows": int(len(rows)),
-                    "train_rows_without_block": int((train & ~inside).sum()), "alpha": probe.alpha_,
-                    "holdout": holdout, "standard": standard})
+        out.append(
+            {
+                "block": block,
+                "test_rows": int(len(rows)),
+                "train_rows_without_block": int((train & ~inside).sum()),
+                "alpha": probe.alpha_,
+                "holdout": holdout,
+                "standard": standard,
+            }
+        )
     return out
 
 
@@ -131,6 +164,7 @@ def _block_metrics(truth: np.ndarray, pred: np.ndarray, spatial: bool) -> dict[s
 
 
 # --- neuron search ------------------------------------------------------------------------------------------------
+
 
 def mlp_weights(model: Any) -> list[dict[str, np.ndarray]]:
     """Per decoder block: the MLP's input directions (rows of ``up_proj`` and ``gate_proj``) and output directions
@@ -145,16 +179,20 @@ def mlp_weights(model: Any) -> list[dict[str, np.ndarray]]:
         missing = [name for name, module in parts.items() if module is None or not hasattr(module, "weight")]
         if missing:
             arch = getattr(model.config, "model_type", type(model).__name__)
-            raise ValueError(f"neuron search needs a Llama-style MLP (mlp.up_proj, mlp.gate_proj, mlp.down_proj); "
-                             f"block {index} of this {arch!r} model lacks {', '.join(f'mlp.{m}' for m in missing)}")
-        weight = {name: module.weight.detach().float().cpu().numpy().astype(np.float64)
-                  for name, module in parts.items()}
+            raise ValueError(
+                f"neuron search needs a Llama-style MLP (mlp.up_proj, mlp.gate_proj, mlp.down_proj); "
+                f"block {index} of this {arch!r} model lacks {', '.join(f'mlp.{m}' for m in missing)}"
+            )
+        weight = {
+            name: module.weight.detach().float().cpu().numpy().astype(np.float64) for name, module in parts.items()
+        }
         out.append({"up": weight["up_proj"], "gate": weight["gate_proj"], "down": weight["down_proj"].T})
     return out
 
 
-def neuron_search(model: Any, directions: np.ndarray, target_names: Sequence[str], top: int = 10,
-                  seed: int = 0) -> dict[str, Any]:
+def neuron_search(
+    model: Any, directions: np.ndarray, target_names: Sequence[str], top: int = 10, seed: int = 0
+) -> dict[str, Any]:
     """Neurons whose input (``up``/``gate``) or output (``down``) weights are most aligned with each probe direction
     (``[targets, hidden]``, in activation space), over every block of the model; by absolute cosine similarity.
 
@@ -169,12 +207,16 @@ def neuron_search(model: Any, directions: np.ndarray, target_names: Sequence[str
     for name, direction in zip(target_names, directions):
         found[name] = _aligned_neurons(weights, direction, top)[:top]
     chance = _aligned_neurons(weights, random_direction, 1)
-    return {"neurons": found, "random_max_abs_cosine": chance[0]["abs_cosine"] if chance else None,
-            "weights": "raw MLP weights (input: up_proj/gate_proj rows, output: down_proj columns); norms not folded"}
+    return {
+        "neurons": found,
+        "random_max_abs_cosine": chance[0]["abs_cosine"] if chance else None,
+        "weights": "raw MLP weights (input: up_proj/gate_proj rows, output: down_proj columns); norms not folded",
+    }
 
 
-def _aligned_neurons(weights: list[dict[str, np.ndarray]], direction: np.ndarray,
-                     per_matrix: int = 10) -> list[dict[str, Any]]:
+def _aligned_neurons(
+    weights: list[dict[str, np.ndarray]], direction: np.ndarray, per_matrix: int = 10
+) -> list[dict[str, Any]]:
     unit = direction / np.linalg.norm(direction)
     hits = []
     for layer, block in enumerate(weights):
@@ -182,7 +224,14 @@ def _aligned_neurons(weights: list[dict[str, np.ndarray]], direction: np.ndarray
             norms = np.linalg.norm(matrix, axis=1)
             cosine = (matrix @ unit) / np.where(norms > 0, norms, 1.0)
             for neuron in np.argsort(-np.abs(cosine))[:per_matrix]:
-                hits.append({"layer": layer, "weight": kind, "neuron": int(neuron), "cosine": float(cosine[neuron]),
-                             "abs_cosine": float(abs(cosine[neuron]))})
+                hits.append(
+                    {
+                        "layer": layer,
+                        "weight": kind,
+                        "neuron": int(neuron),
+                        "cosine": float(cosine[neuron]),
+                        "abs_cosine": float(abs(cosine[neuron])),
+                    }
+                )
     hits.sort(key=lambda h: -h["abs_cosine"])
     return hits

@@ -22,8 +22,9 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from spacetime.pipelines.cache import write_atomic
 from spacetime.pipelines.servers import file_sha256
@@ -60,6 +61,7 @@ def save_tensors_atomic(path: Path, tensors: dict[str, Any], metadata: dict[str,
 
 
 # --- shards (work in progress) -------------------------------------------------------------------------------------
+
 
 def shard_dir(folder: Path, fingerprint: str) -> Path:
     return Path(folder) / f".shards-{fingerprint[:16]}"
@@ -105,8 +107,9 @@ def shard_done(folder: Path, fingerprint: str, index: int, start: int, stop: int
     return meta.get("fingerprint") == fingerprint and meta.get("start") == str(start) and meta.get("stop") == str(stop)
 
 
-def merge_shards(folder: Path, fingerprint: str, ranges: Sequence[tuple[int, int]], layers: Sequence[int],
-                 hidden: int) -> dict[str, int]:
+def merge_shards(
+    folder: Path, fingerprint: str, ranges: Sequence[tuple[int, int]], layers: Sequence[int], hidden: int
+) -> dict[str, int]:
     """One float16 file per layer from the shards (one layer in memory at a time); returns non-finite counts."""
     import torch
     from safetensors import safe_open
@@ -123,8 +126,9 @@ def merge_shards(folder: Path, fingerprint: str, ranges: Sequence[tuple[int, int
     return nonfinite
 
 
-def finish_folder(folder: Path, fingerprint: str, entity_ids: Sequence[str], layers: Sequence[int],
-                  manifest: dict[str, Any]) -> Path:
+def finish_folder(
+    folder: Path, fingerprint: str, entity_ids: Sequence[str], layers: Sequence[int], manifest: dict[str, Any]
+) -> Path:
     """Write ``entity_ids.json`` and the manifest (with checksums), drop stale layer files and the shards."""
     folder = Path(folder)
     write_atomic(folder / ENTITY_IDS, (json.dumps(list(entity_ids), ensure_ascii=False) + "\n").encode("utf-8"))
@@ -132,8 +136,12 @@ def finish_folder(folder: Path, fingerprint: str, entity_ids: Sequence[str], lay
     for stale in folder.glob("layer_*.safetensors"):
         if stale.name not in names:
             stale.unlink()
-    manifest = {**manifest, "format": FORMAT, "fingerprint": fingerprint,
-                "files": {name: file_sha256(folder / name) for name in names}}
+    manifest = {
+        **manifest,
+        "format": FORMAT,
+        "fingerprint": fingerprint,
+        "files": {name: file_sha256(folder / name) for name in names},
+    }
     write_atomic(folder / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     shutil.rmtree(shard_dir(folder, fingerprint), ignore_errors=True)
     return folder
@@ -153,10 +161,13 @@ def start_folder(folder: Path) -> None:
 
 # --- reading -------------------------------------------------------------------------------------------------------
 
+
 def load_manifest(folder: Path) -> dict[str, Any]:
     path = Path(folder) / MANIFEST
     if not path.is_file():
-        raise FileNotFoundError(f"{folder}: no {MANIFEST} (the run did not finish, or this is not an activation folder)")
+        raise FileNotFoundError(
+            f"{folder}: no {MANIFEST} (the run did not finish, or this is not an activation folder)"
+        )
     return json.loads(path.read_text("utf-8"))
 
 
@@ -202,9 +213,19 @@ def as_dataset(folder: Path, layer: int) -> Any:
 
     values = load_layer(folder, layer, as_="numpy")
     flat = pa.array(np.ascontiguousarray(values).reshape(-1), type=pa.float16())
-    table = pa.table({"entity_id": pa.array(load_entity_ids(folder), type=pa.string()),
-                      "activation": pa.FixedSizeListArray.from_arrays(flat, values.shape[1])})
-    features = datasets.Features({"entity_id": datasets.Value("string"),
-                                  "activation": datasets.List(datasets.Value("float16"), length=values.shape[1])})
-    return datasets.Dataset(datasets.table.InMemoryTable(table.cast(features.arrow_schema)), info=datasets.DatasetInfo(
-        features=features, description=f"layer {layer} activations from {folder}"))
+    table = pa.table(
+        {
+            "entity_id": pa.array(load_entity_ids(folder), type=pa.string()),
+            "activation": pa.FixedSizeListArray.from_arrays(flat, values.shape[1]),
+        }
+    )
+    features = datasets.Features(
+        {
+            "entity_id": datasets.Value("string"),
+            "activation": datasets.List(datasets.Value("float16"), length=values.shape[1]),
+        }
+    )
+    return datasets.Dataset(
+        datasets.table.InMemoryTable(table.cast(features.arrow_schema)),
+        info=datasets.DatasetInfo(features=features, description=f"layer {layer} activations from {folder}"),
+    )

@@ -27,40 +27,78 @@ def main(verbose: int) -> None:
 @click.option("--sample", is_flag=True, help="Read the bundled sample snapshot (served by a local Oxigraph).")
 @click.option("--sparql-endpoint", default=None, help="SPARQL endpoint [default: https://dbpedia.org/sparql].")
 @click.option("--pageviews-url", default=None, help="Base URL of the Wikimedia REST API [default: wikimedia.org].")
-@click.option("--pageviews-dump", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="Folder of monthly pageview_complete dumps (pageviews-YYYYMM-user.bz2) instead of the REST API.")
+@click.option(
+    "--pageviews-dump",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of monthly pageview_complete dumps (pageviews-YYYYMM-user.bz2) instead of the REST API.",
+)
 @click.option("--soda-url", default=None, help="NYC Open Data (SODA) base URL [default: data.cityofnewyork.us].")
 @click.option("--nyt-url", default=None, help="NYT Archive API base URL [default: api.nytimes.com].")
 @click.option("--window-start", default=None, help="First month of the pageview window, YYYY-MM [default: 2021-01].")
 @click.option("--window-months", type=int, default=None, help="Length of the pageview window [default: 36].")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True,
-              help="Output root: datasets go to OUT/build/<dataset>/.")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Response caches (resumable builds) [default: OUT/.cache].")
-@click.option("--contact", envvar="SPACETIME_CONTACT", default=None,
-              help="Contact (e-mail or URL) for the User-Agent sent to the live services [env: SPACETIME_CONTACT].")
-def build(datasets, build_all, sample, sparql_endpoint, pageviews_url, pageviews_dump, soda_url, nyt_url, window_start,
-          window_months, out, cache_dir, contact) -> None:
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Output root: datasets go to OUT/build/<dataset>/.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Response caches (resumable builds) [default: OUT/.cache].",
+)
+@click.option(
+    "--contact",
+    envvar="SPACETIME_CONTACT",
+    default=None,
+    help="Contact (e-mail or URL) for the User-Agent sent to the live services [env: SPACETIME_CONTACT].",
+)
+def build(
+    datasets,
+    build_all,
+    sample,
+    sparql_endpoint,
+    pageviews_url,
+    pageviews_dump,
+    soda_url,
+    nyt_url,
+    window_start,
+    window_months,
+    out,
+    cache_dir,
+    contact,
+) -> None:
     """Build DATASETS from the live sources (or the bundled sample) into OUT/build/<dataset>/."""
     if pageviews_url and pageviews_dump:
         raise click.UsageError("give --pageviews-url or --pageviews-dump, not both")
     names = list(DATASETS) if build_all else list(datasets)
     if not names:
         raise click.UsageError("name a dataset or pass --all")
-    options = _source_options(sample, sparql_endpoint, pageviews_url, pageviews_dump, window_start, window_months,
-                              out, cache_dir, contact)
+    options = _source_options(
+        sample, sparql_endpoint, pageviews_url, pageviews_dump, window_start, window_months, out, cache_dir, contact
+    )
     options.soda_url, options.nyt_url = soda_url, nyt_url
     _run_builds(names, options, out)
 
 
-def _source_options(sample, sparql_endpoint, pageviews_url, pageviews_dump, window_start, window_months, out,
-                    cache_dir, contact):
+def _source_options(
+    sample, sparql_endpoint, pageviews_url, pageviews_dump, window_start, window_months, out, cache_dir, contact
+):
     from spacetime.pipelines.pageviews import DEFAULT_WINDOW, PageviewWindow
     from spacetime.pipelines.sources import SourceOptions
 
     window = PageviewWindow(window_start or DEFAULT_WINDOW.start, window_months or DEFAULT_WINDOW.months)
-    options = SourceOptions(sample=sample, pageviews_url=pageviews_url, pageviews_dump=pageviews_dump,
-                            cache_dir=cache_dir or out / ".cache", window=window, contact=contact)
+    options = SourceOptions(
+        sample=sample,
+        pageviews_url=pageviews_url,
+        pageviews_dump=pageviews_dump,
+        cache_dir=cache_dir or out / ".cache",
+        window=window,
+        contact=contact,
+    )
     if sparql_endpoint:
         options.sparql_endpoint = sparql_endpoint
     return options
@@ -84,10 +122,19 @@ def _print_summary(name: str, folder: Path) -> None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True,
-              help="Reads OUT/build/<dataset>/, writes the release folder OUT/release/.")
-@click.option("--previous", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="The previous release folder, for the changelog.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Reads OUT/build/<dataset>/, writes the release folder OUT/release/.",
+)
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="The previous release folder, for the changelog.",
+)
 @click.argument("configs", nargs=-1, type=click.Choice(DATASETS))
 def package(out: Path, previous: Path | None, configs: tuple[str, ...]) -> None:
     """Write the Hub-layout release folder (card, Parquet per config and split, metadata) to OUT/release/."""
@@ -98,10 +145,19 @@ def package(out: Path, previous: Path | None, configs: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True,
-              help="Validates OUT/release/, writes OUT/validation/report.{md,json}.")
-@click.option("--previous", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="The previous release folder: row counts may not drop by more than the allowed share.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Validates OUT/release/, writes OUT/validation/report.{md,json}.",
+)
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="The previous release folder: row counts may not drop by more than the allowed share.",
+)
 @click.argument("configs", nargs=-1, type=click.Choice(DATASETS))
 def validate(out: Path, previous: Path | None, configs: tuple[str, ...]) -> None:
     """Run the Great Expectations suites on the release folder; exit code 1 when any check fails."""
@@ -112,8 +168,9 @@ def validate(out: Path, previous: Path | None, configs: tuple[str, ...]) -> None
         failed = [c for c in result["checks"] if not c["success"]]
         click.echo(f"{config}: {'pass' if result['passed'] else 'FAIL'} ({len(result['checks'])} checks)")
         for check in failed:
-            click.echo(f"  failed: {check['expectation']} {check['column'] or ''} "
-                       f"{check['examples'] or check['observed']}")
+            click.echo(
+                f"  failed: {check['expectation']} {check['column'] or ''} {check['examples'] or check['observed']}"
+            )
     click.echo(f"report: {out / 'validation' / 'report.md'}")
     if not report["passed"]:
         sys.exit(1)
@@ -150,8 +207,14 @@ def _probe_baselines(ctx: click.Context, out: Path) -> None:
     folders: dict[str, list[Path]] = {}
     for name, model_options in DEMO_MODELS.items():
         for dataset in DATASETS:
-            ctx.invoke(activations, dataset=dataset, out=out / "activations", data=str(release), no_progress=True,
-                       **model_options)
+            ctx.invoke(
+                activations,
+                dataset=dataset,
+                out=out / "activations",
+                data=str(release),
+                no_progress=True,
+                **model_options,
+            )
         folders[name] = _activation_folders(out / "activations", random_init="random_init" in model_options)
     for name, own in folders.items():
         controls = folders["smollm2-random-init"] if name == "smollm2" else []
@@ -178,8 +241,13 @@ BENCHMARKS = ("dump_reader", "virtuoso_paging", "activations", "ridge", "proximi
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/bench"), show_default=True)
 @click.option("--only", multiple=True, type=click.Choice(BENCHMARKS), help="Run only these (repeatable).")
-@click.option("--dump-lines", type=int, default=2_000_000, show_default=True,
-              help="Lines in the synthetic pageview dump for the reader benchmark.")
+@click.option(
+    "--dump-lines",
+    type=int,
+    default=2_000_000,
+    show_default=True,
+    help="Lines in the synthetic pageview dump for the reader benchmark.",
+)
 @click.option("--places", type=int, default=25_000, show_default=True, help="Places loaded into Virtuoso.")
 @click.option("--names", type=int, default=2_000, show_default=True, help="Names for the activation benchmark.")
 def bench(out: Path, only: tuple[str, ...], dump_lines: int, places: int, names: int) -> None:
@@ -198,17 +266,22 @@ def bench(out: Path, only: tuple[str, ...], dump_lines: int, places: int, names:
 def _run_benchmark(name: str, out: Path, *, dump_lines: int, places: int, names: int) -> dict:
     if name == "dump_reader":
         from spacetime.benchmarks.pageviews import dump_reader_benchmark
+
         return dump_reader_benchmark(out, lines=dump_lines)
     if name == "virtuoso_paging":
         from spacetime.benchmarks.sparql import virtuoso_paging_benchmark
+
         return virtuoso_paging_benchmark(out, places=places)
     if name == "activations":
         from spacetime.benchmarks.activations import activation_benchmark
+
         return activation_benchmark(out / "activations", names=names)
     if name == "ridge":
         from spacetime.benchmarks.probes import ridge_benchmark
+
         return ridge_benchmark()
     from spacetime.benchmarks.probes import proximity_benchmark
+
     return proximity_benchmark()
 
 
@@ -216,22 +289,29 @@ def _bench_line(name: str, r: dict) -> str:
     if "skipped" in r:
         return f"skipped ({r['skipped']})"
     if name == "dump_reader":
-        return (f"{r['reader_seconds']:.2f}s vs bzip2 -dc {r['bzip2_seconds']:.2f}s on {r['file_mb']:.1f} MB: "
-                f"ratio {r['ratio']:.2f} (goal >= 0.8)")
+        return (
+            f"{r['reader_seconds']:.2f}s vs bzip2 -dc {r['bzip2_seconds']:.2f}s on {r['file_mb']:.1f} MB: "
+            f"ratio {r['ratio']:.2f} (goal >= 0.8)"
+        )
     if name == "virtuoso_paging":
-        return (f"{r['rows']} rows in {r['queries']} queries, {r['seconds']:.2f}s "
-                f"({r['rows_per_second']:.0f} rows/s)")
+        return f"{r['rows']} rows in {r['queries']} queries, {r['seconds']:.2f}s ({r['rows_per_second']:.0f} rows/s)"
     if name == "activations":
         plain, ours = r["plain"], r["extractor"]
-        return (f"extractor {ours['rows_per_second']:.0f} rows/s vs plain loop {plain['rows_per_second']:.0f}: "
-                f"{plain['seconds'] / ours['seconds']:.2f}x (goal >= 1.5x); extra memory "
-                f"{ours['maxrss_over_load_mb']:.0f} vs {plain['maxrss_over_load_mb']:.0f} MB; "
-                f"{ours['share_of_matmul_rate']:.0%} of the fp32 matmul rate")
+        return (
+            f"extractor {ours['rows_per_second']:.0f} rows/s vs plain loop {plain['rows_per_second']:.0f}: "
+            f"{plain['seconds'] / ours['seconds']:.2f}x (goal >= 1.5x); extra memory "
+            f"{ours['maxrss_over_load_mb']:.0f} vs {plain['maxrss_over_load_mb']:.0f} MB; "
+            f"{ours['share_of_matmul_rate']:.0%} of the fp32 matmul rate"
+        )
     if name == "ridge":
-        return (f"LOO ridge sweep {r['ridge_loo_seconds']:.1f}s vs RidgeCV loop {r['ridgecv_seconds']:.1f}s: "
-                f"{r['speedup_wall']:.1f}x (goal >= 2x), equal: {r['equal']}")
-    return (f"proximity error on {r['rows']} points: space {r['space']['seconds']:.1f}s, "
-            f"{r['space']['peak_traced_bytes'] / 2**20:.0f} MB peak; time {r['time']['seconds']:.2f}s")
+        return (
+            f"LOO ridge sweep {r['ridge_loo_seconds']:.1f}s vs RidgeCV loop {r['ridgecv_seconds']:.1f}s: "
+            f"{r['speedup_wall']:.1f}x (goal >= 2x), equal: {r['equal']}"
+        )
+    return (
+        f"proximity error on {r['rows']} points: space {r['space']['seconds']:.1f}s, "
+        f"{r['space']['peak_traced_bytes'] / 2**20:.0f} MB peak; time {r['time']['seconds']:.2f}s"
+    )
 
 
 def _register_stage_commands() -> None:

@@ -11,14 +11,14 @@ import bz2
 from pathlib import Path
 
 import pytest
-
 from spacetime.pipelines.pageviews import PageviewWindow, dump_name
 from spacetime.pipelines.servers import OxigraphServer
 from spacetime.pipelines.sources import SourceOptions, open_sources
 
 
-def write_pageview_dumps(folder: Path, window: PageviewWindow, views: dict[str, int],
-                         other_lines: tuple[str, ...] = ()) -> Path:
+def write_pageview_dumps(
+    folder: Path, window: PageviewWindow, views: dict[str, int], other_lines: tuple[str, ...] = ()
+) -> Path:
     """One bzip2 dump per month of ``window``, in the pageview_complete line format."""
     folder.mkdir(parents=True, exist_ok=True)
     for year, month in window.month_list():
@@ -47,5 +47,6 @@ def oxigraph(request, tmp_path_factory):
 @pytest.fixture(scope="module")
 def dumps(request, tmp_path_factory) -> Path:
     module = request.module
-    return write_pageview_dumps(tmp_path_factory.mktemp("dumps"), module.WINDOW, module.VIEWS,
-                                getattr(module, "OTHER_PROJECT_LINES", ()))
+    return write_pageview_dumps(
+        tmp_path_factory.mktemp("dumps"), module.WINDOW, module.VIEWS, getattr(module, "OTHER_PROJECT_LINES", ())
+    )

@@ -14,14 +14,14 @@ import time
 import urllib.error
 import urllib.request
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 
 
 class FaultProxy:
     def __init__(self, upstream: str, cap: int | None = None, silent_cap: int | None = None):
         self.upstream = upstream.rstrip("/")
-        self.cap = cap                # Virtuoso-style cap, announced in X-SPARQL-MaxRows
+        self.cap = cap  # Virtuoso-style cap, announced in X-SPARQL-MaxRows
         self.silent_cap = silent_cap  # a cap with no header at all (must be caught by the end check)
         self.script: deque[str | Callable] = deque()
         self.requests: list[str] = []
@@ -38,7 +38,7 @@ class FaultProxy:
     def plan(self, *actions: str | Callable) -> None:
         self.script.extend(actions)
 
-    def __enter__(self) -> "FaultProxy":
+    def __enter__(self) -> FaultProxy:
         self.thread.start()
         return self
 
@@ -79,8 +79,13 @@ class FaultProxy:
                     with proxy._lock:
                         proxy.in_flight -= 1
 
-            def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
-                      content_type: str = "application/sparql-results+json") -> None:
+            def _send(
+                self,
+                status: int,
+                body: bytes,
+                headers: dict[str, str] | None = None,
+                content_type: str = "application/sparql-results+json",
+            ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
@@ -100,11 +105,12 @@ class FaultProxy:
                 if action.startswith("429"):
                     return self._send(429, b"slow down", {"Retry-After": action.split(":")[1]}, "text/plain")
                 if action.startswith("status:"):
-                    code, _, text = action[len("status:"):].partition(":")
+                    code, _, text = action[len("status:") :].partition(":")
                     return self._send(int(code), text.encode(), content_type="text/plain")
                 if action == "html":
-                    return self._send(200, b"<html><body>Service temporarily unavailable</body></html>",
-                                      content_type="text/html")
+                    return self._send(
+                        200, b"<html><body>Service temporarily unavailable</body></html>", content_type="text/html"
+                    )
                 if action.startswith("slow:"):
                     time.sleep(float(action.split(":")[1]))
                 status, headers, body = proxy._forward(self.path, {"Accept": self.headers.get("Accept", "*/*")})

@@ -24,8 +24,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 GITATTRIBUTES = b"*.parquet filter=lfs diff=lfs merge=lfs -text\n"
 REPO_TYPES = {"models": "model", "datasets": "dataset", "spaces": "space"}
 URL_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
-REPO_ROUTE = re.compile(r"^/api/(models|datasets|spaces)/([^/]+/[^/]+)(?:/(refs|tree|preupload|commit|tag|revision)"
-                        r"(?:/([^/]+))?(?:/(.*))?)?$")
+REPO_ROUTE = re.compile(
+    r"^/api/(models|datasets|spaces)/([^/]+/[^/]+)(?:/(refs|tree|preupload|commit|tag|revision)"
+    r"(?:/([^/]+))?(?:/(.*))?)?$"
+)
 
 
 def git_blob_oid(data: bytes) -> str:
@@ -102,11 +104,12 @@ class HubServer:
         self._thread: threading.Thread | None = None
 
     # --- lifecycle --------------------------------------------------------------------------------------------
-    def start(self) -> "HubServer":
+    def start(self) -> HubServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="hubserver", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="hubserver", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -117,7 +120,7 @@ class HubServer:
             self._thread.join(timeout=5)
             self._httpd = None
 
-    def __enter__(self) -> "HubServer":
+    def __enter__(self) -> HubServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -129,8 +132,9 @@ class HubServer:
         return f"http://{host}:{port}"
 
     # --- helpers for tests ------------------------------------------------------------------------------------
-    def seed_repo(self, repo_id: str, files: dict[str, bytes], repo_type: str = "dataset",
-                  tags: tuple[str, ...] = ()) -> Repo:
+    def seed_repo(
+        self, repo_id: str, files: dict[str, bytes], repo_type: str = "dataset", tags: tuple[str, ...] = ()
+    ) -> Repo:
         """A repo whose main branch holds ``files`` (one commit on top of the initial one), tagged ``tags``."""
         repo = self._create(repo_id, repo_type, private=False)
         tree = {**repo.head.files, **files}
@@ -149,14 +153,16 @@ class HubServer:
     # --- state changes ----------------------------------------------------------------------------------------
     def _create(self, repo_id: str, repo_type: str, private: bool) -> Repo:
         repo = Repo(repo_id, repo_type, private)
-        self._append_commit(repo, "initial commit", "", {".gitattributes": GITATTRIBUTES},
-                            added=[".gitattributes"], deleted=[])
+        self._append_commit(
+            repo, "initial commit", "", {".gitattributes": GITATTRIBUTES}, added=[".gitattributes"], deleted=[]
+        )
         self.repos[(repo_type, repo_id)] = repo
         return repo
 
     @staticmethod
-    def _append_commit(repo: Repo, summary: str, description: str, files: dict[str, bytes],
-                       added: list[str], deleted: list[str]) -> Commit:
+    def _append_commit(
+        repo: Repo, summary: str, description: str, files: dict[str, bytes], added: list[str], deleted: list[str]
+    ) -> Commit:
         parent = repo.commits[-1].oid if repo.commits else None
         h = hashlib.sha1()
         h.update(f"{parent}\n{summary}\n{description}\n{len(repo.commits)}\n".encode())
@@ -202,10 +208,15 @@ class HubServer:
         plural, repo_id, action, revision, rest = match.groups()
         repo_type = REPO_TYPES[plural]
         revision = unquote(revision) if revision else "main"
-        routes = {("GET", None): ("info", self._api_info), ("GET", "revision"): ("info", self._api_info),
-                  ("GET", "refs"): ("refs", self._api_refs), ("GET", "tree"): ("tree", self._api_tree),
-                  ("POST", "preupload"): ("preupload", self._api_preupload),
-                  ("POST", "commit"): ("commit", self._api_commit), ("POST", "tag"): ("tag", self._api_tag)}
+        routes = {
+            ("GET", None): ("info", self._api_info),
+            ("GET", "revision"): ("info", self._api_info),
+            ("GET", "refs"): ("refs", self._api_refs),
+            ("GET", "tree"): ("tree", self._api_tree),
+            ("POST", "preupload"): ("preupload", self._api_preupload),
+            ("POST", "commit"): ("commit", self._api_commit),
+            ("POST", "tag"): ("tag", self._api_tag),
+        }
         if (method, action) not in routes:
             raise HubError(404, f"no route for {method} {path}")
         name, handler = routes[(method, action)]
@@ -231,8 +242,9 @@ class HubServer:
         repo_type = payload.get("type") or "model"
         repo_id = f"{payload['organization']}/{payload['name']}" if payload.get("organization") else payload["name"]
         if (repo_type, repo_id) in self.repos:  # the Hub names the existing repo, and create_repo reads it
-            raise HubError(409, f"You already created this {repo_type} repo",
-                           url=self._url(self.repos[(repo_type, repo_id)]))
+            raise HubError(
+                409, f"You already created this {repo_type} repo", url=self._url(self.repos[(repo_type, repo_id)])
+            )
         repo = self._create(repo_id, repo_type, private=payload.get("visibility") == "private")
         return {"url": self._url(repo), "name": repo_id}
 
@@ -245,15 +257,21 @@ class HubServer:
     def _api_info(self, repo_type, repo_id, revision, rest, *, query, body) -> dict:
         repo = self._existing(repo_type, repo_id)
         commit = self._revision(repo, revision)
-        return {"id": repo.repo_id, "sha": commit.oid, "private": repo.private,
-                "siblings": [{"rfilename": p} for p in sorted(commit.files)]}
+        return {
+            "id": repo.repo_id,
+            "sha": commit.oid,
+            "private": repo.private,
+            "siblings": [{"rfilename": p} for p in sorted(commit.files)],
+        }
 
     def _api_refs(self, repo_type, repo_id, revision, rest, *, query, body) -> dict:
         repo = self._existing(repo_type, repo_id)
-        return {"branches": [{"name": "main", "ref": "refs/heads/main", "targetCommit": repo.head.oid}],
-                "converts": [],
-                "tags": [{"name": t, "ref": f"refs/tags/{t}", "targetCommit": oid} for t, oid in repo.tags.items()],
-                "pullRequests": []}
+        return {
+            "branches": [{"name": "main", "ref": "refs/heads/main", "targetCommit": repo.head.oid}],
+            "converts": [],
+            "tags": [{"name": t, "ref": f"refs/tags/{t}", "targetCommit": oid} for t, oid in repo.tags.items()],
+            "pullRequests": [],
+        }
 
     def _api_tree(self, repo_type, repo_id, revision, rest, *, query, body) -> list[dict]:
         repo = self._existing(repo_type, repo_id)
@@ -264,12 +282,19 @@ class HubServer:
         for path, data in sorted(files.items()):
             if not path.startswith(prefix):
                 continue
-            parts = path[len(prefix):].split("/")
+            parts = path[len(prefix) :].split("/")
             for depth in range(1, len(parts)):
                 folder = prefix + "/".join(parts[:depth])
                 if recursive or depth == 1:
-                    entries.setdefault(folder, {"type": "directory", "path": folder, "size": 0,
-                                                "oid": hashlib.sha1(folder.encode()).hexdigest()})
+                    entries.setdefault(
+                        folder,
+                        {
+                            "type": "directory",
+                            "path": folder,
+                            "size": 0,
+                            "oid": hashlib.sha1(folder.encode()).hexdigest(),
+                        },
+                    )
             if recursive or len(parts) == 1:
                 entries[path] = {"type": "file", "path": path, "size": len(data), "oid": git_blob_oid(data)}
         return list(entries.values())
@@ -280,8 +305,14 @@ class HubServer:
         answers = []
         for item in json.loads(body)["files"]:
             remote = current.get(item["path"])
-            answers.append({"path": item["path"], "uploadMode": "regular", "shouldIgnore": False,
-                            "oid": git_blob_oid(remote) if remote is not None else None})
+            answers.append(
+                {
+                    "path": item["path"],
+                    "uploadMode": "regular",
+                    "shouldIgnore": False,
+                    "oid": git_blob_oid(remote) if remote is not None else None,
+                }
+            )
         return {"files": answers, "commitOid": repo.head.oid}
 
     def _api_commit(self, repo_type, repo_id, revision, rest, *, query, body) -> dict:
@@ -315,10 +346,15 @@ class HubServer:
                 deleted.extend(gone)
             else:
                 raise HubError(400, f"this test server does not accept {key!r} lines (no LFS/Xet storage)")
-        commit = self._append_commit(repo, header.get("summary", ""), header.get("description", ""), tree,
-                                     added, deleted)
-        return {"success": True, "commitOid": commit.oid, "commitUrl": f"{self._url(repo)}/commit/{commit.oid}",
-                "hookOutput": ""}
+        commit = self._append_commit(
+            repo, header.get("summary", ""), header.get("description", ""), tree, added, deleted
+        )
+        return {
+            "success": True,
+            "commitOid": commit.oid,
+            "commitUrl": f"{self._url(repo)}/commit/{commit.oid}",
+            "hookOutput": "",
+        }
 
     def _api_tag(self, repo_type, repo_id, revision, rest, *, query, body) -> dict:
         repo = self._existing(repo_type, repo_id)

@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-
 from spacetime.pipelines import art_entertainment as art
 from spacetime.pipelines.pageviews import PageviewDumps, PageviewWindow
 from spacetime.pipelines.retry import RetryPolicy
@@ -22,16 +21,40 @@ from .conftest import build_from_sample
 
 FIXTURE = Path(__file__).parent / "fixtures" / "art_entertainment.ttl"
 WINDOW = PageviewWindow("2021-01", 2)
-KEPT = {"Inception", "Interstellar_(film)", "Under_Pressure", "Bohemian_Rhapsody", "Space_Oddity",
-        '"Heroes"_(David_Bowie_song)', "It_(novel)", "Good_Omens", "Sample_song_with_only_a_writer", "Monsters,_Inc.",
-        "Surfin'_U.S.A.", "Sample_film_with_a_stray_period", "Pulp_Fiction", "E.T._the_Extra-Terrestrial", "Rashomon"}
+KEPT = {
+    "Inception",
+    "Interstellar_(film)",
+    "Under_Pressure",
+    "Bohemian_Rhapsody",
+    "Space_Oddity",
+    '"Heroes"_(David_Bowie_song)',
+    "It_(novel)",
+    "Good_Omens",
+    "Sample_song_with_only_a_writer",
+    "Monsters,_Inc.",
+    "Surfin'_U.S.A.",
+    "Sample_film_with_a_stray_period",
+    "Pulp_Fiction",
+    "E.T._the_Extra-Terrestrial",
+    "Rashomon",
+}
 VIEWS = {title: 20_000 for title in KEPT} | {  # per month; two months in the window
-    "Casablanca_(film)": 20_000, "Oppenheimer_(film)": 20_000, "Sample_song_malformed_release_date": 9_000,
-    "Sample_book_no_english_label": 9_000, "Sample_film_without_director": 9_000, "Sample_film_few_views": 1_000,
+    "Casablanca_(film)": 20_000,
+    "Oppenheimer_(film)": 20_000,
+    "Sample_song_malformed_release_date": 9_000,
+    "Sample_book_no_english_label": 9_000,
+    "Sample_film_without_director": 9_000,
+    "Sample_film_few_views": 1_000,
 }
 DROPS = {
-    "release_year_before_1950": 1, "release_year_after_2020": 1, "malformed_release_date": 1, "no_english_label": 1,
-    "missing_creator": 1, "bad_title": 1, "no_pageviews": 1, "pageviews_at_most_5000": 1,
+    "release_year_before_1950": 1,
+    "release_year_after_2020": 1,
+    "malformed_release_date": 1,
+    "no_english_label": 1,
+    "missing_creator": 1,
+    "bad_title": 1,
+    "no_pageviews": 1,
+    "pageviews_at_most_5000": 1,
 }
 # 15 rows: the Queen-Bowie component (4 rows) is more than a quarter, Nolan's (2 rows) is not.
 CONFIG = art.ArtEntertainmentConfig(max_component_share=0.25)
@@ -58,23 +81,27 @@ def _creator_sides(df: pd.DataFrame) -> dict[str, set[str]]:
 
 # ----------------------------------------------------------------------------------------------- small rules
 
-@pytest.mark.parametrize("label, name", [
-    ("Titanic (1997 film)", "Titanic"),
-    ("It (novel)", "It"),
-    ("Hello (Adele song)", "Hello"),
-    ("Twilight (Meyer novel)", "Twilight"),
-    ('"Heroes" (David Bowie song)', "Heroes"),
-    ("\u201cSample Quoted\u201d", "Sample Quoted"),
-    ("Sample Stray Period.", "Sample Stray Period"),
-    ("Monsters, Inc.", "Monsters, Inc."),
-    ("Surfin' U.S.A.", "Surfin' U.S.A."),
-    ("W. (film)", "W."),
-    ("Sample Ellipsis...", "Sample Ellipsis..."),
-    ("(I Can't Get No) Satisfaction", "(I Can't Get No) Satisfaction"),
-    ("Don't You (Forget About Me)", "Don't You (Forget About Me)"),
-    ("'Salem's Lot", "'Salem's Lot"),
-    ("  Blade   Runner  ", "Blade Runner"),
-])
+
+@pytest.mark.parametrize(
+    "label, name",
+    [
+        ("Titanic (1997 film)", "Titanic"),
+        ("It (novel)", "It"),
+        ("Hello (Adele song)", "Hello"),
+        ("Twilight (Meyer novel)", "Twilight"),
+        ('"Heroes" (David Bowie song)', "Heroes"),
+        ("\u201cSample Quoted\u201d", "Sample Quoted"),
+        ("Sample Stray Period.", "Sample Stray Period"),
+        ("Monsters, Inc.", "Monsters, Inc."),
+        ("Surfin' U.S.A.", "Surfin' U.S.A."),
+        ("W. (film)", "W."),
+        ("Sample Ellipsis...", "Sample Ellipsis..."),
+        ("(I Can't Get No) Satisfaction", "(I Can't Get No) Satisfaction"),
+        ("Don't You (Forget About Me)", "Don't You (Forget About Me)"),
+        ("'Salem's Lot", "'Salem's Lot"),
+        ("  Blade   Runner  ", "Blade Runner"),
+    ],
+)
 def test_clean_title(label, name):
     assert art.clean_title(label) == name
 
@@ -88,8 +115,9 @@ def test_creator_names_join_as_prose_and_lose_their_disambiguator():
 
 
 def test_first_release_is_the_earliest_and_keeps_its_precision():
-    assert art.first_release([HistoricalDate(1994, 10, 14), HistoricalDate(1994, 5, 21)], False) == \
-        art.Release(1994, "1994-05-21", "day")
+    assert art.first_release([HistoricalDate(1994, 10, 14), HistoricalDate(1994, 5, 21)], False) == art.Release(
+        1994, "1994-05-21", "day"
+    )
     assert art.first_release([1982, HistoricalDate(1982, 6, 11)], False) == art.Release(1982, "1982-06-11", "day")
     assert art.first_release([HistoricalDate(1986, 9)], False) == art.Release(1986, "1986-09", "month")
     assert art.first_release([1990], False) == art.Release(1990, "1990", "year")
@@ -107,6 +135,7 @@ def test_connected_groups_join_works_through_shared_creators_in_any_order():
 
 # ----------------------------------------------------------------------------------------------- the fixture build
 
+
 def test_rules_keep_and_drop_the_right_works(built):
     df, meta, _ = built
     assert set(df["entity_id"]) == KEPT
@@ -123,8 +152,10 @@ def test_values_titles_creators_and_dates(built):
     # a song by two artists: one row naming both; the songwriters are not creators when performers are known
     assert row.loc["Under_Pressure", "creator"] == "David Bowie and Queen"
     assert list(row.loc["Under_Pressure", "creators"]) == ["David Bowie", "Queen"]
-    assert list(row.loc["Under_Pressure", "creator_ids"]) == ["http://dbpedia.org/resource/David_Bowie",
-                                                              "http://dbpedia.org/resource/Queen_(band)"]
+    assert list(row.loc["Under_Pressure", "creator_ids"]) == [
+        "http://dbpedia.org/resource/David_Bowie",
+        "http://dbpedia.org/resource/Queen_(band)",
+    ]
     assert row.loc["Good_Omens", "creator"] == "Neil Gaiman and Terry Pratchett"
     assert row.loc["Pulp_Fiction", "creator"] == "Quentin Tarantino"  # a film's writers are not its creators
     assert row.loc["Sample_song_with_only_a_writer", "creator"] == "Sample songwriter"  # fallback tier, no label
@@ -138,8 +169,11 @@ def test_values_titles_creators_and_dates(built):
     assert row.loc["Sample_film_with_a_stray_period", "name"] == "Sample Film With A Stray Period"
     # kinds and dates
     assert row.loc["It_(novel)", "entity_type"] == "book"
-    assert row.loc["It_(novel)", ["release_date", "release_year", "date_precision"]].tolist() == ["1986-09", 1986,
-                                                                                                 "month"]
+    assert row.loc["It_(novel)", ["release_date", "release_year", "date_precision"]].tolist() == [
+        "1986-09",
+        1986,
+        "month",
+    ]
     assert row.loc["Pulp_Fiction", "release_date"] == "1994-05-21"
     assert row.loc["E.T._the_Extra-Terrestrial", ["release_date", "date_precision"]].tolist() == ["1982-06-11", "day"]
     assert row.loc["Rashomon", ["release_date", "date_precision"]].tolist() == ["1950", "year"]
@@ -161,8 +195,11 @@ def test_split_keeps_each_component_on_one_side_and_reports_the_one_too_big(buil
     reported = meta["components"]["too_big_assigned_to_train"]
     assert [(c["key"], c["rows"], c["creators"]) for c in reported] == [('"Heroes"_(David_Bowie_song)', 4, 2)]
     assert row.loc["Inception", "split_group"] == row.loc["Interstellar_(film)", "split_group"] == "Inception"
-    assert row.loc["Inception", "split"] == row.loc["Interstellar_(film)", "split"] == split_of("Inception",
-                                                                                                "art_entertainment")
+    assert (
+        row.loc["Inception", "split"]
+        == row.loc["Interstellar_(film)", "split"]
+        == split_of("Inception", "art_entertainment")
+    )
     assert all(len(sides) == 1 for sides in _creator_sides(df).values())
     others = df[~df["entity_id"].isin(queen_bowie)]
     assert all(s == split_of(g, "art_entertainment") for g, s in zip(others["split_group"], others["split"]))
@@ -170,6 +207,7 @@ def test_split_keeps_each_component_on_one_side_and_reports_the_one_too_big(buil
 
 
 # ----------------------------------------------------------------------------------------------- the bundled sample
+
 
 def test_builds_from_the_bundled_sample(tmp_path):
     folder = build_from_sample(art.build, tmp_path)
@@ -179,8 +217,13 @@ def test_builds_from_the_bundled_sample(tmp_path):
     assert set(df["entity_type"]) == {"film", "book", "song"}
     assert df["release_year"].between(1950, 2020).all()
     counts = meta["drops"]["counts"]
-    for rule in ("release_year_before_1950", "release_year_after_2020", "malformed_release_date", "missing_creator",
-                 "pageviews_at_most_5000"):
+    for rule in (
+        "release_year_before_1950",
+        "release_year_after_2020",
+        "malformed_release_date",
+        "missing_creator",
+        "pageviews_at_most_5000",
+    ):
         assert counts.get(rule, 0) >= 1, rule
     assert not any(e.startswith("Sample_") for e in df["entity_id"])
     row = df.set_index("entity_id")

@@ -11,7 +11,6 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-
 from spacetime.pipelines import headlines, nyt
 from spacetime.pipelines.errors import SourceError
 from spacetime.pipelines.headlines import HeadlinesConfig, canonical_desk, parse_pub_date, print_page
@@ -27,50 +26,112 @@ CONFIG = HeadlinesConfig(first_month="2015-01", last_month="2015-02", min_interv
 
 # (id, pub_date, desk, section, print page, headline, overrides); the comment says what the builder must do.
 FIXTURE = [
-    ("a01", "2015-01-05", "Foreign", "World", "5", "Foreign Story on Page Five", {}),              # kept
-    ("a02", "2015-01-06", "Foreign", "World", "6", "Foreign Story on Page Six", {}),               # beyond page
-    ("a03", "2015-01-07", "National", "U.S.", "10", "National Story on Page Ten", {}),            # kept
-    ("a04", "2015-01-08", "National", "U.S.", "11", "National Story on Page Eleven", {}),         # beyond page
-    ("a05", "2015-01-09", "Obits", "Arts", "3", "A Painter Dies at 90",                            # kept: any section
-     {"type_of_material": "Obituary (Obit)"}),
-    ("a06", "2015-01-10", "Foreign Desk", "World", "2", "Old Spelling of the Foreign Desk", {}),   # kept
-    ("a07", "2015-01-11", "OpEd", "Opinion", "21", "An Opinion Labelled as News", {}),            # other desk
-    ("a08", "2015-01-12", "Sports", "Sports", "1", "A Team Wins on the Front Page", {}),          # other desk
+    ("a01", "2015-01-05", "Foreign", "World", "5", "Foreign Story on Page Five", {}),  # kept
+    ("a02", "2015-01-06", "Foreign", "World", "6", "Foreign Story on Page Six", {}),  # beyond page
+    ("a03", "2015-01-07", "National", "U.S.", "10", "National Story on Page Ten", {}),  # kept
+    ("a04", "2015-01-08", "National", "U.S.", "11", "National Story on Page Eleven", {}),  # beyond page
+    (
+        "a05",
+        "2015-01-09",
+        "Obits",
+        "Arts",
+        "3",
+        "A Painter Dies at 90",  # kept: any section
+        {"type_of_material": "Obituary (Obit)"},
+    ),
+    ("a06", "2015-01-10", "Foreign Desk", "World", "2", "Old Spelling of the Foreign Desk", {}),  # kept
+    ("a07", "2015-01-11", "OpEd", "Opinion", "21", "An Opinion Labelled as News", {}),  # other desk
+    ("a08", "2015-01-12", "Sports", "Sports", "1", "A Team Wins on the Front Page", {}),  # other desk
     ("a09", "2015-01-13", "National", "Business Day", "2", "National Desk in Business Day", {}),  # section
-    ("a10", "2015-01-14", "Washington", "U.S.", None, "A Web-Only Washington Story", {}),         # not in print
-    ("a11", "2015-01-15", "Politics", "U.S.", "A1", "A Page That Is Not a Number", {}),          # not in print
-    ("a12", "2015-01-16", "Foreign", "World", "1", "Video: A Foreign Story",                      # not an article
-     {"document_type": "multimedia", "type_of_material": "Video"}),
-    ("a13", "2015-01-17", "Foreign", "World", "3", "An Op-Ed on the Foreign Desk",                # not news
-     {"type_of_material": "Op-Ed"}),
-    ("a14", "2015-01-18", "Foreign", "World", "2", "Is This a Question?", {}),                    # question mark
-    ("a15", "2015-01-19", "Washington", "U.S.", "4", "Leaders Arrive in the U.S.", {}),           # final period
-    ("a16", "2015-01-20", "Foreign", "World", "2", "   ", {}),                                    # no headline
-    (None, "2015-01-21", "Foreign", "World", "2", "A Doc Without Any Id", {}),                   # no id
+    ("a10", "2015-01-14", "Washington", "U.S.", None, "A Web-Only Washington Story", {}),  # not in print
+    ("a11", "2015-01-15", "Politics", "U.S.", "A1", "A Page That Is Not a Number", {}),  # not in print
+    (
+        "a12",
+        "2015-01-16",
+        "Foreign",
+        "World",
+        "1",
+        "Video: A Foreign Story",  # not an article
+        {"document_type": "multimedia", "type_of_material": "Video"},
+    ),
+    (
+        "a13",
+        "2015-01-17",
+        "Foreign",
+        "World",
+        "3",
+        "An Op-Ed on the Foreign Desk",  # not news
+        {"type_of_material": "Op-Ed"},
+    ),
+    ("a14", "2015-01-18", "Foreign", "World", "2", "Is This a Question?", {}),  # question mark
+    ("a15", "2015-01-19", "Washington", "U.S.", "4", "Leaders Arrive in the U.S.", {}),  # final period
+    ("a16", "2015-01-20", "Foreign", "World", "2", "   ", {}),  # no headline
+    (None, "2015-01-21", "Foreign", "World", "2", "A Doc Without Any Id", {}),  # no id
     ("a18", "2015-01-22", "Foreign", "World", "2", "Bad Date", {"pub_date": "2015-01-32T05:00:00+0000"}),
-    ("a19", "2015-01-01", "Foreign", "World", "2", "Dated the Day Before the Range",              # outside range
-     {"pub_date": "2015-01-01T03:00:00+0000"}),
-    ("a20", "2015-01-23", "Washington", "U.S.", "1", "Senate  Passes the Budget", {}),            # kept, earliest
-    ("a21", "2015-01-23", "Washington", "U.S.", "1", "Late Evening News in New York",            # kept: Jan 23
-     {"pub_date": "2015-01-24T02:30:00+0000"}),
-    ("a22", "2015-01-25", "Politics", "U.S.", "3", "Cafe\u0301 Owner Wins Primary", {}),          # kept, NFC
-    ("a23", "2015-02-02", "Washington", "U.S.", "7", "senate passes the budget", {}),             # dup headline
-    ("a24", "2015-02-03", "Washington", "U.S.", "8", "Senate Passes the Budget ", {}),            # dup headline
+    (
+        "a19",
+        "2015-01-01",
+        "Foreign",
+        "World",
+        "2",
+        "Dated the Day Before the Range",  # outside range
+        {"pub_date": "2015-01-01T03:00:00+0000"},
+    ),
+    ("a20", "2015-01-23", "Washington", "U.S.", "1", "Senate  Passes the Budget", {}),  # kept, earliest
+    (
+        "a21",
+        "2015-01-23",
+        "Washington",
+        "U.S.",
+        "1",
+        "Late Evening News in New York",  # kept: Jan 23
+        {"pub_date": "2015-01-24T02:30:00+0000"},
+    ),
+    ("a22", "2015-01-25", "Politics", "U.S.", "3", "Cafe\u0301 Owner Wins Primary", {}),  # kept, NFC
+    ("a23", "2015-02-02", "Washington", "U.S.", "7", "senate passes the budget", {}),  # dup headline
+    ("a24", "2015-02-03", "Washington", "U.S.", "8", "Senate Passes the Budget ", {}),  # dup headline
     ("a01", "2015-01-05", "Foreign", "World", "5", "Foreign Story on Page Five", {"listed": 2}),  # listed twice
-    ("a26", "2015-02-04", "Foreign", "World", "1", "Only an Underscore Id", {"uri": None}),       # kept via _id
+    ("a26", "2015-02-04", "Foreign", "World", "1", "Only an Underscore Id", {"uri": None}),  # kept via _id
 ]
-KEPT = {"nyt://article/a01", "nyt://article/a03", "nyt://article/a05", "nyt://article/a06", "nyt://article/a20",
-        "nyt://article/a21", "nyt://article/a22", "nyt://article/a26"}
-DROPS = {"beyond_print_page_limit": 2, "other_desk": 2, "section_not_kept_for_desk": 1, "not_in_print": 2,
-         "not_an_article": 1, "not_news_material": 1, "question_mark_in_headline": 1,
-         "headline_ends_with_period": 1, "no_headline": 1, "no_article_id": 1, "malformed_pub_date": 1,
-         "outside_date_range": 1, "duplicate_headline": 2, "duplicate_article_id": 1}
+KEPT = {
+    "nyt://article/a01",
+    "nyt://article/a03",
+    "nyt://article/a05",
+    "nyt://article/a06",
+    "nyt://article/a20",
+    "nyt://article/a21",
+    "nyt://article/a22",
+    "nyt://article/a26",
+}
+DROPS = {
+    "beyond_print_page_limit": 2,
+    "other_desk": 2,
+    "section_not_kept_for_desk": 1,
+    "not_in_print": 2,
+    "not_an_article": 1,
+    "not_news_material": 1,
+    "question_mark_in_headline": 1,
+    "headline_ends_with_period": 1,
+    "no_headline": 1,
+    "no_article_id": 1,
+    "malformed_pub_date": 1,
+    "outside_date_range": 1,
+    "duplicate_headline": 2,
+    "duplicate_article_id": 1,
+}
 
 
 def fixture_doc(ident, day, desk, section, page, headline, overrides) -> dict:
-    doc = {"headline": {"main": headline, "kicker": None}, "pub_date": day + MIDNIGHT, "document_type": "article",
-           "type_of_material": "News", "news_desk": desk, "section_name": section, "word_count": 800,
-           "web_url": f"https://example.invalid/{ident}.html"}
+    doc = {
+        "headline": {"main": headline, "kicker": None},
+        "pub_date": day + MIDNIGHT,
+        "document_type": "article",
+        "type_of_material": "News",
+        "news_desk": desk,
+        "section_name": section,
+        "word_count": 800,
+        "web_url": f"https://example.invalid/{ident}.html",
+    }
     if ident:
         doc["_id"] = doc["uri"] = f"nyt://article/{ident}"
     if page is not None:
@@ -85,8 +146,10 @@ def write_months(folder: Path, docs: list[dict]) -> None:
     for doc in docs:
         months[doc.pop("listed", int(doc["pub_date"][5:7]))].append(doc)
     for month, month_docs in months.items():
-        body = {"copyright": "Copyright (c) 2015 The New York Times Company. All Rights Reserved.",
-                "response": {"docs": month_docs, "meta": {"hits": len(month_docs)}}}
+        body = {
+            "copyright": "Copyright (c) 2015 The New York Times Company. All Rights Reserved.",
+            "response": {"docs": month_docs, "meta": {"hits": len(month_docs)}},
+        }
         path = folder / "2015" / f"{month}.json.gz"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(gzip_json(body))
@@ -112,6 +175,7 @@ def build(src: Sources, out: Path, config: HeadlinesConfig = CONFIG) -> tuple[pd
 
 
 # ------------------------------------------------------------------------------------------------ rules
+
 
 def test_rules_keep_and_drop_the_right_articles(served, tmp_path):
     df, meta = build(sources(served.url, tmp_path / "cache"), tmp_path / "out")
@@ -154,13 +218,15 @@ def test_split_is_by_headline_text(served, tmp_path):
     assert (df["split_group"] == df["name"].str.casefold()).all()
     assert all(s == split_of(g, "headlines") for g, s in zip(df["split_group"], df["split"]))
     # Two articles with one headline (in any case or spacing) always fall on the same side.
-    assert split_of("senate passes the budget", "headlines") == split_of("Senate Passes the Budget".casefold(),
-                                                                         "headlines")
+    assert split_of("senate passes the budget", "headlines") == split_of(
+        "Senate Passes the Budget".casefold(), "headlines"
+    )
 
 
 def test_front_pages_of_any_desk_on_request(served, tmp_path):
-    config = HeadlinesConfig(first_month="2015-01", last_month="2015-02", min_interval=0.0,
-                             front_pages_from_any_desk=True)
+    config = HeadlinesConfig(
+        first_month="2015-01", last_month="2015-02", min_interval=0.0, front_pages_from_any_desk=True
+    )
     df, meta = build(sources(served.url, tmp_path / "cache"), tmp_path / "out", config)
     assert set(df["entity_id"]) == KEPT | {"nyt://article/a08"}
     assert meta["drops"]["counts"]["other_desk"] == 1
@@ -168,9 +234,23 @@ def test_front_pages_of_any_desk_on_request(served, tmp_path):
 
 def test_desk_page_and_date_parsing():
     assert [canonical_desk(d) for d in ("Foreign Desk", "foreign", "OBITUARY", "Obits", "OpEd", None)] == [
-        "Foreign", "Foreign", "Obits", "Obits", "OpEd", None]
-    assert [print_page(p) for p in ("1", " 14 ", "A1", "", "0", 3, None, True)] == [1, 14, None, None, None, 3,
-                                                                                   None, None]
+        "Foreign",
+        "Foreign",
+        "Obits",
+        "Obits",
+        "OpEd",
+        None,
+    ]
+    assert [print_page(p) for p in ("1", " 14 ", "A1", "", "0", 3, None, True)] == [
+        1,
+        14,
+        None,
+        None,
+        None,
+        3,
+        None,
+        None,
+    ]
     assert parse_pub_date("2015-07-04T04:00:00+0000").date() == date(2015, 7, 4)  # summer: UTC-4
     assert parse_pub_date("2015-07-05T03:59:00+0000").date() == date(2015, 7, 4)
     assert parse_pub_date("2015-07-04").date() == date(2015, 7, 4)
@@ -178,6 +258,7 @@ def test_desk_page_and_date_parsing():
 
 
 # ------------------------------------------------------------------------------------------------ resuming
+
 
 def test_failed_month_names_itself_and_the_rerun_fetches_only_what_is_missing(served, tmp_path):
     february = served.root / "2015" / "2.json.gz"
@@ -206,6 +287,7 @@ def test_rerun_from_cache_is_byte_identical_and_needs_no_key(served, tmp_path, m
 
 # ------------------------------------------------------------------------------------------------ the sample
 
+
 def test_bundled_sample_builds_end_to_end(tmp_path):
     expected = manifest()["datasets"]["headlines"]["counts"]
     started = time.monotonic()
@@ -222,8 +304,17 @@ def test_bundled_sample_builds_end_to_end(tmp_path):
     assert not df["name"].str.contains("?", regex=False).any() and not df["name"].str.endswith(".").any()
     row = df.set_index("name").loc["Osama bin Laden Killed by U.S. Forces in Pakistan"]
     assert (row["pub_date"], row["news_desk"], row["section"]) == (date(2011, 5, 2), "Foreign", "World")
-    assert set(df["news_desk"]) == {"Foreign", "National", "Politics", "Washington", "Obits", "Foreign Desk",
-                                    "National Desk", "Washington Desk", "Obituaries"}
+    assert set(df["news_desk"]) == {
+        "Foreign",
+        "National",
+        "Politics",
+        "Washington",
+        "Obits",
+        "Foreign Desk",
+        "National Desk",
+        "Washington Desk",
+        "Obituaries",
+    }
     assert 0.15 < (df["split"] == "test").mean() < 0.25
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-
 from spacetime.pipelines import historical_figures as hf
 from spacetime.pipelines.pageviews import PageviewDumps, PageviewWindow
 from spacetime.pipelines.retry import RetryPolicy
@@ -22,21 +21,54 @@ from .conftest import build_from_sample
 FIXTURE = Path(__file__).parent / "fixtures" / "historical_figures.ttl"
 WINDOW = PageviewWindow("2021-01", 2)
 VIEWS = {  # per month; two months in the window
-    "Julius_Caesar": 90_000, "Marcus_Junius_Brutus": 40_000, "Cicero": 10_000, "Augustus": 50_000,
-    "Sample_died_1_BCE": 9_000, "Sample_died_1000_BCE": 9_000, "Isaac_Newton": 60_000, "Charles_M._Schulz": 20_000,
-    "Albert_Einstein": 80_000, "Joan_of_Arc": 30_000, "Mark_Twain": 30_000, "Leo_Tolstoy": 30_000,
+    "Julius_Caesar": 90_000,
+    "Marcus_Junius_Brutus": 40_000,
+    "Cicero": 10_000,
+    "Augustus": 50_000,
+    "Sample_died_1_BCE": 9_000,
+    "Sample_died_1000_BCE": 9_000,
+    "Isaac_Newton": 60_000,
+    "Charles_M._Schulz": 20_000,
+    "Albert_Einstein": 80_000,
+    "Joan_of_Arc": 30_000,
+    "Mark_Twain": 30_000,
+    "Leo_Tolstoy": 30_000,
     "Sample_conflicting_birth_years": 9_000,
-    "Ramesses_II": 30_000, "Muhammad_Ali": 70_000, "Sample_malformed_death_date": 9_000,
-    "Sample_conflicting_death_dates": 9_000, "Sample_no_english_label": 9_000, "Sample_no_occupation": 9_000,
-    "Sample_born_after_death": 9_000, "Sample_few_views": 1_000,
+    "Ramesses_II": 30_000,
+    "Muhammad_Ali": 70_000,
+    "Sample_malformed_death_date": 9_000,
+    "Sample_conflicting_death_dates": 9_000,
+    "Sample_no_english_label": 9_000,
+    "Sample_no_occupation": 9_000,
+    "Sample_born_after_death": 9_000,
+    "Sample_few_views": 1_000,
 }
-KEPT = {"Julius_Caesar", "Marcus_Junius_Brutus", "Augustus", "Sample_died_1_BCE", "Sample_died_1000_BCE",
-        "Isaac_Newton", "Charles_M._Schulz", "Albert_Einstein", "Joan_of_Arc", "Mark_Twain", "Leo_Tolstoy",
-        "Sample_conflicting_birth_years"}
+KEPT = {
+    "Julius_Caesar",
+    "Marcus_Junius_Brutus",
+    "Augustus",
+    "Sample_died_1_BCE",
+    "Sample_died_1000_BCE",
+    "Isaac_Newton",
+    "Charles_M._Schulz",
+    "Albert_Einstein",
+    "Joan_of_Arc",
+    "Mark_Twain",
+    "Leo_Tolstoy",
+    "Sample_conflicting_birth_years",
+}
 DROPS = {
-    "malformed_death_date": 1, "conflicting_death_dates": 1, "death_year_before_-1000": 1,
-    "death_year_after_2000": 1, "no_english_label": 1, "no_occupation_or_person_type": 1, "born_after_death": 1,
-    "bad_title": 1, "no_pageviews": 1, "pageviews_at_most_5000": 1, "beyond_2_most_viewed_in_decade": 1,
+    "malformed_death_date": 1,
+    "conflicting_death_dates": 1,
+    "death_year_before_-1000": 1,
+    "death_year_after_2000": 1,
+    "no_english_label": 1,
+    "no_occupation_or_person_type": 1,
+    "born_after_death": 1,
+    "bad_title": 1,
+    "no_pageviews": 1,
+    "pageviews_at_most_5000": 1,
+    "beyond_2_most_viewed_in_decade": 1,
 }
 TWO_PER_DECADE = hf.HistoricalFiguresConfig(top_per_decade=2)
 
@@ -62,9 +94,10 @@ def built(oxigraph, dumps, tmp_path_factory):
 
 # ----------------------------------------------------------------------------------------------- years
 
+
 def test_bce_literals_read_astronomically_give_historical_years():
     assert hf.historical_year(-43) == -44  # "-0043": 44 BCE
-    assert hf.historical_year(0) == -1     # "0000": 1 BCE
+    assert hf.historical_year(0) == -1  # "0000": 1 BCE
     assert hf.historical_year(1) == 1
     assert hf.historical_year(-44, "historical") == -44
     assert hf.historical_year(0, "historical") is None  # no year 0 in XML Schema 1.0
@@ -91,6 +124,7 @@ def test_resolve_year_prefers_the_full_date_within_a_year_and_flags_conflicts():
 
 # ----------------------------------------------------------------------------------------------- the fixture build
 
+
 def test_rules_keep_and_drop_the_right_people(built):
     df, meta = built
     assert set(df["entity_id"]) == KEPT
@@ -114,8 +148,9 @@ def test_decade_selection_keeps_the_most_viewed_not_the_first_in_file_order(buil
 
 
 def test_top_per_decade_ties_are_broken_by_title(oxigraph, dumps, tmp_path):
-    df, meta = _build(_sources(oxigraph.endpoint, dumps), tmp_path / "out",
-                      hf.HistoricalFiguresConfig(top_per_decade=1))
+    df, meta = _build(
+        _sources(oxigraph.endpoint, dumps), tmp_path / "out", hf.HistoricalFiguresConfig(top_per_decade=1)
+    )
     kept = set(df["entity_id"])
     assert "Julius_Caesar" in kept and not {"Marcus_Junius_Brutus", "Cicero"} & kept
     # Leo Tolstoy and Mark Twain died in the 1910s with equal views: the first title wins.
@@ -150,8 +185,11 @@ def test_columns_types_and_bce_values(built, tmp_path):
     assert list(df["entity_id"]) == sorted(df["entity_id"])
     assert meta["target"] == ["death_year"] and meta["parameters"]["top_per_decade"] == 2
     assert {q["name"] for q in meta["sources"]["dbpedia"]} == {
-        "historical_figures.deaths", "historical_figures.occupations", "historical_figures.types",
-        "ontology.subclasses"}
+        "historical_figures.deaths",
+        "historical_figures.occupations",
+        "historical_figures.types",
+        "ontology.subclasses",
+    }
 
 
 def test_schema_is_declared_and_typed(tmp_path, oxigraph, dumps):
@@ -162,8 +200,11 @@ def test_schema_is_declared_and_typed(tmp_path, oxigraph, dumps):
 
 
 def test_year_numbering_is_a_declared_choice(oxigraph, dumps, tmp_path):
-    df, meta = _build(_sources(oxigraph.endpoint, dumps), tmp_path / "out",
-                      hf.HistoricalFiguresConfig(top_per_decade=2, literal_years="historical"))
+    df, meta = _build(
+        _sources(oxigraph.endpoint, dumps),
+        tmp_path / "out",
+        hf.HistoricalFiguresConfig(top_per_decade=2, literal_years="historical"),
+    )
     row = df.set_index("entity_id")
     assert row.loc["Julius_Caesar", "death_year"] == -43  # "-0043" read as XML Schema 1.0: 43 BCE
     assert row.loc["Julius_Caesar", "death_date"] == "-0042-03-15"  # written back astronomically
@@ -174,6 +215,7 @@ def test_year_numbering_is_a_declared_choice(oxigraph, dumps, tmp_path):
 
 
 # ----------------------------------------------------------------------------------------------- the bundled sample
+
 
 def test_builds_from_the_bundled_sample(tmp_path):
     folder = build_from_sample(hf.build, tmp_path)
@@ -186,8 +228,14 @@ def test_builds_from_the_bundled_sample(tmp_path):
     assert row.loc["Julius_Caesar", "death_year"] == -44 and row.loc["Julius_Caesar", "death_date"] == "-0043-03-15"
     assert row.loc["Abraham_Lincoln", "death_date"] == "1865-04-15"
     counts = meta["drops"]["counts"]
-    for rule in ("malformed_death_date", "conflicting_death_dates", "death_year_before_-1000",
-                 "death_year_after_2000", "no_occupation_or_person_type", "pageviews_at_most_5000"):
+    for rule in (
+        "malformed_death_date",
+        "conflicting_death_dates",
+        "death_year_before_-1000",
+        "death_year_after_2000",
+        "no_occupation_or_person_type",
+        "pageviews_at_most_5000",
+    ):
         assert counts.get(rule, 0) >= 1, rule
     assert not any(e.startswith("Sample_") for e in df["entity_id"])
     assert len(meta["per_decade"]) >= 60

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from spacetime.pipelines import nyc_places
 from spacetime.pipelines.nyc_places import haversine_m, name_key, parse_point, prompt_name
 from spacetime.pipelines.pageviews import DEFAULT_WINDOW
@@ -24,9 +23,18 @@ from .faults import FaultProxy
 
 def poi(placeid, name, lon, lat, borough="1", facility="4", complexid="0", **changes) -> dict:
     """A Points of Interest row as SODA returns it (codes as strings, the point as [longitude, latitude])."""
-    row = {"placeid": placeid, "name": name, "the_geom": {"type": "Point", "coordinates": [lon, lat]},
-           "borough": borough, "facility_t": facility, "faci_dom": "1", "complexid": complexid, "source": "TEST",
-           "created": "2009-05-14T00:00:00.000", "modified": "2017-01-09T00:00:00.000"}
+    row = {
+        "placeid": placeid,
+        "name": name,
+        "the_geom": {"type": "Point", "coordinates": [lon, lat]},
+        "borough": borough,
+        "facility_t": facility,
+        "faci_dom": "1",
+        "complexid": complexid,
+        "source": "TEST",
+        "created": "2009-05-14T00:00:00.000",
+        "modified": "2017-01-09T00:00:00.000",
+    }
     row.update(changes)
     return {k: v for k, v in row.items() if v is not None}  # SODA leaves null fields out
 
@@ -65,9 +73,17 @@ FIXTURE = [
 ]
 KEPT = {"1", "2", "4", "5", "7", "10", "19", "21", "23", "28"}
 DROPS = {
-    "missing_placeid": 1, "repeated_placeid": 1, "conflicting_placeid": 2, "missing_geometry": 1,
-    "malformed_geometry": 2, "outside_nyc_extent": 2, "missing_name": 1, "unknown_borough_code": 1,
-    "missing_borough": 1, "duplicate_name_same_place": 3, "duplicate_name_ambiguous": 5,
+    "missing_placeid": 1,
+    "repeated_placeid": 1,
+    "conflicting_placeid": 2,
+    "missing_geometry": 1,
+    "malformed_geometry": 2,
+    "outside_nyc_extent": 2,
+    "missing_name": 1,
+    "unknown_borough_code": 1,
+    "missing_borough": 1,
+    "duplicate_name_same_place": 3,
+    "duplicate_name_ambiguous": 5,
 }
 
 
@@ -93,6 +109,7 @@ def built(tmp_path_factory):
 
 
 # ------------------------------------------------------------------------------------------------ rules
+
 
 def test_rules_keep_and_drop_the_right_records(built):
     df, meta, _ = built
@@ -163,30 +180,34 @@ def test_a_rebuild_reads_the_cache_and_survives_faults(tmp_path):
 
 # ------------------------------------------------------------------------------------------------ helpers
 
-@pytest.mark.parametrize("source, readable", [
-    ("ST. JOHN'S UNIVERSITY", "St. John's University"),
-    ("PS 123", "PS 123"),
-    ("IS 318 EUGENIO MARIA DE HOSTOS", "IS 318 Eugenio Maria de Hostos"),
-    ("THIS IS IT", "This Is It"),
-    ("CHURCH OF GOD OF PROPHECY RUTLAND RD", "Church of God of Prophecy Rutland Rd"),
-    ("THE DAKOTA", "The Dakota"),
-    ("MCCARREN PARK", "McCarren Park"),
-    ("O'NEILL PLAYGROUND", "O'Neill Playground"),
-    ("A PHILIP RANDOLPH CAMPUS HIGH SCHOOL", "A Philip Randolph Campus High School"),
-    ("JOHN F. KENNEDY INTERNATIONAL AIRPORT", "John F. Kennedy International Airport"),
-    ("LAGUARDIA AIRPORT", "LaGuardia Airport"),
-    ("65 ST YARD", "65 St Yard"),
-    ("1ST AVENUE PLAYGROUND", "1st Avenue Playground"),
-    ("UNITY PLAZA SITES 4-27 BUILDING 2", "Unity Plaza Sites 4-27 Building 2"),
-    ("NEWYORK-PRESBYTERIAN/WEILL CORNELL MEDICAL CENTER", "NewYork-Presbyterian/Weill Cornell Medical Center"),
-    ("FDNY ENGINE 54 / LADDER 4", "FDNY Engine 54 / Ladder 4"),
-    ("U.S. CUSTOM HOUSE", "U.S. Custom House"),
-    ("PS/IS 187 HUDSON CLIFFS", "PS/IS 187 Hudson Cliffs"),
-    ("KARMA HOOKAH BAR & LOUNGE", "Karma Hookah Bar & Lounge"),
-    ("AT&T BUILDING", "AT&T Building"),
-    ("CO-OP CITY", "Co-op City"),
-    ("HELL'S KITCHEN PARK (WEST)", "Hell's Kitchen Park (West)"),
-])
+
+@pytest.mark.parametrize(
+    "source, readable",
+    [
+        ("ST. JOHN'S UNIVERSITY", "St. John's University"),
+        ("PS 123", "PS 123"),
+        ("IS 318 EUGENIO MARIA DE HOSTOS", "IS 318 Eugenio Maria de Hostos"),
+        ("THIS IS IT", "This Is It"),
+        ("CHURCH OF GOD OF PROPHECY RUTLAND RD", "Church of God of Prophecy Rutland Rd"),
+        ("THE DAKOTA", "The Dakota"),
+        ("MCCARREN PARK", "McCarren Park"),
+        ("O'NEILL PLAYGROUND", "O'Neill Playground"),
+        ("A PHILIP RANDOLPH CAMPUS HIGH SCHOOL", "A Philip Randolph Campus High School"),
+        ("JOHN F. KENNEDY INTERNATIONAL AIRPORT", "John F. Kennedy International Airport"),
+        ("LAGUARDIA AIRPORT", "LaGuardia Airport"),
+        ("65 ST YARD", "65 St Yard"),
+        ("1ST AVENUE PLAYGROUND", "1st Avenue Playground"),
+        ("UNITY PLAZA SITES 4-27 BUILDING 2", "Unity Plaza Sites 4-27 Building 2"),
+        ("NEWYORK-PRESBYTERIAN/WEILL CORNELL MEDICAL CENTER", "NewYork-Presbyterian/Weill Cornell Medical Center"),
+        ("FDNY ENGINE 54 / LADDER 4", "FDNY Engine 54 / Ladder 4"),
+        ("U.S. CUSTOM HOUSE", "U.S. Custom House"),
+        ("PS/IS 187 HUDSON CLIFFS", "PS/IS 187 Hudson Cliffs"),
+        ("KARMA HOOKAH BAR & LOUNGE", "Karma Hookah Bar & Lounge"),
+        ("AT&T BUILDING", "AT&T Building"),
+        ("CO-OP CITY", "Co-op City"),
+        ("HELL'S KITCHEN PARK (WEST)", "Hell's Kitchen Park (West)"),
+    ],
+)
 def test_prompt_names(source, readable):
     assert prompt_name(source) == readable
 
@@ -197,16 +218,19 @@ def test_name_key_ignores_punctuation_case_and_accents():
     assert name_key("PS 12") != name_key("PS 123")
 
 
-@pytest.mark.parametrize("geom, expected", [
-    ({"type": "Point", "coordinates": [-73.9857, 40.7484]}, (40.7484, -73.9857, None)),
-    ({"type": "Point", "coordinates": ["-73.9857", "40.7484"]}, (40.7484, -73.9857, None)),
-    (None, (None, None, "missing")),
-    ("POINT (-73.9857 40.7484)", (None, None, "malformed")),
-    ({"type": "MultiPoint", "coordinates": [[-73.9, 40.7]]}, (None, None, "malformed")),
-    ({"type": "Point", "coordinates": [-73.9857]}, (None, None, "malformed")),
-    ({"type": "Point", "coordinates": [True, 40.7]}, (None, None, "malformed")),
-    ({"type": "Point", "coordinates": [float("nan"), 40.7]}, (None, None, "malformed")),
-])
+@pytest.mark.parametrize(
+    "geom, expected",
+    [
+        ({"type": "Point", "coordinates": [-73.9857, 40.7484]}, (40.7484, -73.9857, None)),
+        ({"type": "Point", "coordinates": ["-73.9857", "40.7484"]}, (40.7484, -73.9857, None)),
+        (None, (None, None, "missing")),
+        ("POINT (-73.9857 40.7484)", (None, None, "malformed")),
+        ({"type": "MultiPoint", "coordinates": [[-73.9, 40.7]]}, (None, None, "malformed")),
+        ({"type": "Point", "coordinates": [-73.9857]}, (None, None, "malformed")),
+        ({"type": "Point", "coordinates": [True, 40.7]}, (None, None, "malformed")),
+        ({"type": "Point", "coordinates": [float("nan"), 40.7]}, (None, None, "malformed")),
+    ],
+)
 def test_parse_point(geom, expected):
     lat, lon, problem = parse_point(geom)
     assert problem == expected[2]
@@ -223,6 +247,7 @@ def test_haversine_takes_latitude_first():
 
 
 # ------------------------------------------------------------------------------------------------ bundled sample
+
 
 def sample_rows() -> list[dict]:
     folder = SAMPLE_DIR / "soda" / POINTS_OF_INTEREST
@@ -245,9 +270,17 @@ def test_end_to_end_from_the_bundled_sample(tmp_path):
     df, meta = read(nyc_places.build(sources, tmp_path / "out"))
     assert len(df) >= 300 and meta["rows"] == len(df)
     assert meta["drops"]["counts"] == {
-        "conflicting_placeid": 2, "duplicate_name_ambiguous": 10, "duplicate_name_same_place": 3,
-        "malformed_geometry": 1, "missing_borough": 1, "missing_geometry": 1, "missing_name": 1,
-        "outside_nyc_extent": 3, "repeated_placeid": 1, "unknown_borough_code": 1}
+        "conflicting_placeid": 2,
+        "duplicate_name_ambiguous": 10,
+        "duplicate_name_same_place": 3,
+        "malformed_geometry": 1,
+        "missing_borough": 1,
+        "missing_geometry": 1,
+        "missing_name": 1,
+        "outside_nyc_extent": 3,
+        "repeated_placeid": 1,
+        "unknown_borough_code": 1,
+    }
     assert meta["sources"]["soda"]["source"].startswith("bundled-sample:soda:")
     assert df["latitude"].between(40.4774, 40.9176).all() and df["longitude"].between(-74.2591, -73.7004).all()
     names = df.groupby("name")["borough"].agg(set)
@@ -260,9 +293,9 @@ def test_end_to_end_from_the_bundled_sample(tmp_path):
 def test_build_command_takes_a_soda_url(tmp_path):
     """`spacetime build nyc_places --soda-url URL`: the live code path, pointed at another SODA server."""
     from click.testing import CliRunner
+    from spacetime.pipelines.soda import SodaEmulator, sample_folder
 
     from spacetime.cli import main
-    from spacetime.pipelines.soda import SodaEmulator, sample_folder
 
     with SodaEmulator.from_folder(sample_folder()) as emulator:
         url = emulator.base_url

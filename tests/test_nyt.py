@@ -20,7 +20,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
 from spacetime.pipelines import nyt
 from spacetime.pipelines.errors import SourceError
 from spacetime.pipelines.nyt import ArchiveClient, NytAuthError, month_range, open_archive, redact
@@ -32,13 +31,26 @@ FAST = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.02)
 
 
 def month_body(year: int, month: int, n: int = 2) -> dict:
-    docs = [{"_id": f"nyt://article/{year}-{month}-{i}", "uri": f"nyt://article/{year}-{month}-{i}",
-             "headline": {"main": f"Headline {i} of {year}-{month:02d}", "kicker": None},
-             "pub_date": f"{year}-{month:02d}-{i + 1:02d}T05:00:00+0000", "document_type": "article",
-             "type_of_material": "News", "news_desk": "Foreign", "section_name": "World", "print_page": "1",
-             "abstract": "not kept by the client", "multimedia": [{"url": "x.jpg"}]} for i in range(n)]
-    return {"copyright": f"Copyright (c) {year} The New York Times Company. All Rights Reserved.",
-            "response": {"docs": docs, "meta": {"hits": n}}}
+    docs = [
+        {
+            "_id": f"nyt://article/{year}-{month}-{i}",
+            "uri": f"nyt://article/{year}-{month}-{i}",
+            "headline": {"main": f"Headline {i} of {year}-{month:02d}", "kicker": None},
+            "pub_date": f"{year}-{month:02d}-{i + 1:02d}T05:00:00+0000",
+            "document_type": "article",
+            "type_of_material": "News",
+            "news_desk": "Foreign",
+            "section_name": "World",
+            "print_page": "1",
+            "abstract": "not kept by the client",
+            "multimedia": [{"url": "x.jpg"}],
+        }
+        for i in range(n)
+    ]
+    return {
+        "copyright": f"Copyright (c) {year} The New York Times Company. All Rights Reserved.",
+        "response": {"docs": docs, "meta": {"hits": n}},
+    }
 
 
 class ScriptedArchive:
@@ -61,7 +73,7 @@ class ScriptedArchive:
     def paths(self) -> list[str]:
         return [path for _, path, _ in self.requests]
 
-    def __enter__(self) -> "ScriptedArchive":
+    def __enter__(self) -> ScriptedArchive:
         self.thread.start()
         return self
 
@@ -111,8 +123,9 @@ class ScriptedArchive:
                 else:
                     self._send(200, body)
 
-            def _send(self, status: int, body: bytes, headers: dict | None = None,
-                      content_type: str = "application/json") -> None:
+            def _send(
+                self, status: int, body: bytes, headers: dict | None = None, content_type: str = "application/json"
+            ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
@@ -141,6 +154,7 @@ def all_text(err: BaseException) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ fetching
+
 
 def test_month_docs_are_trimmed_and_provenance_names_no_key(archive, tmp_path):
     c = client(archive.url, tmp_path)
@@ -216,6 +230,7 @@ def test_no_key_is_needed_for_cached_months_and_asked_for_otherwise(archive, tmp
 
 # ------------------------------------------------------------------------------------------------ the key
 
+
 def test_the_key_never_reaches_logs_errors_cache_or_provenance(archive, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)  # urllib3 logs every request line, query string included, at DEBUG
     c = client(archive.url, tmp_path)
@@ -232,8 +247,14 @@ def test_the_key_never_reaches_logs_errors_cache_or_provenance(archive, tmp_path
         c.month(2015, 4)
     assert "api-key=***" in caplog.text  # the request lines were logged, redacted
     assert "Connection" in all_text(reset.value)  # the reset's own message is kept, minus the key
-    for text in (caplog.text, all_text(bad_body.value), all_text(reset.value), all_text(refused.value),
-                 json.dumps(c.provenance()), repr(c)):
+    for text in (
+        caplog.text,
+        all_text(bad_body.value),
+        all_text(reset.value),
+        all_text(refused.value),
+        json.dumps(c.provenance()),
+        repr(c),
+    ):
         assert KEY not in text
     cached = [p.read_text() for p in tmp_path.rglob("*.json")]
     assert cached and not any(KEY in text for text in cached)
@@ -241,11 +262,15 @@ def test_the_key_never_reaches_logs_errors_cache_or_provenance(archive, tmp_path
 
 
 def test_redact():
-    assert redact(f"GET /svc/archive/v1/2015/3.json?api-key={KEY}&x=1") == "GET /svc/archive/v1/2015/3.json?api-key=***&x=1"
+    assert (
+        redact(f"GET /svc/archive/v1/2015/3.json?api-key={KEY}&x=1")
+        == "GET /svc/archive/v1/2015/3.json?api-key=***&x=1"
+    )
     assert redact(f"bad key {KEY} here", KEY) == "bad key *** here"
 
 
 # ------------------------------------------------------------------------------------------------ throttle, cache
+
 
 def test_calls_are_spaced_by_the_minimum_interval_and_cached_months_do_not_wait(archive, tmp_path):
     months = [(2015, 1), (2015, 2), (2015, 3)]
@@ -301,6 +326,7 @@ def test_month_range():
 
 
 # ------------------------------------------------------------------------------------------------ open_archive
+
 
 def test_live_mode_reads_the_key_from_the_environment(archive, tmp_path, monkeypatch):
     monkeypatch.setenv(nyt.KEY_ENV, KEY)

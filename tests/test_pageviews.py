@@ -15,23 +15,40 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
-from spacetime import __version__
 from spacetime.pipelines import useragent
 from spacetime.pipelines.errors import SourceError
-from spacetime.pipelines.pageviews import (DEFAULT_WINDOW, BadTitle, DumpParser, PageviewDumps, PageviewsAPI,
-                                           PageviewWindow, encode_title, normalise_title, read_dump,
-                                           split_at_streams)
+from spacetime.pipelines.pageviews import (
+    DEFAULT_WINDOW,
+    BadTitle,
+    DumpParser,
+    PageviewDumps,
+    PageviewsAPI,
+    PageviewWindow,
+    encode_title,
+    normalise_title,
+    read_dump,
+    split_at_streams,
+)
 from spacetime.pipelines.retry import RetryPolicy
+
+from spacetime import __version__
 
 FAST_RETRY = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.05)
 WINDOW = PageviewWindow("2021-01", 3)
 PREFIX = "/api/rest_v1/metrics/pageviews/per-article/en.wikipedia/all-access/user/"
-MONTHLY = {"Paris": [100, 200, 300], "AC/DC": [1, 2, 3], "What?": [5, 5, 5], "100%_Love": [7, 0, 0],
-           "C#": [10, 10, 10], "São_Paulo": [40, 50, 60], "Xi'an": [3, 3, 3]}
+MONTHLY = {
+    "Paris": [100, 200, 300],
+    "AC/DC": [1, 2, 3],
+    "What?": [5, 5, 5],
+    "100%_Love": [7, 0, 0],
+    "C#": [10, 10, 10],
+    "São_Paulo": [40, 50, 60],
+    "Xi'an": [3, 3, 3],
+}
 
 
 # --- a per-article server on loopback -----------------------------------------------------------------------------
+
 
 class PageviewServer:
     """Answers per-article requests from ``monthly`` (title -> views per month); 404 for other titles.
@@ -52,8 +69,7 @@ class PageviewServer:
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def base_url(self) -> str:
@@ -65,7 +81,7 @@ class PageviewServer:
     def times(self, title: str) -> list[float]:
         return [t for t, name, _ in self.requests if name == title]
 
-    def __enter__(self) -> "PageviewServer":
+    def __enter__(self) -> PageviewServer:
         self.thread.start()
         return self
 
@@ -101,12 +117,18 @@ class PageviewServer:
 
             def _title(self) -> str:
                 assert self.path.startswith(PREFIX), self.path
-                encoded, granularity, start, end = self.path[len(PREFIX):].split("/")
+                encoded, granularity, start, end = self.path[len(PREFIX) :].split("/")
                 assert (granularity, start, end) == ("monthly", "2021010100", "2021033100"), self.path
                 return urllib.parse.unquote(encoded)
 
-            def _send(self, status: int, body: bytes, content_type: str = "application/json",
-                      headers: dict[str, str] | None = None, length: int | None = None) -> None:
+            def _send(
+                self,
+                status: int,
+                body: bytes,
+                content_type: str = "application/json",
+                headers: dict[str, str] | None = None,
+                length: int | None = None,
+            ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body) if length is None else length))
@@ -130,13 +152,28 @@ class PageviewServer:
                 if action.startswith("slow:"):
                     time.sleep(float(action[5:]))
                 if title not in server.monthly:
-                    return self._send(404, b'{"type": "not found", "detail": "The date(s) you used are valid, '
-                                           b'but we either do not have data for those date(s), or the project '
-                                           b'you asked for is not loaded yet."}')
-                body = json.dumps({"items": [
-                    {"project": "en.wikipedia", "article": title, "granularity": "monthly",
-                     "timestamp": f"2021{m + 1:02d}0100", "access": "all-access", "agent": "user", "views": v}
-                    for m, v in enumerate(server.monthly[title])]}).encode()
+                    return self._send(
+                        404,
+                        b'{"type": "not found", "detail": "The date(s) you used are valid, '
+                        b"but we either do not have data for those date(s), or the project "
+                        b'you asked for is not loaded yet."}',
+                    )
+                body = json.dumps(
+                    {
+                        "items": [
+                            {
+                                "project": "en.wikipedia",
+                                "article": title,
+                                "granularity": "monthly",
+                                "timestamp": f"2021{m + 1:02d}0100",
+                                "access": "all-access",
+                                "agent": "user",
+                                "views": v,
+                            }
+                            for m, v in enumerate(server.monthly[title])
+                        ]
+                    }
+                ).encode()
                 if action == "truncate":  # a complete HTTP answer whose JSON is cut off
                     return self._send(200, body[: len(body) // 2])
                 if action == "short":  # Content-Length promises more than arrives, then the connection closes
@@ -157,11 +194,11 @@ def server():
 def client(srv: PageviewServer, cache: Path, **kwargs) -> PageviewsAPI:
     kwargs.setdefault("retry", FAST_RETRY)
     kwargs.setdefault("timeout", (2.0, 5.0))
-    return PageviewsAPI(cache_path=cache, base_url=srv.base_url, contact="tests@example.org", progress=False,
-                        **kwargs)
+    return PageviewsAPI(cache_path=cache, base_url=srv.base_url, contact="tests@example.org", progress=False, **kwargs)
 
 
 # --- window and titles --------------------------------------------------------------------------------------------
+
 
 def test_window_months_timestamps_and_dump_names():
     assert DEFAULT_WINDOW == PageviewWindow("2021-01", 36)
@@ -169,8 +206,12 @@ def test_window_months_timestamps_and_dump_names():
     window = PageviewWindow("2023-11", 4)
     assert window.month_list() == [(2023, 11), (2023, 12), (2024, 1), (2024, 2)]
     assert window.rest_range() == ("2023110100", "2024022900")  # leap year
-    assert window.dump_names() == ["pageviews-202311-user.bz2", "pageviews-202312-user.bz2",
-                                   "pageviews-202401-user.bz2", "pageviews-202402-user.bz2"]
+    assert window.dump_names() == [
+        "pageviews-202311-user.bz2",
+        "pageviews-202312-user.bz2",
+        "pageviews-202401-user.bz2",
+        "pageviews-202402-user.bz2",
+    ]
     for bad in ("2021-13", "2021-1", "21-01"):
         with pytest.raises(ValueError, match="YYYY-MM"):
             PageviewWindow(bad)
@@ -190,11 +231,20 @@ def test_titles_are_normalised_and_encoded():
     assert encode_title("Xi'an") == "Xi%27an"
 
 
-@pytest.mark.parametrize("title, reason", [
-    ("", "empty"), ("  _ ", "empty"), ("a<b", "'<'"), ("List [x]", "'\\['"), ("a{b}", "'{'"), ("a|b", "'\\|'"),
-    ("tab\there", "control character U\\+0009"), ("S%C3%A3o_Paulo", "percent-encoded"),
-    ("é" * 128, "256 bytes"),
-])
+@pytest.mark.parametrize(
+    "title, reason",
+    [
+        ("", "empty"),
+        ("  _ ", "empty"),
+        ("a<b", "'<'"),
+        ("List [x]", "'\\['"),
+        ("a{b}", "'{'"),
+        ("a|b", "'\\|'"),
+        ("tab\there", "control character U\\+0009"),
+        ("S%C3%A3o_Paulo", "percent-encoded"),
+        ("é" * 128, "256 bytes"),
+    ],
+)
 def test_bad_titles_are_rejected_with_a_reason(title, reason):
     with pytest.raises(BadTitle, match=reason):
         normalise_title(title)
@@ -202,13 +252,16 @@ def test_bad_titles_are_rejected_with_a_reason(title, reason):
 
 # --- the REST client ----------------------------------------------------------------------------------------------
 
+
 def test_titles_are_requested_percent_encoded(server, tmp_path):
     titles = ["AC/DC", "What?", "100%_Love", "C#", "São Paulo", "Xi'an"]
     counts = client(server, tmp_path / "pv.sqlite").fetch(titles, WINDOW)
     assert counts.views == {"AC/DC": 6, "What?": 15, "100%_Love": 7, "C#": 30, "São Paulo": 150, "Xi'an": 9}
     assert counts.not_found == set() and counts.bad_titles == {}
-    assert sorted(server.paths()) == sorted(f"{PREFIX}{enc}/monthly/2021010100/2021033100" for enc in
-                                            ["AC%2FDC", "What%3F", "100%25_Love", "C%23", "S%C3%A3o_Paulo", "Xi%27an"])
+    assert sorted(server.paths()) == sorted(
+        f"{PREFIX}{enc}/monthly/2021010100/2021033100"
+        for enc in ["AC%2FDC", "What%3F", "100%25_Love", "C%23", "S%C3%A3o_Paulo", "Xi%27an"]
+    )
     assert counts.source["kind"] == "rest" and counts.source["window"] == WINDOW.as_dict()
 
 
@@ -299,19 +352,24 @@ def test_a_rerun_fetches_nothing_already_fetched(server, tmp_path):
     assert len(server.requests) == 4
     server.fail_all = True
     again = client(server, tmp_path / "pv.sqlite").fetch(titles, WINDOW)
-    assert (again.views, again.not_found) == (first.views, first.not_found) == (
-        {"Paris": 600, "AC/DC": 6, "São Paulo": 150, "Missing page": 0}, {"Missing page"})
+    assert (
+        (again.views, again.not_found)
+        == (first.views, first.not_found)
+        == ({"Paris": 600, "AC/DC": 6, "São Paulo": 150, "Missing page": 0}, {"Missing page"})
+    )
     assert len(server.requests) == 4
     assert again.source["answers_from_cache"] == 4
 
 
 # --- the dump reader ----------------------------------------------------------------------------------------------
 
+
 def write_dump(path: Path, lines: list[str], streams: int = 3) -> Path:
     """A multi-stream bzip2 file: the lines split into ``streams`` separately compressed parts."""
     step = -(-len(lines) // streams)
-    parts = [bz2.compress("".join(f"{line}\n" for line in lines[i:i + step]).encode()) for i in
-             range(0, len(lines), step)]
+    parts = [
+        bz2.compress("".join(f"{line}\n" for line in lines[i : i + step]).encode()) for i in range(0, len(lines), step)
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"".join(parts))
     return path
@@ -360,11 +418,18 @@ def test_dump_sums_access_types_and_months_for_one_project(dumps):
 def test_dump_malformed_lines_are_counted_by_reason(dumps):
     counts = PageviewDumps(dumps, progress=False).fetch(["Paris"], PageviewWindow("2021-01", 2))
     assert counts.source["malformed_lines"] == {
-        "unknown access type": 1, "fewer than 5 fields": 1, "monthly total not a non-negative integer": 1,
-        "page id not an integer or null": 1, "empty title": 1}
+        "unknown access type": 1,
+        "fewer than 5 fields": 1,
+        "monthly total not a non-negative integer": 1,
+        "page id not an integer or null": 1,
+        "empty title": 1,
+    }
     examples = counts.source["malformed_examples"]
-    assert len(examples) == 5 and examples[0] == {"file": "pageviews-202102-user.bz2", "reason": "unknown access type",
-                                                  "line": "en.wikipedia Paris 22989 tablet 5 A5"}
+    assert len(examples) == 5 and examples[0] == {
+        "file": "pageviews-202102-user.bz2",
+        "reason": "unknown access type",
+        "line": "en.wikipedia Paris 22989 tablet 5 A5",
+    }
 
 
 def test_dump_missing_months_are_named(dumps):
@@ -383,8 +448,10 @@ def test_read_dump_filters_by_project_and_wanted_titles(dumps):
 
 
 def test_dump_lines_across_chunks_streams_and_threads(tmp_path):
-    lines = [f"en.wikipedia Title_{i % 500} {i} {('desktop', 'mobile-web', 'mobile-app')[i % 3]} {i} A{i}"
-             for i in range(6000)]
+    lines = [
+        f"en.wikipedia Title_{i % 500} {i} {('desktop', 'mobile-web', 'mobile-app')[i % 3]} {i} A{i}"
+        for i in range(6000)
+    ]
     text = "".join(f"{line}\n" for line in lines).encode()
     # Streams cut at arbitrary bytes, so lines run across stream (and hence thread range) boundaries.
     cuts = [0, 5, 6, 7000, 7001, 40_000, 99_999, 150_000, len(text)]
@@ -394,8 +461,13 @@ def test_dump_lines_across_chunks_streams_and_threads(tmp_path):
     for i in range(6000):
         key = f"Title_{i % 500}".encode()
         expected[key] = expected.get(key, 0) + i
-    for chunk_size, piece_size, threads in [(37, 1, 1), (37, 1, 8), (1000, 333, 3), (1 << 22, 1 << 20, 2),
-                                            (5000, 1 << 20, 4)]:
+    for chunk_size, piece_size, threads in [
+        (37, 1, 1),
+        (37, 1, 8),
+        (1000, 333, 3),
+        (1 << 22, 1 << 20, 2),
+        (5000, 1 << 20, 4),
+    ]:
         totals: dict[bytes, int] = {}
         stats = DumpParser("en.wikipedia", None, totals, chunk_size, piece_size, threads).parse_file(path)
         assert totals == expected and stats.lines == 6000 and stats.malformed == {}, (chunk_size, threads)

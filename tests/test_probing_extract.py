@@ -4,15 +4,34 @@ from __future__ import annotations
 
 import pytest
 import torch
-
-from spacetime.probing.extract import (ActivationExtractor, Encoded, collate, encode_rows, extract, plan_batches,
-                                       shared_prefix)
+from spacetime.probing.extract import (
+    ActivationExtractor,
+    Encoded,
+    cache_argument,
+    collate,
+    encode_rows,
+    extract,
+    plan_batches,
+    shared_prefix,
+)
 from spacetime.probing.models import decoder_blocks, load_model
 from spacetime.probing.prompts import get_prompt
 from spacetime.probing.tiny import tiny_model, tiny_tokenizer
 
-NAMES = ["Paris", "São Paulo", "Golden Gate Bridge", "Xi'an", "Łódź", "Saint Petersburg", "Kathmandu",
-         "Mount Everest", "New Orleans", "Oslo", "Reykjavík Kraków Zürich", "Lima"]
+NAMES = [
+    "Paris",
+    "São Paulo",
+    "Golden Gate Bridge",
+    "Xi'an",
+    "Łódź",
+    "Saint Petersburg",
+    "Kathmandu",
+    "Mount Everest",
+    "New Orleans",
+    "Oslo",
+    "Reykjavík Kraków Zürich",
+    "Lima",
+]
 ROWS = [{"name": n} for n in NAMES]
 BATCH_TOKENS = 120  # several rows of different lengths per batch
 
@@ -23,7 +42,8 @@ def reference(model, ids: list[int], read: int) -> list[torch.Tensor]:
     blocks = decoder_blocks(model)
     captured = {}
     hook = blocks[-1].register_forward_hook(
-        lambda m, a, out: captured.__setitem__("last", out[0] if isinstance(out, tuple) else out))
+        lambda m, a, out: captured.__setitem__("last", out[0] if isinstance(out, tuple) else out)
+    )
     try:
         with torch.no_grad():
             out = model(torch.tensor([ids]), output_hidden_states=True)
@@ -46,12 +66,13 @@ def test_activations_equal_output_hidden_states(arch, bos, padding_side):
     assert [i for b in batches for i in b] != list(range(len(ROWS)))
 
     # the prompt's shared first tokens are computed once and cached, for every family here
-    prefix = encoded.input_ids[0][:shared_prefix(encoded)]
+    prefix = encoded.input_ids[0][: shared_prefix(encoded)]
     assert len(prefix) >= 5 and ActivationExtractor(model, [0, 2], prefix).prefix == prefix
 
     got = extract(model, tok, encoded, [0, 1, 2], batch_tokens=BATCH_TOKENS, padding_side=padding_side)
-    full = extract(model, tok, encoded, [0, 1, 2], batch_tokens=BATCH_TOKENS, padding_side=padding_side,
-                   share_prefix=False)
+    full = extract(
+        model, tok, encoded, [0, 1, 2], batch_tokens=BATCH_TOKENS, padding_side=padding_side, share_prefix=False
+    )
     for row, (ids, read) in enumerate(zip(encoded.input_ids, encoded.read_index)):
         want = reference(model, ids, read)
         for layer in range(3):
@@ -61,6 +82,42 @@ def test_activations_equal_output_hidden_states(arch, bos, padding_side):
     with torch.no_grad():
         final = model(torch.tensor([encoded.input_ids[0]]), output_hidden_states=True).hidden_states[-1]
     assert not torch.allclose(got[2][0], final[0, encoded.read_index[0]], atol=1e-3)
+
+
+def test_cache_argument_of_either_forward_signature():
+    import inspect
+
+    def forward_4x(input_ids=None, attention_mask=None, position_ids=None, past_key_values=None, use_cache=None):
+        pass
+
+    def forward_5x(input_ids=None, attention_mask=None, position_ids=None, cache=None, use_cache=None, **kwargs):
+        pass
+
+    def forward_without(input_ids=None, attention_mask=None, position_ids=None):
+        pass
+
+    assert cache_argument(inspect.signature(forward_4x).parameters) == "past_key_values"
+    assert cache_argument(inspect.signature(forward_5x).parameters) == "cache"
+    assert cache_argument(inspect.signature(forward_without).parameters) is None
+
+
+def test_a_prefix_cache_that_cannot_apply_is_reported_not_skipped_silently(caplog):
+    tok = tiny_tokenizer()
+    model = tiny_model("llama", len(tok), seed=1)
+    encoded = encode_rows(tok, get_prompt("world_places", "coords"), ROWS)
+    prefix = encoded.input_ids[0][: shared_prefix(encoded)]
+    assert ActivationExtractor(model, [0], prefix).prefix_cache_skipped is None  # the installed transformers
+
+    inner = model.base_model.forward
+
+    def no_cache_forward(input_ids=None, attention_mask=None, position_ids=None, use_cache=None):
+        return inner(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, use_cache=use_cache)
+
+    model.base_model.forward = no_cache_forward
+    with caplog.at_level("WARNING"):
+        extractor = ActivationExtractor(model, [0], prefix)
+    assert extractor.prefix == [] and "no KV cache argument" in extractor.prefix_cache_skipped
+    assert "prompt-prefix cache not applied" in caplog.text
 
 
 def test_shared_prefix_stops_at_the_first_difference_and_before_any_read_token():
@@ -100,7 +157,7 @@ def test_forward_stops_after_the_last_selected_block_and_never_computes_logits()
     tok = tiny_tokenizer()
     model = tiny_model("llama", len(tok), layers=4)
     calls = {"block3": 0, "norm": 0, "lm_head": 0, "block1": 0}
-    count = lambda name: (lambda *args: calls.__setitem__(name, calls[name] + 1))  # noqa: E731
+    count = lambda name: lambda *args: calls.__setitem__(name, calls[name] + 1)  # noqa: E731
     model.model.layers[1].register_forward_hook(count("block1"))
     model.model.layers[3].register_forward_hook(count("block3"))
     model.model.norm.register_forward_hook(count("norm"))
@@ -131,8 +188,10 @@ def test_extractor_rejects_layers_out_of_range():
         ActivationExtractor(tiny_model("gpt2", len(tok)), [0, 3])
 
 
-@pytest.mark.parametrize("arch,path", [("llama", "model.layers"), ("gpt2", "transformer.h"),
-                                       ("gpt_neox", "gpt_neox.layers"), ("qwen2", "model.layers")])
+@pytest.mark.parametrize(
+    "arch,path",
+    [("llama", "model.layers"), ("gpt2", "transformer.h"), ("gpt_neox", "gpt_neox.layers"), ("qwen2", "model.layers")],
+)
 def test_decoder_blocks_found_for_each_family(arch, path):
     model = tiny_model(arch, 64)
     expected = model

@@ -9,9 +9,13 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 from sklearn.metrics import mean_absolute_error, r2_score
-
-from spacetime.probing.metrics import (haversine_km, proximity_errors, proximity_errors_brute, r2_scores,
-                                       score_predictions)
+from spacetime.probing.metrics import (
+    haversine_km,
+    proximity_errors,
+    proximity_errors_brute,
+    r2_scores,
+    score_predictions,
+)
 
 NEW_YORK = (40.7128, -74.0060)
 LONDON = (51.5074, -0.1278)
@@ -94,8 +98,9 @@ def test_proximity_error_edge_cases():
     # A subset of rows, still measured against everyone.
     truth2, pred2 = places(50, 30, seed=3)
     rows = np.array([3, 17, 40])
-    np.testing.assert_array_equal(proximity_errors(truth2, pred2, True, rows=rows),
-                                  proximity_errors_brute(truth2, pred2, True)[rows])
+    np.testing.assert_array_equal(
+        proximity_errors(truth2, pred2, True, rows=rows), proximity_errors_brute(truth2, pred2, True)[rows]
+    )
     with pytest.raises(ValueError, match="at least two"):
         proximity_errors(truth[:1], pred[:1], False)
 

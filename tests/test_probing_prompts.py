@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import pytest
-
 from spacetime.probing.extract import encode_rows, parse_layers
-from spacetime.probing.prompts import (DEFAULT_PROMPTS, PROMPTS, get_prompt, random_prefix, read_index, render,
-                                       required_columns)
+from spacetime.probing.prompts import (
+    DEFAULT_PROMPTS,
+    PROMPTS,
+    get_prompt,
+    random_prefix,
+    read_index,
+    render,
+    required_columns,
+)
 from spacetime.probing.tiny import tiny_tokenizer
 
 ROWS = {
@@ -35,7 +41,7 @@ def test_paper_prompts_render_as_specified():
     assert render(get_prompt("historical_figures"), {"name": "Ada Lovelace"}).text == "When did Ada Lovelace"
     art = render(get_prompt("art_entertainment"), {"name": "Casablanca", "creator": "Michael Curtiz"})
     assert art.text == "When was the release date of Casablanca by Michael Curtiz"
-    assert art.text[art.start:art.end] == "Casablanca by Michael Curtiz"
+    assert art.text[art.start : art.end] == "Casablanca by Michael Curtiz"
     assert required_columns(get_prompt("art_entertainment")) == ["name", "creator"]
 
 
@@ -44,12 +50,14 @@ def test_headlines_with_and_without_their_final_period(headline):
     row = {"name": headline}
     with_period = render(get_prompt("headlines", "period"), row)
     assert with_period.text == "Obama Wins Re-election."
-    assert with_period.text[with_period.start:with_period.end] == "."
+    assert with_period.text[with_period.start : with_period.end] == "."
     assert with_period.end == len(with_period.text)
     without = render(get_prompt("headlines", "no_period"), row)
     assert without.text == "Obama Wins Re-election"
-    assert without.text[without.start:without.end] == "Obama Wins Re-election"
-    assert render(get_prompt("headlines", "publication_date"), row).text == "Publication date of: Obama Wins Re-election"
+    assert without.text[without.start : without.end] == "Obama Wins Re-election"
+    assert (
+        render(get_prompt("headlines", "publication_date"), row).text == "Publication date of: Obama Wins Re-election"
+    )
 
 
 def test_unknown_dataset_or_prompt_is_a_clear_error():
@@ -69,15 +77,18 @@ def test_read_token_is_the_last_token_of_the_entity(bos, eos):
             for row, ids, r in zip(ROWS[dataset], encoded.input_ids, encoded.read_index):
                 rendered = render(prompt, row, random_text)
                 # everything up to and including the read token spells the text up to the end of the entity ...
-                assert tok.decode(ids[:r + 1], skip_special_tokens=True) == rendered.text[:rendered.end], prompt
+                assert tok.decode(ids[: r + 1], skip_special_tokens=True) == rendered.text[: rendered.end], prompt
                 # ... and the read token itself is part of the entity (or is the period)
-                assert tok.decode(ids[r:r + 1]).strip() and rendered.text[rendered.start:rendered.end].endswith(
-                    tok.decode(ids[r:r + 1]).strip()[-1])
+                assert tok.decode(ids[r : r + 1]).strip() and rendered.text[rendered.start : rendered.end].endswith(
+                    tok.decode(ids[r : r + 1]).strip()[-1]
+                )
             if bos:
                 assert all(ids[0] == tok.bos_token_id for ids in encoded.input_ids)
             if eos:
-                assert all(ids[-1] == tok.eos_token_id and r == len(ids) - 2
-                           for ids, r in zip(encoded.input_ids, encoded.read_index))
+                assert all(
+                    ids[-1] == tok.eos_token_id and r == len(ids) - 2
+                    for ids, r in zip(encoded.input_ids, encoded.read_index)
+                )
 
 
 def test_read_index_skips_special_tokens_and_fails_loudly():
@@ -100,24 +111,35 @@ def test_random_prefix_is_ten_vocabulary_tokens_fixed_per_seed():
         render(prompt, {"name": "Paris"})
 
 
-@pytest.mark.parametrize("spec,expected", [
-    ("all", list(range(32))),
-    ("0,4,8", [0, 4, 8]),
-    ("8,0,4,4", [0, 4, 8]),
-    ("0:32:2", list(range(0, 32, 2))),
-    ("28:", [28, 29, 30, 31]),
-    ("-1", [31]),
-    ("0, 10:13, -1", [0, 10, 11, 12, 31]),
-    ("::-8", [7, 15, 23, 31]),
-])
+@pytest.mark.parametrize(
+    "spec,expected",
+    [
+        ("all", list(range(32))),
+        ("0,4,8", [0, 4, 8]),
+        ("8,0,4,4", [0, 4, 8]),
+        ("0:32:2", list(range(0, 32, 2))),
+        ("28:", [28, 29, 30, 31]),
+        ("-1", [31]),
+        ("0, 10:13, -1", [0, 10, 11, 12, 31]),
+        ("::-8", [7, 15, 23, 31]),
+    ],
+)
 def test_parse_layers(spec, expected):
     assert parse_layers(spec, 32) == expected
 
 
-@pytest.mark.parametrize("spec,message", [
-    ("32", "out of range"), ("-33", "out of range"), ("five", "cannot parse 'five'"), ("1,,2", "empty item"),
-    ("40:50", "selects no layer"), ("1:2:3:4", "cannot parse"), ("0:32:0", "cannot parse"),
-])
+@pytest.mark.parametrize(
+    "spec,message",
+    [
+        ("32", "out of range"),
+        ("-33", "out of range"),
+        ("five", "cannot parse 'five'"),
+        ("1,,2", "empty item"),
+        ("40:50", "selects no layer"),
+        ("1:2:3:4", "cannot parse"),
+        ("0:32:0", "cannot parse"),
+    ],
+)
 def test_parse_layers_rejects_bad_specs(spec, message):
     with pytest.raises(ValueError, match=message):
         parse_layers(spec, 32)

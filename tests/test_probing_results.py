@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from sklearn.linear_model import RidgeCV
-
 from spacetime.dist.package import package
 from spacetime.loaders.load import probing_data
 from spacetime.probing import store
@@ -30,29 +29,46 @@ COUNTRIES = {"France": (46.5, 2.5), "Japan": (36.0, 138.0), "Brazil": (-12.0, -5
 
 # --- fixtures: a release folder and activation folders ------------------------------------------------------------
 
+
 def world_frame(n: int, rng: np.random.Generator) -> pd.DataFrame:
     names = list(COUNTRIES)
     country = np.array(names)[np.arange(n) % len(names)]
     centre = np.array([COUNTRIES[c] for c in country])
     lat, lon = centre[:, 0] + rng.normal(0, 3, n), centre[:, 1] + rng.normal(0, 3, n)
-    return pd.DataFrame({
-        "entity_id": [f"Place_{i:04d}" for i in range(n)], "name": [f"Place {i}" for i in range(n)],
-        "latitude": lat, "longitude": lon, "country": country, "place_class": "populated_place",
-        "entity_type": "City", "population": np.arange(n, dtype=np.int64) * 100, "page_views": np.full(n, 9000),
-        "dbpedia_uri": [f"http://dbpedia.org/resource/Place_{i:04d}" for i in range(n)],
-        "split": np.where(np.arange(n) // 4 % 4 == 1, "test", "train"),  # a quarter of each country
-    })
+    return pd.DataFrame(
+        {
+            "entity_id": [f"Place_{i:04d}" for i in range(n)],
+            "name": [f"Place {i}" for i in range(n)],
+            "latitude": lat,
+            "longitude": lon,
+            "country": country,
+            "place_class": "populated_place",
+            "entity_type": "City",
+            "population": np.arange(n, dtype=np.int64) * 100,
+            "page_views": np.full(n, 9000),
+            "dbpedia_uri": [f"http://dbpedia.org/resource/Place_{i:04d}" for i in range(n)],
+            "split": np.where(np.arange(n) // 4 % 4 == 1, "test", "train"),  # a quarter of each country
+        }
+    )
 
 
 def history_frame(n: int, rng: np.random.Generator) -> pd.DataFrame:
     year = rng.integers(1000, 2000, n).astype(np.int32)
-    return pd.DataFrame({
-        "entity_id": [f"Person_{i:04d}" for i in range(n)], "name": [f"Person {i}" for i in range(n)],
-        "death_year": year, "death_decade": (year // 10 * 10).astype(np.int32), "death_date": None,
-        "birth_year": (year - 60).astype(np.int32), "occupation": "Writer", "entity_type": "Writer",
-        "page_views": np.full(n, 9000), "dbpedia_uri": [f"http://dbpedia.org/resource/Person_{i}" for i in range(n)],
-        "split": np.where(np.arange(n) % 5 == 2, "test", "train"),
-    })
+    return pd.DataFrame(
+        {
+            "entity_id": [f"Person_{i:04d}" for i in range(n)],
+            "name": [f"Person {i}" for i in range(n)],
+            "death_year": year,
+            "death_decade": (year // 10 * 10).astype(np.int32),
+            "death_date": None,
+            "birth_year": (year - 60).astype(np.int32),
+            "occupation": "Writer",
+            "entity_type": "Writer",
+            "page_views": np.full(n, 9000),
+            "dbpedia_uri": [f"http://dbpedia.org/resource/Person_{i}" for i in range(n)],
+            "split": np.where(np.arange(n) % 5 == 2, "test", "train"),
+        }
+    )
 
 
 def write_release(root: Path, frames: dict[str, pd.DataFrame]) -> Path:
@@ -64,8 +80,15 @@ def write_release(root: Path, frames: dict[str, pd.DataFrame]) -> Path:
     return package(root / "build", root / "release", configs=list(frames))
 
 
-def write_activations(folder: Path, dataset: str, frame: pd.DataFrame, targets: list[str], seed: int,
-                      random_init: bool = False, drop: int = 0) -> Path:
+def write_activations(
+    folder: Path,
+    dataset: str,
+    frame: pd.DataFrame,
+    targets: list[str],
+    seed: int,
+    random_init: bool = False,
+    drop: int = 0,
+) -> Path:
     """Layers whose activations encode the z-scored targets with strength SIGNAL[layer] (none for random init),
     rows in a shuffled order (the prober must align by entity id), ``drop`` rows left out."""
     import torch
@@ -78,13 +101,24 @@ def write_activations(folder: Path, dataset: str, frame: pd.DataFrame, targets: 
     for layer in LAYERS:
         strength = 0.0 if random_init else SIGNAL[layer]
         acts = strength * latent @ mixing + rng.normal(0, 1, (len(order), HIDDEN)) + 3.0
-        store.save_tensors_atomic(folder / store.layer_file(layer),
-                                  {store.TENSOR: torch.tensor(acts, dtype=torch.float16)})
-    manifest = {"model": "tiny/test-llama", "model_revision": "0123456789abcdef", "model_dtype": "float32",
-                "random_init": random_init, "seed": 0, "dataset": dataset, "prompt": "empty", "layers": LAYERS,
-                "rows": len(order), "hidden_size": HIDDEN}
-    return store.finish_folder(folder, f"fp-{dataset}-{seed}", frame["entity_id"].to_numpy()[order].tolist(),
-                               LAYERS, manifest)
+        store.save_tensors_atomic(
+            folder / store.layer_file(layer), {store.TENSOR: torch.tensor(acts, dtype=torch.float16)}
+        )
+    manifest = {
+        "model": "tiny/test-llama",
+        "model_revision": "0123456789abcdef",
+        "model_dtype": "float32",
+        "random_init": random_init,
+        "seed": 0,
+        "dataset": dataset,
+        "prompt": "empty",
+        "layers": LAYERS,
+        "rows": len(order),
+        "hidden_size": HIDDEN,
+    }
+    return store.finish_folder(
+        folder, f"fp-{dataset}-{seed}", frame["entity_id"].to_numpy()[order].tolist(), LAYERS, manifest
+    )
 
 
 @pytest.fixture(scope="module")
@@ -100,13 +134,35 @@ def setup(tmp_path_factory):
         "control": write_activations(acts / "control", "world_places", world, ["latitude", "longitude"], 3, True),
     }
     out = root / "results"
-    result = CliRunner().invoke(probe, [
-        "--activations", str(folders["world"]), "--activations", str(folders["history"]),
-        "--control", str(folders["control"]), "--data", str(release), "--out", str(out),
-        "--mlp", "--pca", "2,8", "--block-holdout"])
+    result = CliRunner().invoke(
+        probe,
+        [
+            "--activations",
+            str(folders["world"]),
+            "--activations",
+            str(folders["history"]),
+            "--control",
+            str(folders["control"]),
+            "--data",
+            str(release),
+            "--out",
+            str(out),
+            "--mlp",
+            "--pca",
+            "2,8",
+            "--block-holdout",
+        ],
+    )
     assert result.exit_code == 0, result.output + repr(result.exception)
-    return {"root": root, "release": release, "out": out, "folders": folders, "world": world, "history": history,
-            "output": result.output}
+    return {
+        "root": root,
+        "release": release,
+        "out": out,
+        "folders": folders,
+        "world": world,
+        "history": history,
+        "output": result.output,
+    }
 
 
 def load_results(out: Path) -> dict:
@@ -114,6 +170,7 @@ def load_results(out: Path) -> dict:
 
 
 # --- probe --------------------------------------------------------------------------------------------------------
+
 
 def test_results_json_follows_the_leaderboard_convention(setup):
     results = load_results(setup["out"])
@@ -180,8 +237,10 @@ def test_control_and_robustness_results(setup):
 
 def test_predictions_parquet_holds_the_test_entities_at_the_best_layer(setup):
     results = load_results(setup["out"])
-    for dataset, frame_name, targets in (("world_places", "world", ["latitude", "longitude"]),
-                                         ("historical_figures", "history", ["death_year"])):
+    for dataset, frame_name, targets in (
+        ("world_places", "world", ["latitude", "longitude"]),
+        ("historical_figures", "history", ["death_year"]),
+    ):
         pred = pd.read_parquet(setup["out"] / "predictions" / f"{dataset}.parquet")
         source = setup[frame_name]
         test = source[source["split"] == "test"].set_index("entity_id")
@@ -195,8 +254,12 @@ def test_predictions_parquet_holds_the_test_entities_at_the_best_layer(setup):
 
 def test_plots_and_report(setup):
     out = setup["out"]
-    for name in ("world_places_r2_by_layer", "world_places_map", "historical_figures_r2_by_layer",
-                 "historical_figures_years"):
+    for name in (
+        "world_places_r2_by_layer",
+        "world_places_map",
+        "historical_figures_r2_by_layer",
+        "historical_figures_years",
+    ):
         path = out / "plots" / f"{name}.png"
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000, name
     report = (out / "report.md").read_text()
@@ -206,20 +269,33 @@ def test_plots_and_report(setup):
 
 
 def test_activations_that_do_not_match_the_dataset_fail_clearly(setup, tmp_path):
-    short = write_activations(tmp_path / "short", "world_places", setup["world"], ["latitude", "longitude"], 5,
-                              drop=3)
-    result = CliRunner().invoke(probe, ["--activations", str(short), "--data", str(setup["release"]),
-                                        "--out", str(tmp_path / "out"), "--no-plots"])
+    short = write_activations(tmp_path / "short", "world_places", setup["world"], ["latitude", "longitude"], 5, drop=3)
+    result = CliRunner().invoke(
+        probe,
+        ["--activations", str(short), "--data", str(setup["release"]), "--out", str(tmp_path / "out"), "--no-plots"],
+    )
     assert result.exit_code != 0
     assert "3 dataset entities have no activations" in result.output and "0 activation rows" in result.output
     with pytest.raises(ValueError, match=r"1 activation rows are not in the dataset \(e.g. \['Ghost'\]\)"):
         align_rows(["a", "b", "Ghost"], ["b", "a"])
-    result = CliRunner().invoke(probe, ["--activations", str(setup["folders"]["world"]), "--data",
-                                        str(setup["release"]), "--layers", "1", "--out", str(tmp_path / "o2")])
+    result = CliRunner().invoke(
+        probe,
+        [
+            "--activations",
+            str(setup["folders"]["world"]),
+            "--data",
+            str(setup["release"]),
+            "--layers",
+            "1",
+            "--out",
+            str(tmp_path / "o2"),
+        ],
+    )
     assert result.exit_code != 0 and "layer(s) [1] are not stored" in result.output
 
 
 # --- score --------------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def submission(setup, tmp_path) -> Path:
@@ -229,8 +305,9 @@ def submission(setup, tmp_path) -> Path:
 
 
 def test_score_recomputes_every_metric(setup, submission, tmp_path):
-    result = CliRunner().invoke(score, [str(submission), "--data", str(setup["release"]),
-                                        "--out", str(tmp_path / "entries" / "tiny.json")])
+    result = CliRunner().invoke(
+        score, [str(submission), "--data", str(setup["release"]), "--out", str(tmp_path / "entries" / "tiny.json")]
+    )
     assert result.exit_code == 0, result.output
     entry = json.loads((tmp_path / "entries" / "tiny.json").read_text())
     claimed = load_results(setup["out"])["results"]
@@ -239,8 +316,11 @@ def test_score_recomputes_every_metric(setup, submission, tmp_path):
         assert scored["layer"] == claimed[dataset]["best_layer"]
         for key in ("r2", "spearman", "mae", "proximity_error"):
             assert scored[key] == pytest.approx(claimed[dataset][key], rel=1e-12)
-    assert set(entry["submission_files"]) == {"results.json", "predictions/world_places.parquet",
-                                              "predictions/historical_figures.parquet"}
+    assert set(entry["submission_files"]) == {
+        "results.json",
+        "predictions/world_places.parquet",
+        "predictions/historical_figures.parquet",
+    }
 
 
 def edit_results(folder: Path, change) -> None:
@@ -256,20 +336,23 @@ def edit_predictions(folder: Path, dataset: str, change) -> None:
     frame.to_parquet(path, index=False)
 
 
-@pytest.mark.parametrize("defect,message", [
-    ("revision", r"dataset_revision 'v0.9' is not the scored release's 'release-sha256:"),
-    ("missing", r"exactly the 120 test entities: 1 missing \(e.g. \['Place_\d+'\]\), 0 extra"),
-    ("extra", r"0 missing \(e.g. \[\]\), 1 extra \(e.g. \['Atlantis'\]\)"),
-    ("nan", r"1 prediction\(s\) are NaN or infinite, e.g. entities \['Place_\d+'\]"),
-    ("column", r"columns \['entity_id', 'layer', 'pred_latitude'\], expected \[.*'pred_longitude'\]"),
-    ("forged", r"results.world_places.r2 states 0.99, but the submitted predictions give 0\.\d+"),
-    ("layer", r"predictions are of layer 4, results.json says best_layer 2"),
-    ("duplicate", r"1 entity ids appear more than once"),
-    ("schema", r"config.model_sha is missing"),
-    ("dataset", r"unknown dataset 'mars_places'"),
-    ("no_file", r"historical_figures.parquet: missing"),
-    ("text", r"column 'pred_latitude' is \w+, not numeric"),
-])
+@pytest.mark.parametrize(
+    "defect,message",
+    [
+        ("revision", r"dataset_revision 'v0.9' is not the scored release's 'release-sha256:"),
+        ("missing", r"exactly the 120 test entities: 1 missing \(e.g. \['Place_\d+'\]\), 0 extra"),
+        ("extra", r"0 missing \(e.g. \[\]\), 1 extra \(e.g. \['Atlantis'\]\)"),
+        ("nan", r"1 prediction\(s\) are NaN or infinite, e.g. entities \['Place_\d+'\]"),
+        ("column", r"columns \['entity_id', 'layer', 'pred_latitude'\], expected \[.*'pred_longitude'\]"),
+        ("forged", r"results.world_places.r2 states 0.99, but the submitted predictions give 0\.\d+"),
+        ("layer", r"predictions are of layer 4, results.json says best_layer 2"),
+        ("duplicate", r"1 entity ids appear more than once"),
+        ("schema", r"config.model_sha is missing"),
+        ("dataset", r"unknown dataset 'mars_places'"),
+        ("no_file", r"historical_figures.parquet: missing"),
+        ("text", r"column 'pred_latitude' is \w+, not numeric"),
+    ],
+)
 def test_bad_submissions_are_refused_naming_the_problem(setup, submission, defect, message):
     world = "world_places"
     if defect == "revision":
@@ -277,12 +360,23 @@ def test_bad_submissions_are_refused_naming_the_problem(setup, submission, defec
     elif defect == "missing":
         edit_predictions(submission, world, lambda f: f.iloc[1:])
     elif defect == "extra":
-        edit_predictions(submission, world, lambda f: pd.concat(
-            [f, pd.DataFrame({"entity_id": ["Atlantis"], "layer": [4], "pred_latitude": [0.0],
-                              "pred_longitude": [0.0]})], ignore_index=True))
+        edit_predictions(
+            submission,
+            world,
+            lambda f: pd.concat(
+                [
+                    f,
+                    pd.DataFrame(
+                        {"entity_id": ["Atlantis"], "layer": [4], "pred_latitude": [0.0], "pred_longitude": [0.0]}
+                    ),
+                ],
+                ignore_index=True,
+            ),
+        )
     elif defect == "nan":
-        edit_predictions(submission, world, lambda f: f.assign(pred_latitude=f["pred_latitude"].where(
-            f.index != 5, np.nan)))
+        edit_predictions(
+            submission, world, lambda f: f.assign(pred_latitude=f["pred_latitude"].where(f.index != 5, np.nan))
+        )
     elif defect == "column":
         edit_predictions(submission, world, lambda f: f.drop(columns=["pred_longitude"]))
     elif defect == "forged":
@@ -307,12 +401,23 @@ def test_bad_submissions_are_refused_naming_the_problem(setup, submission, defec
 
 # --- leaderboard --------------------------------------------------------------------------------------------------
 
+
 def test_leaderboard_ranks_scored_entries(setup, tmp_path):
     entries = tmp_path / "entries"
     score_submission(setup["out"], setup["release"], out=entries / "tiny.json")
     control_out = tmp_path / "control-results"
-    result = CliRunner().invoke(probe, ["--activations", str(setup["folders"]["control"]), "--data",
-                                        str(setup["release"]), "--out", str(control_out), "--no-plots"])
+    result = CliRunner().invoke(
+        probe,
+        [
+            "--activations",
+            str(setup["folders"]["control"]),
+            "--data",
+            str(setup["release"]),
+            "--out",
+            str(control_out),
+            "--no-plots",
+        ],
+    )
     assert result.exit_code == 0, result.output
     score_submission(control_out, setup["release"], out=entries / "control.json")
     result = CliRunner().invoke(leaderboard, [str(entries), "--out", str(tmp_path / "board")])

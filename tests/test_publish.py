@@ -13,9 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-
-from spacetime.dist.publish import (PublishError, ValidationNotPassed, check_validated, publish,
-                                    publish_command)
+from spacetime.dist.publish import PublishError, ValidationNotPassed, check_validated, publish, publish_command
 
 from .hubserver import GITATTRIBUTES, HubServer
 
@@ -48,8 +46,13 @@ def _sha256(path: Path) -> str:
 
 def write_report(folder: Path, report_path: Path, passed: bool = True, overrides: dict | None = None) -> dict:
     files = {p: _sha256(folder / p) for p in (TRAIN, TEST)}
-    report = {"passed": passed, "folder": str(folder.resolve()), "files": files,
-              "datasets": {"world_places": {"passed": passed}}, "validated_at": "2025-01-01T00:00:00Z"}
+    report = {
+        "passed": passed,
+        "folder": str(folder.resolve()),
+        "files": files,
+        "datasets": {"world_places": {"passed": passed}},
+        "validated_at": "2025-01-01T00:00:00Z",
+    }
     report.update(overrides or {})
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(json.dumps(report))
@@ -94,6 +97,7 @@ def _lines(body: bytes) -> list[dict]:
 
 # --- dry run --------------------------------------------------------------------------------------------------
 
+
 def test_dry_run_prints_the_operations_and_sends_nothing(release, hub):
     out: list[str] = []
     plan = publish(release, REPO, "v1.0", endpoint=hub.url, token=TOKEN, echo=out.append)
@@ -126,10 +130,12 @@ def test_hidden_files_are_not_published(release, hub):
 
 # --- publishing -----------------------------------------------------------------------------------------------
 
+
 def test_yes_makes_one_commit_with_every_file_and_stale_deletions_then_tags_it(release, hub):
     stale = "data/us_places/train-00000-of-00001.parquet"
-    seeded = hub.seed_repo(REPO, {stale: b"stale rows", "README.md": b"---\nold: card\n---\n",
-                                  "notes/keep.txt": b"not under data/"})
+    seeded = hub.seed_repo(
+        REPO, {stale: b"stale rows", "README.md": b"---\nold: card\n---\n", "notes/keep.txt": b"not under data/"}
+    )
     parent = seeded.head.oid
     out: list[str] = []
     result = publish(release, REPO, "v1.0", yes=True, endpoint=hub.url, token=TOKEN, echo=out.append)
@@ -138,12 +144,16 @@ def test_yes_makes_one_commit_with_every_file_and_stale_deletions_then_tags_it(r
     assert len(commits) == 1
     assert commits[0].path == f"/api/datasets/{REPO}/commit/main"
     lines = _lines(commits[0].body)
-    assert lines[0] == {"key": "header", "value": {"summary": "Release v1.0", "description":
-                        result["commit_description"], "parentCommit": parent}}
-    sent = {line["value"]["path"]: base64.b64decode(line["value"]["content"])
-            for line in lines if line["key"] == "file"}
-    expected = {p: (release / p).read_bytes()
-                for p in ("README.md", TRAIN, TEST, "metadata/world_places.json", "release.json")}
+    assert lines[0] == {
+        "key": "header",
+        "value": {"summary": "Release v1.0", "description": result["commit_description"], "parentCommit": parent},
+    }
+    sent = {
+        line["value"]["path"]: base64.b64decode(line["value"]["content"]) for line in lines if line["key"] == "file"
+    }
+    expected = {
+        p: (release / p).read_bytes() for p in ("README.md", TRAIN, TEST, "metadata/world_places.json", "release.json")
+    }
     assert sent == expected
     assert [line["value"]["path"] for line in lines if line["key"] == "deletedFile"] == [stale]
     assert not [line for line in lines if line["key"] not in ("header", "file", "deletedFile")]
@@ -167,12 +177,22 @@ def test_yes_creates_a_missing_private_dataset_repo(release, hub):
     publish(release, REPO, "v0.1", yes=True, private=True, endpoint=hub.url, token=TOKEN, echo=lambda line: None)
     create = hub.calls("POST", "/api/repos/create")
     assert len(create) == 1
-    assert json.loads(create[0].body) == {"name": "entities", "organization": "spacetime-test",
-                                          "visibility": "private", "type": "dataset"}
+    assert json.loads(create[0].body) == {
+        "name": "entities",
+        "organization": "spacetime-test",
+        "visibility": "private",
+        "type": "dataset",
+    }
     repo = hub.repo(REPO)
     assert repo.private and repo.tags == {"v0.1": repo.head.oid}
-    assert set(repo.head.files) == {".gitattributes", "README.md", TRAIN, TEST, "metadata/world_places.json",
-                                    "release.json"}
+    assert set(repo.head.files) == {
+        ".gitattributes",
+        "README.md",
+        TRAIN,
+        TEST,
+        "metadata/world_places.json",
+        "release.json",
+    }
 
 
 def test_republishing_identical_files_tags_the_current_head_without_a_commit(release, hub):
@@ -195,6 +215,7 @@ def test_existing_tag_is_refused_before_committing(release, hub):
 
 
 # --- refusals: validation has not passed on exactly these files -----------------------------------------------
+
 
 def _fail_report(folder: Path, report: Path) -> None:
     write_report(folder, report, passed=False)
@@ -224,19 +245,23 @@ def _unvalidated_config(folder: Path, report: Path) -> None:
     _parquet(folder / "data/us_places/train-00000-of-00001.parquet", ["Ohio"], [40.4])
     report_data = json.loads(report.read_text())
     report_data["files"]["data/us_places/train-00000-of-00001.parquet"] = _sha256(
-        folder / "data/us_places/train-00000-of-00001.parquet")
+        folder / "data/us_places/train-00000-of-00001.parquet"
+    )
     report.write_text(json.dumps(report_data))
 
 
-@pytest.mark.parametrize("spoil, message", [
-    (_fail_report, "validation did not pass"),
-    (_change_file, f"changed since validation: {TRAIN}"),
-    (_add_file, "added since validation: data/world_places/validation-00000-of-00001.parquet"),
-    (_remove_file, f"removed since validation: {TEST}"),
-    (_drop_report, "no validation report at"),
-    (_other_folder, "the report was made for"),
-    (_unvalidated_config, "configs under data/ the report does not cover: us_places"),
-])
+@pytest.mark.parametrize(
+    "spoil, message",
+    [
+        (_fail_report, "validation did not pass"),
+        (_change_file, f"changed since validation: {TRAIN}"),
+        (_add_file, "added since validation: data/world_places/validation-00000-of-00001.parquet"),
+        (_remove_file, f"removed since validation: {TEST}"),
+        (_drop_report, "no validation report at"),
+        (_other_folder, "the report was made for"),
+        (_unvalidated_config, "configs under data/ the report does not cover: us_places"),
+    ],
+)
 def test_publish_is_refused_unless_validation_passed_on_exactly_these_files(release, hub, spoil, message):
     report = release.parent / "validation" / "report.json"
     spoil(release, report)
@@ -265,8 +290,11 @@ def test_check_validated_accepts_an_explicit_report_path(release, tmp_path):
 
 def test_cli_refuses_with_a_clear_message_and_nonzero_exit(release, hub):
     (release.parent / "validation" / "report.json").unlink()
-    result = CliRunner().invoke(publish_command, ["--repo-id", REPO, "--tag", "v1.0", "--folder", str(release),
-                                                  "--yes", "--endpoint", hub.url], env={"HF_TOKEN": TOKEN})
+    result = CliRunner().invoke(
+        publish_command,
+        ["--repo-id", REPO, "--tag", "v1.0", "--folder", str(release), "--yes", "--endpoint", hub.url],
+        env={"HF_TOKEN": TOKEN},
+    )
     assert result.exit_code == 1
     assert "no validation report at" in result.output
     assert hub.requests == []
@@ -281,10 +309,14 @@ def test_bad_repo_id_or_tag_is_refused(release, hub, repo_id, tag):
 
 # --- token, endpoint, timeouts --------------------------------------------------------------------------------
 
+
 def test_token_from_env_reaches_the_server_and_never_the_output_or_logs(release, hub, caplog):
     caplog.set_level(logging.DEBUG)
-    result = CliRunner().invoke(publish_command, ["--repo-id", REPO, "--tag", "v1.0", "--folder", str(release),
-                                                  "--yes"], env={"HF_TOKEN": TOKEN, "HF_ENDPOINT": hub.url})
+    result = CliRunner().invoke(
+        publish_command,
+        ["--repo-id", REPO, "--tag", "v1.0", "--folder", str(release), "--yes"],
+        env={"HF_TOKEN": TOKEN, "HF_ENDPOINT": hub.url},
+    )
     assert result.exit_code == 0, result.output
     assert hub.repo(REPO).tags["v1.0"] == hub.repo(REPO).head.oid  # HF_ENDPOINT was honoured
     assert hub.requests and all(r.headers.get("authorization") == f"Bearer {TOKEN}" for r in hub.requests)
@@ -319,8 +351,11 @@ def test_token_echoed_by_a_failing_server_is_masked_in_errors_and_output(release
     assert TOKEN not in text and err.value.__cause__ is None and err.value.__suppress_context__
     assert hub.repo(REPO).tags == {}
 
-    result = CliRunner().invoke(publish_command, ["--repo-id", REPO, "--tag", "v1.0", "--folder", str(release),
-                                                  "--yes", "--endpoint", hub.url], env={"HF_TOKEN": TOKEN})
+    result = CliRunner().invoke(
+        publish_command,
+        ["--repo-id", REPO, "--tag", "v1.0", "--folder", str(release), "--yes", "--endpoint", hub.url],
+        env={"HF_TOKEN": TOKEN},
+    )
     assert result.exit_code == 1 and "hf_***" in result.output and TOKEN not in result.output
     assert TOKEN not in caplog.text
     for path in tmp_path.rglob("*"):
@@ -332,7 +367,6 @@ def test_a_stalled_server_times_out_instead_of_hanging(release, hub):
     hub.stall["refs"] = 5.0
     started = time.monotonic()
     with pytest.raises(PublishError, match="reading the remote's tags failed.*Timeout"):
-        publish(release, REPO, "v1.0", yes=True, endpoint=hub.url, token=TOKEN, echo=lambda line: None,
-                timeout=0.5)
+        publish(release, REPO, "v1.0", yes=True, endpoint=hub.url, token=TOKEN, echo=lambda line: None, timeout=0.5)
     assert time.monotonic() - started < 4.0
     assert hub.calls("POST", "/commit/") == []

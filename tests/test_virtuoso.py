@@ -7,21 +7,25 @@ The raw-HTTP tests pin down the server behaviour the client is built against; th
 from __future__ import annotations
 
 import json
-import socket
 import math
+import socket
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
 
 import pytest
-
-from spacetime.benchmarks.sparql import (generate_places, generate_places_ntriples, places_query,
-                                         virtuoso_paging_benchmark)
 from spacetime.pipelines.errors import TruncatedResult
 from spacetime.pipelines.retry import RetryPolicy
 from spacetime.pipelines.servers import VirtuosoServer, virtuoso_available
 from spacetime.pipelines.sparql import HistoricalDate, SparqlClient, binding_value
+
+from spacetime.benchmarks.sparql import (
+    generate_places,
+    generate_places_ntriples,
+    places_query,
+    virtuoso_paging_benchmark,
+)
 
 REASON = virtuoso_available()
 needs_virtuoso = pytest.mark.skipif(REASON is not None, reason=REASON or "")
@@ -173,7 +177,7 @@ def typed_values(server, iris: list[str]) -> dict[str, dict]:
     Virtuoso 7.2 garbles a GET whose encoded query exceeds about 9 KB (HTTP 400, SP030)."""
     query, client, rows = places_query(), client_for(server), {}
     for start in range(0, len(iris), 50):
-        values = " ".join(f"<{iri}>" for iri in iris[start:start + 50])
+        values = " ".join(f"<{iri}>" for iri in iris[start : start + 50])
         text = f"{query.prefixes}SELECT {query.select} WHERE {{\n  VALUES ?place {{ {values} }}\n{query.where}\n}}"
         rows.update((row["place"]["value"], row) for row in client.select(text).rows)
     return rows
@@ -218,8 +222,9 @@ def test_cached_run_needs_no_server(tmp_path):
         fetched = first.select_all(places_query())
     assert first.http_requests >= 4 and len(fetched.rows) > 2_000  # several pages (exactness: tests above)
 
-    again = SparqlClient(endpoint, default_graph=graph, cache_dir=cache, page_size=1_000, progress=False,
-                         retry=RetryPolicy(attempts=1))  # a request would fail at once: the server is gone
+    again = SparqlClient(
+        endpoint, default_graph=graph, cache_dir=cache, page_size=1_000, progress=False, retry=RetryPolicy(attempts=1)
+    )  # a request would fail at once: the server is gone
     cached = again.select_all(places_query())
     assert again.http_requests == 0
     assert cached.rows == fetched.rows

@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-
 from spacetime.pipelines import world_places
 from spacetime.pipelines.errors import SourceError
 from spacetime.pipelines.pageviews import PageviewDumps, PageviewWindow
@@ -22,17 +21,36 @@ from .faults import FaultProxy
 FIXTURE = Path(__file__).parent / "fixtures" / "world_places.ttl"
 WINDOW = PageviewWindow("2021-01", 2)
 VIEWS = {  # per month; two months in the window
-    "Paris": 200_000, "Paris,_Texas": 9_000, "Springfield,_Illinois": 12_000, "Springfield,_Massachusetts": 10_000,
-    "Kathmandu": 30_000, "Mount_Everest": 50_000, "Golden_Gate_Bridge": 40_000, "São_Paulo": 80_000,
-    "Xi'an": 20_000, "Sample_malformed_latitude": 9_000, "Sample_missing_longitude": 9_000,
-    "Sample_latitude_out_of_range": 9_000, "Sample_conflicting_coordinates": 9_000, "Sample_no_country": 9_000,
-    "Sample_no_english_label": 9_000, "Sample_few_views": 1_000,
+    "Paris": 200_000,
+    "Paris,_Texas": 9_000,
+    "Springfield,_Illinois": 12_000,
+    "Springfield,_Massachusetts": 10_000,
+    "Kathmandu": 30_000,
+    "Mount_Everest": 50_000,
+    "Golden_Gate_Bridge": 40_000,
+    "São_Paulo": 80_000,
+    "Xi'an": 20_000,
+    "Sample_malformed_latitude": 9_000,
+    "Sample_missing_longitude": 9_000,
+    "Sample_latitude_out_of_range": 9_000,
+    "Sample_conflicting_coordinates": 9_000,
+    "Sample_no_country": 9_000,
+    "Sample_no_english_label": 9_000,
+    "Sample_few_views": 1_000,
 }
 KEPT = {"Paris", "Kathmandu", "Mount_Everest", "Golden_Gate_Bridge", "São_Paulo", "Xi'an"}
 DROPS = {
-    "malformed_coordinate_literal": 1, "missing_coordinates": 1, "coordinates_out_of_range": 1,
-    "conflicting_coordinates": 1, "missing_country": 1, "no_english_label": 1, "bad_title": 1,
-    "no_pageviews": 1, "pageviews_at_most_5000": 1, "shared_name_minor_sense": 1, "shared_name_ambiguous": 2,
+    "malformed_coordinate_literal": 1,
+    "missing_coordinates": 1,
+    "coordinates_out_of_range": 1,
+    "conflicting_coordinates": 1,
+    "missing_country": 1,
+    "no_english_label": 1,
+    "bad_title": 1,
+    "no_pageviews": 1,
+    "pageviews_at_most_5000": 1,
+    "shared_name_minor_sense": 1,
+    "shared_name_ambiguous": 2,
 }
 
 
@@ -41,8 +59,13 @@ OTHER_PROJECT_LINES = ("de.wikipedia Paris 1 desktop 999999 A1\n",)
 
 
 def _sources(endpoint: str, dumps: Path, cache: Path | None = None, label: str | None = None) -> Sources:
-    client = SparqlClient(endpoint, cache_dir=cache, progress=False, source_label=label,
-                          retry=RetryPolicy(attempts=2, backoff_base=0.01, backoff_max=0.02))
+    client = SparqlClient(
+        endpoint,
+        cache_dir=cache,
+        progress=False,
+        source_label=label,
+        retry=RetryPolicy(attempts=2, backoff_base=0.01, backoff_max=0.02),
+    )
     return Sources(client, PageviewDumps(dumps, progress=False), WINDOW, {"mode": "test"})
 
 
@@ -84,8 +107,11 @@ def test_columns_types_and_values(oxigraph, dumps, tmp_path):
     assert set(df["split"]) <= {"train", "test"}
     assert all(s == split_of(e, "world_places") for e, s in zip(df["entity_id"], df["split"]))
     assert meta["pageview_window"]["months"] == 2
-    assert {q["name"] for q in meta["sources"]["dbpedia"]} == {"world_places.places", "world_places.types",
-                                                               "ontology.subclasses"}
+    assert {q["name"] for q in meta["sources"]["dbpedia"]} == {
+        "world_places.places",
+        "world_places.types",
+        "ontology.subclasses",
+    }
     assert all(len(q["query_sha256"]) == 64 for q in meta["sources"]["dbpedia"])
 
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
-
 from spacetime.dist.package import SPLITS, data_file, sha256_file
 from spacetime.loaders.features import features
 from spacetime.pipelines.cache import write_atomic
@@ -62,12 +61,22 @@ def schema_check(folder: Path, config: str) -> list[Check]:
     for split in SPLITS:
         path = folder / data_file(config, split)
         actual = pq.read_schema(path)
-        wrong = [f"{f.name}: {actual.field(f.name).type if f.name in actual.names else 'missing'} != {f.type}"
-                 for f in expected if f.name not in actual.names or actual.field(f.name).type != f.type]
+        wrong = [
+            f"{f.name}: {actual.field(f.name).type if f.name in actual.names else 'missing'} != {f.type}"
+            for f in expected
+            if f.name not in actual.names or actual.field(f.name).type != f.type
+        ]
         extra = [name for name in actual.names if name not in expected.names]
-        checks.append(Check("parquet_schema_matches_features", None, not wrong and not extra,
-                            f"{split}: {len(actual.names)} columns", len(wrong) + len(extra),
-                            (wrong + [f"unexpected column {e}" for e in extra])[:EXAMPLES]))
+        checks.append(
+            Check(
+                "parquet_schema_matches_features",
+                None,
+                not wrong and not extra,
+                f"{split}: {len(actual.names)} columns",
+                len(wrong) + len(extra),
+                (wrong + [f"unexpected column {e}" for e in extra])[:EXAMPLES],
+            )
+        )
     return checks
 
 
@@ -76,21 +85,39 @@ def run_suite(frame: pd.DataFrame, config: str, previous_rows: int | None) -> li
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO lines say nothing to our users
     context = gx.get_context(mode="ephemeral")
-    batch = context.data_sources.add_pandas(config).add_dataframe_asset(config).add_batch_definition_whole_dataframe(
-        "release")
+    batch = (
+        context.data_sources.add_pandas(config)
+        .add_dataframe_asset(config)
+        .add_batch_definition_whole_dataframe("release")
+    )
     definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=config, data=batch, suite=context.suites.add(suite(config, previous_rows))))
+        gx.ValidationDefinition(name=config, data=batch, suite=context.suites.add(suite(config, previous_rows)))
+    )
     # The derived columns are part of the frame the suite sees; the ordered column list names them too.
-    result = definition.run(batch_parameters={"dataframe": frame}, result_format={
-        "result_format": "COMPLETE", "unexpected_index_column_names": ["entity_id"], "partial_unexpected_count": 20})
+    result = definition.run(
+        batch_parameters={"dataframe": frame},
+        result_format={
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": ["entity_id"],
+            "partial_unexpected_count": 20,
+        },
+    )
     checks = []
     for r in result.results:
         kwargs = r.expectation_config.kwargs
         res = r.result or {}
         examples = _examples(res)
         error = (r.exception_info or {}).get("exception_message") if r.exception_info else None
-        checks.append(Check(r.expectation_config.type, kwargs.get("column"), bool(r.success),
-                            error or res.get("observed_value"), res.get("unexpected_count"), examples))
+        checks.append(
+            Check(
+                r.expectation_config.type,
+                kwargs.get("column"),
+                bool(r.success),
+                error or res.get("observed_value"),
+                res.get("unexpected_count"),
+                examples,
+            )
+        )
     return checks
 
 
@@ -110,27 +137,34 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
-def validate(folder: Path, report_dir: Path, previous: Path | None = None,
-             configs: tuple[str, ...] = DATASETS) -> dict[str, Any]:
+def validate(
+    folder: Path, report_dir: Path, previous: Path | None = None, configs: tuple[str, ...] = DATASETS
+) -> dict[str, Any]:
     """Validate ``configs`` in the release ``folder``; write ``report.json`` and ``report.md`` to ``report_dir``."""
     folder = folder.resolve()
     datasets: dict[str, Any] = {}
     files: dict[str, str] = {}
     for config in configs:
         if not (folder / data_file(config, "train")).exists():
-            datasets[config] = {"passed": False, "checks": [Check("config_present", None, False,
-                                                                  f"{config} is not in {folder}").__dict__]}
+            datasets[config] = {
+                "passed": False,
+                "checks": [Check("config_present", None, False, f"{config} is not in {folder}").__dict__],
+            }
             continue
         frame = load_release_frame(folder, config)
         previous_rows = _previous_rows(previous, config)
         checks = schema_check(folder, config) + run_suite(frame, config, previous_rows)
-        datasets[config] = {"passed": all(c.success for c in checks), "rows": len(frame),
-                            "previous_rows": previous_rows, "checks": [c.__dict__ for c in checks]}
+        datasets[config] = {
+            "passed": all(c.success for c in checks),
+            "rows": len(frame),
+            "previous_rows": previous_rows,
+            "checks": [c.__dict__ for c in checks],
+        }
         files.update({data_file(config, s): sha256_file(folder / data_file(config, s)) for s in SPLITS})
     report = {
         "passed": all(d["passed"] for d in datasets.values()),
         "folder": str(folder),
-        "validated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "validated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "files": dict(sorted(files.items())),
         "datasets": datasets,
     }
@@ -148,20 +182,32 @@ def _previous_rows(previous: Path | None, config: str) -> int | None:
 
 def render_markdown(report: dict[str, Any]) -> str:
     verdict = "PASSED" if report["passed"] else "FAILED"
-    lines = [f"# Validation report: {verdict}\n", f"Folder: `{report['folder']}`  ", f"Validated: {report['validated_at']}\n",
-             "| config | result | rows | failed checks |", "|---|---|---|---|"]
+    lines = [
+        f"# Validation report: {verdict}\n",
+        f"Folder: `{report['folder']}`  ",
+        f"Validated: {report['validated_at']}\n",
+        "| config | result | rows | failed checks |",
+        "|---|---|---|---|",
+    ]
     for config, d in report["datasets"].items():
         failed = sum(1 for c in d["checks"] if not c["success"])
         lines.append(f"| `{config}` | {'pass' if d['passed'] else '**FAIL**'} | {d.get('rows', '')} | {failed} |")
     for config, d in report["datasets"].items():
-        lines += ["", f"## `{config}`", "", "| | expectation | column | observed | unexpected | examples |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## `{config}`",
+            "",
+            "| | expectation | column | observed | unexpected | examples |",
+            "|---|---|---|---|---|---|",
+        ]
         for c in sorted(d["checks"], key=lambda c: c["success"]):
             mark = "ok" if c["success"] else "**FAIL**"
             observed = _cell(c["observed"])
             examples = _cell(c["examples"]) if c["examples"] else ""
-            lines.append(f"| {mark} | `{c['expectation']}` | {c['column'] or ''} | {observed} | "
-                         f"{c['unexpected_count'] if c['unexpected_count'] is not None else ''} | {examples} |")
+            lines.append(
+                f"| {mark} | `{c['expectation']}` | {c['column'] or ''} | {observed} | "
+                f"{c['unexpected_count'] if c['unexpected_count'] is not None else ''} | {examples} |"
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -23,7 +23,7 @@ NYC = {"latitude": (40.47, 40.93), "longitude": (-74.27, -73.68)}
 @dataclass(frozen=True)
 class Checks:
     ranges: dict[str, tuple[float, float]]
-    group_column: str = "entity_id"   # rows sharing it must sit on one side of the split
+    group_column: str = "entity_id"  # rows sharing it must sit on one side of the split
     min_rows: int = 100
     max_rows: int = 2_000_000
     test_share: tuple[float, float] = (0.15, 0.25)
@@ -44,11 +44,20 @@ CHECKS: dict[str, Checks] = {
 DERIVED_COLUMNS = ("split", "_group_sides", "_is_test")
 
 # Observed pandas dtype names (read with dtype_backend="numpy_nullable") for each feature dtype.
-_GX_TYPES = {"string": "str", "large_string": "str", "float64": "float64", "float32": "float32", "int64": "int64",
-             "int32": "int32", "int16": "int16", "int8": "int8", "bool": "bool"}
+_GX_TYPES = {
+    "string": "str",
+    "large_string": "str",
+    "float64": "float64",
+    "float32": "float32",
+    "int64": "int64",
+    "int32": "int32",
+    "int16": "int16",
+    "int8": "int8",
+    "bool": "bool",
+}
 
 
-def suite(config: str, previous_rows: int | None = None) -> "gx.ExpectationSuite":
+def suite(config: str, previous_rows: int | None = None) -> gx.ExpectationSuite:
     import great_expectations as gx
 
     E = gx.expectations
@@ -60,8 +69,9 @@ def suite(config: str, previous_rows: int | None = None) -> "gx.ExpectationSuite
         if dtype in _GX_TYPES:
             expectations.append(E.ExpectColumnValuesToBeOfType(column=name, type_=_GX_TYPES[dtype]))
         if type(feature).__name__ == "ClassLabel":
-            expectations.append(E.ExpectColumnValuesToBeBetween(column=name, min_value=0,
-                                                                 max_value=len(feature.names) - 1))
+            expectations.append(
+                E.ExpectColumnValuesToBeBetween(column=name, min_value=0, max_value=len(feature.names) - 1)
+            )
     for column in dict.fromkeys([*checks.required, *TARGETS[config], checks.group_column]):
         expectations.append(E.ExpectColumnValuesToNotBeNull(column=column))
     expectations.append(E.ExpectColumnValuesToBeUnique(column="entity_id"))
@@ -69,8 +79,9 @@ def suite(config: str, previous_rows: int | None = None) -> "gx.ExpectationSuite
         expectations.append(E.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high))
     expectations.append(E.ExpectColumnValuesToBeInSet(column="split", value_set=["train", "test"]))
     expectations.append(E.ExpectColumnValuesToBeBetween(column="_group_sides", min_value=1, max_value=1))
-    expectations.append(E.ExpectColumnMeanToBeBetween(column="_is_test", min_value=checks.test_share[0],
-                                                      max_value=checks.test_share[1]))
+    expectations.append(
+        E.ExpectColumnMeanToBeBetween(column="_is_test", min_value=checks.test_share[0], max_value=checks.test_share[1])
+    )
     low = checks.min_rows
     if previous_rows is not None:
         low = max(low, int(previous_rows * (1 - checks.max_drop_vs_previous)))

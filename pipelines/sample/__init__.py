@@ -15,8 +15,10 @@ def dbpedia_files() -> list[Path]:
     """The RDF files to load into the local SPARQL server (places, countries and the ontology slice)."""
     files = sorted((SAMPLE_DIR / "dbpedia").glob("*.nt*"))
     if not files:
-        raise FileNotFoundError(f"no sample N-Triples under {SAMPLE_DIR / 'dbpedia'}; "
-                                "run `python -m spacetime.pipelines.sample.make_sample`")
+        raise FileNotFoundError(
+            f"no sample N-Triples under {SAMPLE_DIR / 'dbpedia'}; "
+            "run `python -m spacetime.pipelines.sample.make_sample`"
+        )
     return files
 
 

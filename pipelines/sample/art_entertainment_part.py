@@ -30,8 +30,16 @@ LOW_VIEWS = 2_000.0  # under the builder's threshold of 5,000
 DEFAULT_CREATOR_PROPERTY = {"Film": "director", "Novel": "author", "Book": "author", "Song": "artist"}
 
 # Real works given a synthetic total under the threshold, and two with no pageview lines at all.
-FEW_VIEWS = ("Throne_of_Blood", "Wild_Strawberries_(film)", "Pale_Fire", "Inside_Llewyn_Davis", "Hit_the_Road_Jack",
-             "Crocodile_Rock", "The_Shipping_News", "Killer_Queen")
+FEW_VIEWS = (
+    "Throne_of_Blood",
+    "Wild_Strawberries_(film)",
+    "Pale_Fire",
+    "Inside_Llewyn_Davis",
+    "Hit_the_Road_Jack",
+    "Crocodile_Rock",
+    "The_Shipping_News",
+    "Killer_Queen",
+)
 NO_VIEWS = ("Charade_(1963_film)", "A_Wizard_of_Earthsea")
 
 # title | class | release | creators (titles, ";"-separated) | creator property when not the class's default
@@ -495,8 +503,8 @@ Strange_Fruit|Song|1939|Billie_Holiday
 BAD_RECORDS: tuple[tuple[str, str], ...] = (
     ("Sample_work_film_without_director", "a dbo:Film with dbo:writer but no dbo:director"),
     ("Sample_work_song_without_artist", "a dbo:Song with no creator at all"),
-    ("Sample_work_song_malformed_release_date", "dbo:releaseDate \"1999-02-30\"^^xsd:date: 30 February"),
-    ("Sample_work_book_malformed_release_year", "dbo:releaseDate \"19x5\"^^xsd:gYear is not a year"),
+    ("Sample_work_song_malformed_release_date", 'dbo:releaseDate "1999-02-30"^^xsd:date: 30 February'),
+    ("Sample_work_book_malformed_release_year", 'dbo:releaseDate "19x5"^^xsd:gYear is not a year'),
     ("Sample_work_book_no_english_label", "rdfs:label only in German"),
 )
 BAD_CREATOR = "Sample_creator"
@@ -519,8 +527,9 @@ def works() -> list[Work]:
             continue
         fields = line.split("|") + [""]
         title, cls, release, creators, prop = (f.strip() for f in fields[:5])
-        found.append(Work(title, cls, release, tuple(c for c in creators.split(";") if c),
-                          prop or DEFAULT_CREATOR_PROPERTY[cls]))
+        found.append(
+            Work(title, cls, release, tuple(c for c in creators.split(";") if c), prop or DEFAULT_CREATOR_PROPERTY[cls])
+        )
     return found
 
 
@@ -541,17 +550,20 @@ def work_triples(ms, work: Work) -> list[str]:
 
 
 def creator_triples(ms, titles: set[str]) -> list[str]:
-    return [ms.triple(ms.resource_iri(t), ms.RDFS_LABEL, f"{ms.literal(t.replace('_', ' '))}@en")
-            for t in sorted(titles)]
+    return [
+        ms.triple(ms.resource_iri(t), ms.RDFS_LABEL, f"{ms.literal(t.replace('_', ' '))}@en") for t in sorted(titles)
+    ]
 
 
 def bad_triples(ms) -> list[str]:
     def work(title: str, cls: str, release: str, datatype: str, label: tuple[str, str] | None = None) -> list[str]:
         s = ms.resource_iri(title)
         text, lang = label or (title.replace("_", " "), "en")
-        return [*(ms.triple(s, ms.RDF_TYPE, f"<{ms.dbo(c)}>") for c in ms.with_ancestors(cls)),
-                ms.triple(s, ms.RDFS_LABEL, f"{ms.literal(text)}@{lang}"),
-                ms.triple(s, ms.dbo("releaseDate"), f"{ms.literal(release)}^^<{ms.XSD}{datatype}>")]
+        return [
+            *(ms.triple(s, ms.RDF_TYPE, f"<{ms.dbo(c)}>") for c in ms.with_ancestors(cls)),
+            ms.triple(s, ms.RDFS_LABEL, f"{ms.literal(text)}@{lang}"),
+            ms.triple(s, ms.dbo("releaseDate"), f"{ms.literal(release)}^^<{ms.XSD}{datatype}>"),
+        ]
 
     def link(title: str, prop: str) -> str:
         return ms.triple(ms.resource_iri(title), ms.dbo(prop), f"<{ms.resource_iri(BAD_CREATOR)}>")
@@ -564,14 +576,19 @@ def bad_triples(ms) -> list[str]:
         link("Sample_work_song_malformed_release_date", "artist"),
         *work("Sample_work_book_malformed_release_year", "Novel", "19x5", "gYear"),
         link("Sample_work_book_malformed_release_year", "author"),
-        *work("Sample_work_book_no_english_label", "Novel", "1990", "gYear",
-              label=("Beispielbuch ohne englischen Titel", "de")),
+        *work(
+            "Sample_work_book_no_english_label",
+            "Novel",
+            "1990",
+            "gYear",
+            label=("Beispielbuch ohne englischen Titel", "de"),
+        ),
         link("Sample_work_book_no_english_label", "author"),
         *creator_triples(ms, {BAD_CREATOR}),
     ]
 
 
-def art_entertainment_part(max_cities: int | None = None) -> "SamplePart":
+def art_entertainment_part(max_cities: int | None = None) -> SamplePart:
     """Films, books and songs released around 1950 .. 2020, their creators, and bad records."""
     from . import make_sample as ms
 
@@ -582,8 +599,15 @@ def art_entertainment_part(max_cities: int | None = None) -> "SamplePart":
     triples = [t for w in everything for t in work_triples(ms, w)]
     triples += creator_triples(ms, {c for w in everything for c in w.creators})
     triples += bad_triples(ms)
-    views = ms.lognormal_views(DATASET, [w.title for w in everything], TYPICAL_VIEWS, FEW_VIEWS, LOW_VIEWS, NO_VIEWS,
-                               {t: BAD_RECORD_VIEWS for t, _ in BAD_RECORDS})
+    views = ms.lognormal_views(
+        DATASET,
+        [w.title for w in everything],
+        TYPICAL_VIEWS,
+        FEW_VIEWS,
+        LOW_VIEWS,
+        NO_VIEWS,
+        {t: BAD_RECORD_VIEWS for t, _ in BAD_RECORDS},
+    )
     years = [int(w.release.split("-")[0]) for w in everything]
     precision = [len(w.release.split("-")) for w in everything]
     by_creator: dict[str, int] = {}
@@ -593,8 +617,10 @@ def art_entertainment_part(max_cities: int | None = None) -> "SamplePart":
     kinds = {"Film": "films", "Novel": "books", "Book": "books", "Song": "songs"}
     manifest = {
         "generator": {"typical_views": TYPICAL_VIEWS, "few_views": list(FEW_VIEWS), "no_views": list(NO_VIEWS)},
-        "licenses": {"works": "hand-entered well-known facts (titles, release dates, creators, DBpedia class)",
-                     "pageviews": "synthetic"},
+        "licenses": {
+            "works": "hand-entered well-known facts (titles, release dates, creators, DBpedia class)",
+            "pageviews": "synthetic",
+        },
         "counts": {
             **{name: sum(1 for w in everything if kinds[w.dbo_class] == name) for name in ("films", "books", "songs")},
             "released_before_1950": sum(1 for y in years if y < 1950),

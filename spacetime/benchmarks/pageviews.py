@@ -21,8 +21,16 @@ from spacetime.pipelines.cache import write_atomic
 from spacetime.pipelines.pageviews import ACCESS_TYPES, DumpParser, default_threads, usable_cpus
 
 # (wiki, share of lines); en.wikipedia is the largest, as in the real dumps
-WIKIS = [("commons.wikimedia", 0.05), ("de.wikipedia", 0.12), ("en.wikipedia", 0.40), ("en.wiktionary", 0.05),
-         ("es.wikipedia", 0.08), ("fr.wikipedia", 0.10), ("ja.wikipedia", 0.10), ("ru.wikipedia", 0.10)]
+WIKIS = [
+    ("commons.wikimedia", 0.05),
+    ("de.wikipedia", 0.12),
+    ("en.wikipedia", 0.40),
+    ("en.wiktionary", 0.05),
+    ("es.wikipedia", 0.08),
+    ("fr.wikipedia", 0.10),
+    ("ja.wikipedia", 0.10),
+    ("ru.wikipedia", 0.10),
+]
 LINES_PER_STREAM = 100_000
 GENERATOR_VERSION = 1  # bump when the synthetic format changes, so cached files are remade
 
@@ -38,8 +46,14 @@ def _daily_counts(total: int, rng: random.Random) -> str:
     for _ in range(min(total, 200)):
         counts[rng.randrange(len(days))] += 1
     counts[-1] += total - sum(counts)
-    return "".join(f"{string.ascii_uppercase[d] if d < 26 else string.ascii_lowercase[d - 26]}{c}"
-                   for d, c in zip(days, counts) if c) or f"A{total}"
+    return (
+        "".join(
+            f"{string.ascii_uppercase[d] if d < 26 else string.ascii_lowercase[d - 26]}{c}"
+            for d, c in zip(days, counts)
+            if c
+        )
+        or f"A{total}"
+    )
 
 
 def synthetic_lines(lines: int, seed: int = 0) -> list[str]:
@@ -70,7 +84,7 @@ def write_synthetic_dump(path: Path, lines: int, seed: int = 0) -> Path:
     if path.exists():
         return path
     text = synthetic_lines(lines, seed)
-    parts = ["".join(text[i:i + LINES_PER_STREAM]).encode() for i in range(0, len(text), LINES_PER_STREAM)]
+    parts = ["".join(text[i : i + LINES_PER_STREAM]).encode() for i in range(0, len(text), LINES_PER_STREAM)]
     with ThreadPoolExecutor(max_workers=usable_cpus()) as pool:  # bz2 releases the GIL
         streams = list(pool.map(lambda part: bz2.compress(part, 9), parts))
     write_atomic(path, b"".join(streams))
@@ -93,8 +107,9 @@ def _time_reader(path: Path, wanted: set[bytes] | None) -> tuple[float, dict[byt
     return time.perf_counter() - start, totals, stats
 
 
-def dump_reader_benchmark(workdir: Path, lines: int = 2_000_000, repeats: int = 3,
-                          wanted_titles: int = 20_000) -> dict[str, Any]:
+def dump_reader_benchmark(
+    workdir: Path, lines: int = 2_000_000, repeats: int = 3, wanted_titles: int = 20_000
+) -> dict[str, Any]:
     """Best-of-``repeats`` seconds for ``bzip2 -dc`` and for the reader (en.wikipedia, ``wanted_titles`` titles
     wanted, as a dataset build asks) on one synthetic dump; ``ratio`` = bzip2 seconds / reader seconds."""
     if repeats < 1:

@@ -19,7 +19,8 @@ import argparse
 import json
 import time
 import tracemalloc
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -41,8 +42,15 @@ def synthetic_places(rows: int, seed: int) -> np.ndarray:
     return np.column_stack([rng.uniform(-55, 70, rows), rng.uniform(-180, 180, rows)])
 
 
-def ridge_benchmark(layers: int = 30, rows: int = 5_000, hidden: int = 576, alphas: Sequence[float] | None = None,
-                    test_share: float = 0.2, seed: int = 0, threads: int | None = 1) -> dict[str, Any]:
+def ridge_benchmark(
+    layers: int = 30,
+    rows: int = 5_000,
+    hidden: int = 576,
+    alphas: Sequence[float] | None = None,
+    test_share: float = 0.2,
+    seed: int = 0,
+    threads: int | None = 1,
+) -> dict[str, Any]:
     """``threads``: BLAS threads for both methods (None: the library default). One thread by default: on a shared
     machine multi-threaded LAPACK calls (``eigh``, ``svd``) slow down by up to 10x when other jobs hold the cores."""
     from sklearn import __version__ as sklearn_version
@@ -82,13 +90,25 @@ def ridge_benchmark(layers: int = 30, rows: int = 5_000, hidden: int = 576, alph
             alphas_chosen.append(probe.alpha_)
             max_rel = max(max_rel, float(np.max(np.abs(pred_ours - pred_sk) / np.maximum(np.abs(pred_sk), 1e-12))))
     return {
-        "layers": layers, "rows": rows, "train_rows": int(train.sum()), "hidden": hidden, "targets": 2,
-        "alphas": len(alphas), "threads": threads, "sklearn_version": sklearn_version,
-        "ridge_loo_seconds": ours["wall"], "ridgecv_seconds": sk["wall"],
-        "ridge_loo_cpu_seconds": ours["cpu"], "ridgecv_cpu_seconds": sk["cpu"],
-        "speedup_wall": sk["wall"] / ours["wall"], "speedup_cpu": sk["cpu"] / max(ours["cpu"], 1e-9),
-        "goal_speedup": 2.0, "alpha_equal_layers": same_alpha, "max_relative_prediction_difference": max_rel,
-        "equal": same_alpha == layers and max_rel <= 1e-6, "chosen_alphas": alphas_chosen,
+        "layers": layers,
+        "rows": rows,
+        "train_rows": int(train.sum()),
+        "hidden": hidden,
+        "targets": 2,
+        "alphas": len(alphas),
+        "threads": threads,
+        "sklearn_version": sklearn_version,
+        "ridge_loo_seconds": ours["wall"],
+        "ridgecv_seconds": sk["wall"],
+        "ridge_loo_cpu_seconds": ours["cpu"],
+        "ridgecv_cpu_seconds": sk["cpu"],
+        "speedup_wall": sk["wall"] / ours["wall"],
+        "speedup_cpu": sk["cpu"] / max(ours["cpu"], 1e-9),
+        "goal_speedup": 2.0,
+        "alpha_equal_layers": same_alpha,
+        "max_relative_prediction_difference": max_rel,
+        "equal": same_alpha == layers and max_rel <= 1e-6,
+        "chosen_alphas": alphas_chosen,
     }
 
 
@@ -120,8 +140,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads for both methods (0: library default).")
     parser.add_argument("--out", default=None, help="Also write the JSON here.")
     args = parser.parse_args(argv)
-    results = {"ridge": ridge_benchmark(args.layers, args.rows, args.hidden, threads=args.threads or None),
-               "proximity": proximity_benchmark(args.proximity_rows)}
+    results = {
+        "ridge": ridge_benchmark(args.layers, args.rows, args.hidden, threads=args.threads or None),
+        "proximity": proximity_benchmark(args.proximity_rows),
+    }
     text = json.dumps(results, indent=2)
     print(text)
     if args.out:

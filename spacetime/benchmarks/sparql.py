@@ -25,8 +25,26 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 PLACE, CITY = ONTOLOGY + "Place", ONTOLOGY + "City"
 
 # Names as they appear in DBpedia IRIs: non-ASCII letters, commas, parentheses.
-NAMES = ("Springfield", "Zürich", "São_Paulo", "Kraków", "Ōsaka", "Reykjavík", "Łódź", "Ürümqi", "Québec",
-         "Accra", "Lima", "Oslo", "Hanoi", "Paris,_Texas", "Georgia_(country)", "Aachen", "ʻAʻā", "Île-de-France")
+NAMES = (
+    "Springfield",
+    "Zürich",
+    "São_Paulo",
+    "Kraków",
+    "Ōsaka",
+    "Reykjavík",
+    "Łódź",
+    "Ürümqi",
+    "Québec",
+    "Accra",
+    "Lima",
+    "Oslo",
+    "Hanoi",
+    "Paris,_Texas",
+    "Georgia_(country)",
+    "Aachen",
+    "ʻAʻā",
+    "Île-de-France",
+)
 
 
 @dataclass(frozen=True)
@@ -51,16 +69,18 @@ def generate_places(n: int, seed: int = 0) -> list[GeneratedPlace]:
         bce = rng.random() < 0.05
         year = -rng.randint(1, 3000) if bce else rng.randint(1000, 2020)
         founded = (year, rng.randint(1, 12), rng.randint(1, 28)) if rng.random() < 0.7 else None
-        places.append(GeneratedPlace(
-            iri=RESOURCE + name,
-            label=name.replace("_", " "),
-            types=types,
-            lat=round(rng.uniform(-90, 90), 4),
-            long=round(rng.uniform(-180, 180), 4),
-            population=rng.randint(0, 20_000_000) if rng.random() < 0.8 else None,
-            founded=founded,
-            founding_year=year if rng.random() < 0.5 else None,
-        ))
+        places.append(
+            GeneratedPlace(
+                iri=RESOURCE + name,
+                label=name.replace("_", " "),
+                types=types,
+                lat=round(rng.uniform(-90, 90), 4),
+                long=round(rng.uniform(-180, 180), 4),
+                population=rng.randint(0, 20_000_000) if rng.random() < 0.8 else None,
+                founded=founded,
+                founding_year=year if rng.random() < 0.5 else None,
+            )
+        )
     return places
 
 
@@ -97,10 +117,12 @@ def places_query(name: str = "generated places"):
         name=name,
         prefixes=f"PREFIX ex: <{ONTOLOGY}>\nPREFIX geo: <{GEO}>\n",
         select="?place ?type ?lat ?long ?population ?founded ?year",
-        where=("  ?place a ?type ; geo:lat ?lat ; geo:long ?long .\n"
-               "  OPTIONAL { ?place ex:populationTotal ?population }\n"
-               "  OPTIONAL { ?place ex:foundingDate ?founded }\n"
-               "  OPTIONAL { ?place ex:foundingYear ?year }"),
+        where=(
+            "  ?place a ?type ; geo:lat ?lat ; geo:long ?long .\n"
+            "  OPTIONAL { ?place ex:populationTotal ?population }\n"
+            "  OPTIONAL { ?place ex:foundingDate ?founded }\n"
+            "  OPTIONAL { ?place ex:foundingYear ?year }"
+        ),
         key="place",
     )
 
@@ -119,8 +141,9 @@ def virtuoso_paging_benchmark(workdir: Path, places: int = 25_000, seed: int = 0
     started = time.perf_counter()
     with VirtuosoServer(lambda path: path.write_text(text, "utf-8"), Path(workdir)) as server:
         start_seconds = time.perf_counter() - started
-        client = SparqlClient(server.endpoint, default_graph=server.graph, page_size=page_size, progress=False,
-                              timeout=60)
+        client = SparqlClient(
+            server.endpoint, default_graph=server.graph, page_size=page_size, progress=False, timeout=60
+        )
         began = time.perf_counter()
         result = client.select_all(places_query())
         seconds = time.perf_counter() - began
