@@ -21,7 +21,7 @@ import pandas as pd
 
 from spacetime import __version__
 from spacetime.loaders.features import BUILD_ONLY_COLUMNS, CLASS_LABELS, features
-from spacetime.pipelines.cache import write_atomic
+from spacetime.common import write_atomic
 from spacetime.pipelines.registry import DATASETS
 
 from .card import render_card

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from spacetime.pipelines.servers import file_sha256
+from spacetime.common import file_sha256
 
 log = logging.getLogger(__name__)
 

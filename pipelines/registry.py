@@ -12,4 +12,4 @@ def builder(name: str) -> ModuleType:
     """The module of one dataset: it declares ``DATASET``, ``SCHEMA`` and ``build(sources, out_dir)``."""
     if name not in DATASETS:
         raise KeyError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
-    return importlib.import_module(f"spacetime.pipelines.{name}")
+    return importlib.import_module(f"spacetime.pipelines.datasets.{name}.build")

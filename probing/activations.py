@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spacetime.pipelines.cache import digest
-
 from spacetime import __version__
+from spacetime.common import digest
 
 from . import store
 from .data import EntityRows

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from spacetime.pipelines.cache import digest
-from spacetime.pipelines.servers import file_sha256
+
+from spacetime.common import digest, file_sha256
 
 
 @dataclass

@@ -266,7 +266,7 @@ def render_leaderboard(folder: Path, out: Path) -> dict[str, Path]:
             "| " + " | ".join([str(i)] + [_cell(row[c]) for c in columns]) + " |" for i, row in enumerate(rows, 1)
         ]
         lines.append("")
-    from spacetime.pipelines.cache import write_atomic
+    from spacetime.common import write_atomic
 
     markdown = out / "leaderboard.md"
     write_atomic(markdown, ("\n".join(lines) + "\n").encode("utf-8"))

@@ -19,7 +19,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from spacetime.pipelines.servers import file_sha256
+from spacetime.common import file_sha256
 
 log = logging.getLogger(__name__)
 

@@ -166,7 +166,7 @@ def write_plots_and_report(out: Path, payload: dict[str, Any], probes: Mapping[s
         f"- llm-spacetime {config.get('package_version')}",
         "",
     ]
-    from spacetime.pipelines.cache import write_atomic
+    from spacetime.common import write_atomic
 
     write_atomic(report, ("\n".join(header + sections) + "\n").encode("utf-8"))
     return report

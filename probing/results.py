@@ -257,7 +257,7 @@ def run_config(
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
-    from spacetime.pipelines.cache import write_atomic
+    from spacetime.common import write_atomic
 
     write_atomic(path, (json.dumps(_plain(payload), indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode())
 

@@ -26,8 +26,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from spacetime.pipelines.cache import write_atomic
-from spacetime.pipelines.servers import file_sha256
+from spacetime.common import file_sha256, write_atomic
 
 FORMAT = "llm-spacetime-activations/1"
 TENSOR = "activations"

@@ -87,8 +87,8 @@ def build(
 def _source_options(
     sample, sparql_endpoint, pageviews_url, pageviews_dump, window_start, window_months, out, cache_dir, contact
 ):
-    from spacetime.pipelines.pageviews import DEFAULT_WINDOW, PageviewWindow
     from spacetime.pipelines.sources import SourceOptions
+    from spacetime.pipelines.sources.pageviews import DEFAULT_WINDOW, PageviewWindow
 
     window = PageviewWindow(window_start or DEFAULT_WINDOW.start, window_months or DEFAULT_WINDOW.months)
     options = SourceOptions(

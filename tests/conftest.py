@@ -11,9 +11,9 @@ import bz2
 from pathlib import Path
 
 import pytest
-from spacetime.pipelines.pageviews import PageviewWindow, dump_name
 from spacetime.pipelines.servers import OxigraphServer
 from spacetime.pipelines.sources import SourceOptions, open_sources
+from spacetime.pipelines.sources.pageviews import PageviewWindow, dump_name
 
 
 def write_pageview_dumps(

@@ -11,14 +11,14 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from spacetime.pipelines import headlines, nyt
-from spacetime.pipelines.errors import SourceError
-from spacetime.pipelines.headlines import HeadlinesConfig, canonical_desk, parse_pub_date, print_page
-from spacetime.pipelines.nyt import ArchiveFileServer, gzip_json
-from spacetime.pipelines.pageviews import DEFAULT_WINDOW
+from spacetime.pipelines.builders.steps import split_of
+from spacetime.pipelines.datasets.headlines import build as headlines
+from spacetime.pipelines.datasets.headlines.build import HeadlinesConfig, canonical_desk, parse_pub_date, print_page
 from spacetime.pipelines.sample import SAMPLE_DIR, manifest
-from spacetime.pipelines.sources import SourceOptions, Sources
-from spacetime.pipelines.steps import split_of
+from spacetime.pipelines.sources import SourceOptions, Sources, nyt
+from spacetime.pipelines.sources.errors import SourceError
+from spacetime.pipelines.sources.nyt import ArchiveFileServer, gzip_json
+from spacetime.pipelines.sources.pageviews import DEFAULT_WINDOW
 
 KEY = "fixture-key-7f3a9c"
 MIDNIGHT = "T05:00:00+0000"  # midnight in New York in winter

@@ -9,12 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from spacetime.pipelines import historical_figures as hf
-from spacetime.pipelines.pageviews import PageviewDumps, PageviewWindow
-from spacetime.pipelines.retry import RetryPolicy
+from spacetime.pipelines.builders.steps import split_of
+from spacetime.pipelines.datasets.historical_figures import build as hf
 from spacetime.pipelines.sources import Sources
-from spacetime.pipelines.sparql import HistoricalDate, SparqlClient
-from spacetime.pipelines.steps import split_of
+from spacetime.pipelines.sources.pageviews import PageviewDumps, PageviewWindow
+from spacetime.pipelines.sources.retry import RetryPolicy
+from spacetime.pipelines.sources.sparql import HistoricalDate, SparqlClient
 
 from .conftest import build_from_sample
 

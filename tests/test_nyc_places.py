@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from spacetime.pipelines import nyc_places
-from spacetime.pipelines.nyc_places import haversine_m, name_key, parse_point, prompt_name
-from spacetime.pipelines.pageviews import DEFAULT_WINDOW
+from spacetime.pipelines.builders.steps import split_of
+from spacetime.pipelines.datasets.nyc_places import build as nyc_places
+from spacetime.pipelines.datasets.nyc_places.build import haversine_m, name_key, parse_point, prompt_name
 from spacetime.pipelines.sample import SAMPLE_DIR
-from spacetime.pipelines.soda import POINTS_OF_INTEREST, SodaEmulator
 from spacetime.pipelines.sources import SourceOptions, Sources
-from spacetime.pipelines.steps import split_of
+from spacetime.pipelines.sources.pageviews import DEFAULT_WINDOW
+from spacetime.pipelines.sources.soda import POINTS_OF_INTEREST, SodaEmulator
 
 from .faults import FaultProxy
 
@@ -293,7 +293,7 @@ def test_end_to_end_from_the_bundled_sample(tmp_path):
 def test_build_command_takes_a_soda_url(tmp_path):
     """`spacetime build nyc_places --soda-url URL`: the live code path, pointed at another SODA server."""
     from click.testing import CliRunner
-    from spacetime.pipelines.soda import SodaEmulator, sample_folder
+    from spacetime.pipelines.sources.soda import SodaEmulator, sample_folder
 
     from spacetime.cli import main
 

@@ -20,11 +20,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from spacetime.pipelines import nyt
-from spacetime.pipelines.errors import SourceError
-from spacetime.pipelines.nyt import ArchiveClient, NytAuthError, month_range, open_archive, redact
-from spacetime.pipelines.retry import RetryPolicy
-from spacetime.pipelines.sources import SourceOptions
+from spacetime.pipelines.sources import SourceOptions, nyt
+from spacetime.pipelines.sources.errors import SourceError
+from spacetime.pipelines.sources.nyt import ArchiveClient, NytAuthError, month_range, open_archive, redact
+from spacetime.pipelines.sources.retry import RetryPolicy
 
 KEY = "k3y-SECRET-0123456789abcdef"
 FAST = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.02)

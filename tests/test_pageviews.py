@@ -15,9 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from spacetime.pipelines import useragent
-from spacetime.pipelines.errors import SourceError
-from spacetime.pipelines.pageviews import (
+from spacetime.pipelines.sources import useragent
+from spacetime.pipelines.sources.errors import SourceError
+from spacetime.pipelines.sources.pageviews import (
     DEFAULT_WINDOW,
     BadTitle,
     DumpParser,
@@ -29,7 +29,7 @@ from spacetime.pipelines.pageviews import (
     read_dump,
     split_at_streams,
 )
-from spacetime.pipelines.retry import RetryPolicy
+from spacetime.pipelines.sources.retry import RetryPolicy
 
 from spacetime import __version__
 

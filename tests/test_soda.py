@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from spacetime.pipelines.errors import SourceError
-from spacetime.pipelines.retry import RetryPolicy
-from spacetime.pipelines.soda import APP_TOKEN_ENV, SodaClient, SodaEmulator, SodaQuery
+from spacetime.pipelines.sources.errors import SourceError
+from spacetime.pipelines.sources.retry import RetryPolicy
+from spacetime.pipelines.sources.soda import APP_TOKEN_ENV, SodaClient, SodaEmulator, SodaQuery
 
 from .faults import FaultProxy
 

@@ -7,10 +7,17 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-from spacetime.pipelines.errors import SourceError, TruncatedResult
-from spacetime.pipelines.retry import RetryPolicy
 from spacetime.pipelines.servers import OxigraphServer
-from spacetime.pipelines.sparql import HistoricalDate, LangString, LiteralError, PagedQuery, SparqlClient, binding_value
+from spacetime.pipelines.sources.errors import SourceError, TruncatedResult
+from spacetime.pipelines.sources.retry import RetryPolicy
+from spacetime.pipelines.sources.sparql import (
+    HistoricalDate,
+    LangString,
+    LiteralError,
+    PagedQuery,
+    SparqlClient,
+    binding_value,
+)
 
 from .faults import FaultProxy
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from spacetime.pipelines import us_places
-from spacetime.pipelines.pageviews import PageviewDumps, PageviewWindow
+from spacetime.pipelines.builders.steps import split_of
+from spacetime.pipelines.datasets.us_places import build as us_places
 from spacetime.pipelines.servers import OxigraphServer
 from spacetime.pipelines.sources import Sources
-from spacetime.pipelines.sparql import SparqlClient
-from spacetime.pipelines.steps import split_of
+from spacetime.pipelines.sources.pageviews import PageviewDumps, PageviewWindow
+from spacetime.pipelines.sources.sparql import SparqlClient
 
 FIXTURE = Path(__file__).parent / "fixtures" / "us_places.ttl"
 WINDOW = PageviewWindow("2021-01", 2)
@@ -240,8 +240,8 @@ def test_sample_us_pages_shared_with_world_places_are_the_same_resources():
 
 @pytest.fixture(scope="module")
 def sample_build(tmp_path_factory) -> tuple[pd.DataFrame, dict]:
-    from spacetime.pipelines.pageviews import DEFAULT_WINDOW
     from spacetime.pipelines.sample import dbpedia_files, pageview_dump_dir
+    from spacetime.pipelines.sources.pageviews import DEFAULT_WINDOW
 
     with OxigraphServer(dbpedia_files(), store_root=tmp_path_factory.mktemp("sample-store")) as server:
         sources = Sources(

@@ -15,10 +15,10 @@ import urllib.request
 from collections import Counter
 
 import pytest
-from spacetime.pipelines.errors import TruncatedResult
-from spacetime.pipelines.retry import RetryPolicy
 from spacetime.pipelines.servers import VirtuosoServer, virtuoso_available
-from spacetime.pipelines.sparql import HistoricalDate, SparqlClient, binding_value
+from spacetime.pipelines.sources.errors import TruncatedResult
+from spacetime.pipelines.sources.retry import RetryPolicy
+from spacetime.pipelines.sources.sparql import HistoricalDate, SparqlClient, binding_value
 
 from spacetime.benchmarks.sparql import (
     generate_places,

@@ -8,13 +8,13 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from spacetime.pipelines import world_places
-from spacetime.pipelines.errors import SourceError
-from spacetime.pipelines.pageviews import PageviewDumps, PageviewWindow
-from spacetime.pipelines.retry import RetryPolicy
+from spacetime.pipelines.builders.steps import split_of
+from spacetime.pipelines.datasets.world_places import build as world_places
 from spacetime.pipelines.sources import Sources
-from spacetime.pipelines.sparql import SparqlClient
-from spacetime.pipelines.steps import split_of
+from spacetime.pipelines.sources.errors import SourceError
+from spacetime.pipelines.sources.pageviews import PageviewDumps, PageviewWindow
+from spacetime.pipelines.sources.retry import RetryPolicy
+from spacetime.pipelines.sources.sparql import SparqlClient
 
 from .faults import FaultProxy
 

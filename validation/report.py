@@ -17,8 +17,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 from spacetime.dist.package import SPLITS, data_file, sha256_file
 from spacetime.loaders.features import features
-from spacetime.pipelines.cache import write_atomic
 from spacetime.pipelines.registry import DATASETS
+
+from spacetime.common import write_atomic
 
 from .suites import CHECKS, suite
 

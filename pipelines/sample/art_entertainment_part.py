@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .make_sample import SamplePart
+    from spacetime.pipelines.sample.make_sample import SamplePart
 
 DATASET = "art_entertainment"
 WORKS_FILE = "dbpedia/art_entertainment.nt.gz"
@@ -590,7 +590,7 @@ def bad_triples(ms) -> list[str]:
 
 def art_entertainment_part(max_cities: int | None = None) -> SamplePart:
     """Films, books and songs released around 1950 .. 2020, their creators, and bad records."""
-    from . import make_sample as ms
+    from spacetime.pipelines.sample import make_sample as ms
 
     everything = works()
     titles = [w.title for w in everything]

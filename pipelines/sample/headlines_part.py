@@ -791,7 +791,7 @@ def archive_doc(doc: Doc, rng: random.Random) -> dict[str, Any]:
 
 def month_files(docs: list[Doc], rng: random.Random) -> tuple[dict[str, bytes], dict[str, int]]:
     """One gzip JSON file per month of 2010-2020, docs sorted by pub_date then id; and the docs per month."""
-    from ..nyt import gzip_json
+    from spacetime.pipelines.sources.nyt import gzip_json
 
     by_month: dict[tuple[int, int], list[dict]] = {
         (y, m): [] for y in range(FIRST_YEAR, LAST_YEAR + 1) for m in range(1, 13)
@@ -815,7 +815,7 @@ def month_files(docs: list[Doc], rng: random.Random) -> tuple[dict[str, bytes], 
 
 def headlines_part(max_cities: int | None = None):
     """NYT Archive API months for the headlines dataset (``max_cities`` does not apply)."""
-    from .make_sample import SamplePart
+    from spacetime.pipelines.sample.make_sample import SamplePart
 
     rng = random.Random(SEED)
     kept = events(rng)

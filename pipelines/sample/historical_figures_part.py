@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .make_sample import SamplePart
+    from spacetime.pipelines.sample.make_sample import SamplePart
 
 DATASET = "historical_figures"
 PEOPLE_FILE = "dbpedia/historical_figures.nt.gz"
@@ -752,7 +752,7 @@ def bad_triples(ms) -> list[str]:
 
 def historical_figures_part(max_cities: int | None = None) -> SamplePart:
     """People with death dates across 1000 BCE .. 2000 CE (and a few outside), and bad records."""
-    from . import make_sample as ms
+    from spacetime.pipelines.sample import make_sample as ms
 
     everyone = people()
     titles = [p.title for p in everyone]

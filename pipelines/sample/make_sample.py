@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..cache import write_atomic
+from spacetime.common import write_atomic
 
 SEED = 20231004
 MIN_POPULATION = 80_000  # cities15000 at or above this gives about 7,800 cities
@@ -889,19 +889,19 @@ def lognormal_views(
 
 # Every dataset's part, in the order they are written. Each is a function (max_cities) -> SamplePart.
 PARTS: list[Callable[[int | None], SamplePart]] = [world_part]
-from .us_places_part import us_places_part  # noqa: E402  (it imports this module's helpers lazily)
+from spacetime.pipelines.sample.us_places_part import us_places_part  # noqa: E402  (it imports this module's helpers lazily)
 
 PARTS.append(us_places_part)
-from .nyc_places_part import nyc_places_part  # noqa: E402
+from spacetime.pipelines.sample.nyc_places_part import nyc_places_part  # noqa: E402
 
 PARTS.append(nyc_places_part)
-from .headlines_part import headlines_part  # noqa: E402
+from spacetime.pipelines.sample.headlines_part import headlines_part  # noqa: E402
 
 PARTS.append(headlines_part)
-from .historical_figures_part import historical_figures_part  # noqa: E402
+from spacetime.pipelines.sample.historical_figures_part import historical_figures_part  # noqa: E402
 
 PARTS.append(historical_figures_part)
-from .art_entertainment_part import art_entertainment_part  # noqa: E402
+from spacetime.pipelines.sample.art_entertainment_part import art_entertainment_part  # noqa: E402
 
 PARTS.append(art_entertainment_part)
 

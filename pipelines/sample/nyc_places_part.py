@@ -536,7 +536,7 @@ DEFECTS: tuple[Defect, ...] = (
 
 def nyc_places_part(max_cities: int | None = None):
     """SODA pages of Points of Interest rows; ``max_cities`` does not apply (the table is small)."""
-    from .make_sample import SamplePart, gzip_bytes
+    from spacetime.pipelines.sample.make_sample import SamplePart, gzip_bytes
 
     rng = random.Random(f"{SEED}:nyc_places")
     neighbourhoods = load_neighbourhoods()

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .make_sample import City, Place, SamplePart
+    from spacetime.pipelines.sample.make_sample import City, Place, SamplePart
 
 DATASET = "us_places"
 PLACES_FILE = "dbpedia/us_places.nt.gz"
@@ -211,7 +211,7 @@ US_BAD_RECORDS: tuple[tuple[str, str], ...] = (
 
 def us_places_part(max_cities: int | None = None) -> SamplePart:
     """US cities, counties, colleges, structures, natural places, states and bad records for us_places."""
-    from . import make_sample as ms
+    from spacetime.pipelines.sample import make_sample as ms
 
     rng = random.Random(f"{ms.SEED}:{DATASET}")
     world_cities, countries, us_states = _world_cities(ms, max_cities)

@@ -111,7 +111,7 @@ def generate_places_ntriples(n: int, seed: int = 0) -> str:
 
 def places_query(name: str = "generated places"):
     """The PagedQuery that reads every (place, type) row with its typed values; keyed by ?place."""
-    from spacetime.pipelines.sparql import PagedQuery
+    from spacetime.pipelines.sources.sparql import PagedQuery
 
     return PagedQuery(
         name=name,
@@ -130,7 +130,7 @@ def places_query(name: str = "generated places"):
 def virtuoso_paging_benchmark(workdir: Path, places: int = 25_000, seed: int = 0, page_size: int = 10_000) -> dict:
     """Page every generated place out of a fresh Virtuoso with SparqlClient (no cache) and time it."""
     from spacetime.pipelines.servers import VirtuosoServer, virtuoso_available
-    from spacetime.pipelines.sparql import SparqlClient
+    from spacetime.pipelines.sources.sparql import SparqlClient
 
     reason = virtuoso_available()
     if reason:

@@ -36,10 +36,16 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pyarrow as pa
-
-from .nyt import MIN_INTERVAL, TERMS_URL, ArchiveClient, ArchiveMonth, month_range, open_archive
-from .sources import Sources
-from .steps import TEST_SHARE, Build, named
+from spacetime.pipelines.builders.steps import TEST_SHARE, Build, named
+from spacetime.pipelines.sources import Sources
+from spacetime.pipelines.sources.nyt import (
+    MIN_INTERVAL,
+    TERMS_URL,
+    ArchiveClient,
+    ArchiveMonth,
+    month_range,
+    open_archive,
+)
 
 DATASET = "headlines"
 NEW_YORK = ZoneInfo("America/New_York")

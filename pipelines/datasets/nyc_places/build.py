@@ -21,10 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-
-from .soda import POINTS_OF_INTEREST, SodaQuery, open_soda
-from .sources import Sources
-from .steps import TEST_SHARE, Build, Step, named
+from spacetime.pipelines.builders.steps import TEST_SHARE, Build, Step, named
+from spacetime.pipelines.sources import Sources
+from spacetime.pipelines.sources.soda import POINTS_OF_INTEREST, SodaQuery, open_soda
 
 DATASET = "nyc_places"
 # System fields too (":id" among them), so that a row handed out twice by an unstable order is caught.

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import tenacity
-
-from .errors import SourceError, TransientError
+from spacetime.pipelines.sources.errors import SourceError, TransientError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -23,12 +23,19 @@ from typing import NamedTuple
 
 import pandas as pd
 import pyarrow as pa
-
-from .dbpedia import ONTOLOGY, RESOURCE, Ontology, bindings_frame, local_name, title_of, types_query
-from .places import collapse_places, coordinate_rules
-from .sources import Sources
-from .sparql import PagedQuery
-from .steps import TEST_SHARE, Build
+from spacetime.pipelines.builders.dbpedia import (
+    ONTOLOGY,
+    RESOURCE,
+    Ontology,
+    bindings_frame,
+    local_name,
+    title_of,
+    types_query,
+)
+from spacetime.pipelines.builders.places import collapse_places, coordinate_rules
+from spacetime.pipelines.builders.steps import TEST_SHARE, Build
+from spacetime.pipelines.sources import Sources
+from spacetime.pipelines.sources.sparql import PagedQuery
 
 DATASET = "us_places"
 

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-
-from .sparql import LiteralError, PagedQuery, binding_value
+from spacetime.pipelines.sources.sparql import LiteralError, PagedQuery, binding_value
 
 if TYPE_CHECKING:
-    from .steps import Build, Step
+    from spacetime.pipelines.builders.steps import Build, Step
 
 RESOURCE = "http://dbpedia.org/resource/"
 ONTOLOGY = "http://dbpedia.org/ontology/"

@@ -31,9 +31,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import SourceError, TransientError
-from .retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
-from .useragent import user_agent
+from spacetime.pipelines.sources.errors import SourceError, TransientError
+from spacetime.pipelines.sources.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
+from spacetime.pipelines.sources.useragent import user_agent
 
 if TYPE_CHECKING:
     import requests
@@ -594,7 +594,7 @@ class DumpParser:
 
     def parse_file(self, path: Path, on_compressed=None) -> DumpFileStats:
         """Read one dump; ``on_compressed(n)`` reports progress in compressed bytes."""
-        from .servers import file_sha256
+        from spacetime.common import file_sha256
 
         stats = DumpFileStats(name=path.name)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:

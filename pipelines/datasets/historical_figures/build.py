@@ -36,11 +36,19 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-
-from .dbpedia import ONTOLOGY, Ontology, bindings_frame, local_name, present, resources_only, title_or_none, types_query
-from .sources import Sources
-from .sparql import HistoricalDate, PagedQuery
-from .steps import TEST_SHARE, Build
+from spacetime.pipelines.builders.dbpedia import (
+    ONTOLOGY,
+    Ontology,
+    bindings_frame,
+    local_name,
+    present,
+    resources_only,
+    title_or_none,
+    types_query,
+)
+from spacetime.pipelines.builders.steps import TEST_SHARE, Build
+from spacetime.pipelines.sources import Sources
+from spacetime.pipelines.sources.sparql import HistoricalDate, PagedQuery
 
 DATASET = "historical_figures"
 PERSON = ONTOLOGY + "Person"

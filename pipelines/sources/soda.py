@@ -27,13 +27,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cache import JsonCache, digest
-from .errors import SourceError, TransientError
-from .retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
-from .useragent import user_agent
+from spacetime.pipelines.sources.cache import JsonCache
+from spacetime.pipelines.sources.errors import SourceError, TransientError
+from spacetime.pipelines.sources.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
+from spacetime.pipelines.sources.useragent import user_agent
+
+from spacetime.common import digest
 
 if TYPE_CHECKING:
-    from .sources import SourceOptions
+    from spacetime.pipelines.sources import SourceOptions
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +308,7 @@ def open_soda(options: SourceOptions, dataset: str = POINTS_OF_INTEREST) -> Iter
 
 
 def sample_folder() -> Path:
-    from .sample import SAMPLE_DIR
+    from spacetime.pipelines.sample import SAMPLE_DIR
 
     folder = SAMPLE_DIR / SAMPLE_FOLDER
     if not folder.is_dir():

@@ -29,12 +29,12 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from spacetime.pipelines.sources.cache import JsonCache
+from spacetime.pipelines.sources.errors import SourceError, TransientError
+from spacetime.pipelines.sources.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
+from spacetime.pipelines.sources.useragent import user_agent
 
-from .cache import JsonCache, digest
-from .errors import SourceError, TransientError
-from .retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
-from .servers import file_sha256
-from .useragent import user_agent
+from spacetime.common import digest, file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -399,7 +399,7 @@ class ArchiveFileServer:
 
 
 def sample_archive_dir() -> Path:
-    from .sample import SAMPLE_DIR
+    from spacetime.pipelines.sample import SAMPLE_DIR
 
     folder = SAMPLE_DIR / "nyt" / "archive"
     if not folder.is_dir():

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-
-from .dbpedia import ONTOLOGY, Ontology, bindings_frame, local_name, types_query
-from .places import collapse_places, coordinate_rules
-from .sources import Sources
-from .sparql import PagedQuery
-from .steps import TEST_SHARE, Build
+from spacetime.pipelines.builders.dbpedia import ONTOLOGY, Ontology, bindings_frame, local_name, types_query
+from spacetime.pipelines.builders.places import collapse_places, coordinate_rules
+from spacetime.pipelines.builders.steps import TEST_SHARE, Build
+from spacetime.pipelines.sources import Sources
+from spacetime.pipelines.sources.sparql import PagedQuery
 
 DATASET = "world_places"
 

@@ -5,7 +5,6 @@ Each server is started as a child process, waited for until it answers, and stop
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -22,7 +21,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .cache import digest
+from spacetime.common import digest, file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -170,14 +169,6 @@ class OxigraphServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 # --- Virtuoso (Debian's virtuoso-opensource 7), the server DBpedia runs -------------------------------------------

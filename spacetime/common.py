@@ -1,4 +1,4 @@
-"""A small on-disk JSON cache: one file per key, written atomically, so a killed build resumes where it stopped."""
+"""Small helpers every stage uses: atomic writes, digests, deterministic JSON."""
 
 from __future__ import annotations
 
@@ -11,13 +11,19 @@ from typing import Any
 
 
 def digest(*parts: str) -> str:
-    """sha256 of the parts, joined unambiguously."""
+    """sha256 of the parts, joined unambiguously (each prefixed by its length)."""
     h = hashlib.sha256()
     for part in parts:
         data = part.encode("utf-8")
         h.update(len(data).to_bytes(8, "big"))
         h.update(data)
     return h.hexdigest()
+
+
+def file_sha256(path: Path | str) -> str:
+    """The sha256 of a file's bytes, read in blocks."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -36,22 +42,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-class JsonCache:
-    """Values keyed by a tuple of strings (e.g. endpoint and query text)."""
-
-    def __init__(self, root: str | os.PathLike):
-        self.root = Path(root)
-
-    def _path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.json"
-
-    def get(self, *parts: str) -> Any | None:
-        path = self._path(digest(*parts))
-        try:
-            return json.loads(path.read_text("utf-8"))
-        except FileNotFoundError:
-            return None
-
-    def put(self, value: Any, *parts: str) -> None:
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-        write_atomic(self._path(digest(*parts)), text.encode("utf-8"))
+def write_json_atomic(path: Path, value: Any, **dump_options: Any) -> None:
+    """``value`` as indented UTF-8 JSON with a final newline, written atomically."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, **dump_options) + "\n"
+    write_atomic(path, text.encode("utf-8"))

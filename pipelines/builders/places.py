@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
-from .dbpedia import resources_only, title_or_none
-from .steps import Build, Step
+from spacetime.pipelines.builders.dbpedia import resources_only, title_or_none
+from spacetime.pipelines.builders.steps import Build, Step
 
 
 def collapse_places(df: pd.DataFrame, coordinate_tolerance: float) -> pd.DataFrame:

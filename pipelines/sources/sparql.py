@@ -23,14 +23,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from spacetime.pipelines.sources.cache import JsonCache
+from spacetime.pipelines.sources.errors import SourceError, TransientError, TruncatedResult
+from spacetime.pipelines.sources.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
+from spacetime.pipelines.sources.useragent import user_agent
 from SPARQLWrapper import GET, JSON, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, EndPointNotFound, QueryBadFormed, Unauthorized
 from tqdm.auto import tqdm
-
-from .cache import JsonCache
-from .errors import SourceError, TransientError, TruncatedResult
-from .retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
-from .useragent import user_agent
 
 log = logging.getLogger(__name__)
 

@@ -25,12 +25,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from spacetime.pipelines.sources import Sources
+from spacetime.pipelines.sources.sparql import PagedQuery, QueryResult
 
 from spacetime import __version__
-
-from .cache import write_atomic
-from .sources import Sources
-from .sparql import PagedQuery, QueryResult
+from spacetime.common import write_atomic
 
 log = logging.getLogger(__name__)
 

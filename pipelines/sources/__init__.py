@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .pageviews import DEFAULT_WINDOW, PageviewDumps, PageviewsAPI, PageviewWindow
-from .servers import OxigraphServer
-from .sparql import DBPEDIA_ENDPOINT, SparqlClient
+from spacetime.pipelines.servers import OxigraphServer
+from spacetime.pipelines.sources.pageviews import DEFAULT_WINDOW, PageviewDumps, PageviewsAPI, PageviewWindow
+from spacetime.pipelines.sources.sparql import DBPEDIA_ENDPOINT, SparqlClient
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class Sources:
 def open_sources(options: SourceOptions) -> Iterator[Sources]:
     """Clients for one build; in sample mode a local Oxigraph serves the bundled DBpedia sample meanwhile."""
     if options.sample:
-        from .sample import dbpedia_files, manifest, pageview_dump_dir
+        from spacetime.pipelines.sample import dbpedia_files, manifest, pageview_dump_dir
 
         server = OxigraphServer(dbpedia_files(), store_root=options.cache_dir / "oxigraph")
         with server:

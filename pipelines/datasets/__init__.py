@@ -1,0 +1,1 @@
+"""One folder per dataset: its builder (build.py)."""

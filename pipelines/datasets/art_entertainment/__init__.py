@@ -1,0 +1,1 @@
+"""The art_entertainment dataset."""

@@ -1,0 +1,1 @@
+"""The historical_figures dataset."""

@@ -1,0 +1,1 @@
+"""The nyc_places dataset."""

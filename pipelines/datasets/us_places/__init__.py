@@ -1,0 +1,1 @@
+"""The us_places dataset."""

@@ -1,0 +1,1 @@
+"""The world_places dataset."""
