@@ -15,12 +15,14 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import click
 
 from spacetime.common import file_sha256
+from spacetime.errors import SpacetimeError
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +38,11 @@ REPO_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9
 MASK = "hf_***"
 
 
-class ValidationNotPassed(Exception):
+class ValidationNotPassed(SpacetimeError):
     """The validation report is missing, failed, or does not describe exactly the folder's current files."""
 
 
-class PublishError(Exception):
+class PublishError(SpacetimeError):
     """Publishing was refused or failed; the message never contains the token."""
 
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from spacetime.errors import SpacetimeError
+
 from .metrics import score_predictions
 from .results import PRED_PREFIX, PREDICTIONS_DIR, RESULTS_FILE, dataset_identity, write_json
 
@@ -41,7 +43,7 @@ CHECKED_ABSOLUTE = 1e-9
 TABLE_METRICS = ("r2", "spearman", "mae", "haversine_km", "proximity_error")
 
 
-class SubmissionError(ValueError):
+class SubmissionError(SpacetimeError, ValueError):
     """A submission the scorer refuses; the message names the file and the problem."""
 
 

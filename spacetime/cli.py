@@ -4,21 +4,55 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
 import click
 
+from spacetime.errors import SpacetimeError
 from spacetime.pipelines.registry import DATASETS, builder
 
+# Failures a user can act on: printed as one line (the message names the thing and the fix), exit code 1; -v adds the
+# traceback. OSError covers missing files and unreachable services, ValueError a bad value in a file or an option.
+EXPECTED_ERRORS = (SpacetimeError, OSError, ValueError)
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
+
+class _Stages(click.Group):
+    """The command group, printing expected errors without a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except EXPECTED_ERRORS as error:
+            if (ctx.obj or {}).get("verbose"):
+                raise
+            click.echo(f"Error: {_one_line(error)}", err=True)
+            click.echo("(run with -v for the traceback)", err=True)
+            ctx.exit(1)
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    plain = (SpacetimeError, ValueError, FileNotFoundError)  # their messages name the thing already
+    return text if isinstance(error, plain) else f"{type(error).__name__}: {text}"
+
+
+def _terminate(signum: int, frame) -> None:
+    """SIGTERM ends the run like Ctrl-C does: context managers stop the local servers a build started."""
+    raise SystemExit(128 + signum)
+
+
+@click.group(cls=_Stages, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug) and tracebacks on errors.")
 @click.version_option(package_name="llm-spacetime")
-def main(verbose: int) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: int) -> None:
     """Build, validate and probe the space and time entity datasets."""
+    ctx.obj = {"verbose": verbose}
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    signal.signal(signal.SIGTERM, _terminate)
 
 
 @main.command()
@@ -36,7 +70,9 @@ def main(verbose: int) -> None:
 @click.option("--soda-url", default=None, help="NYC Open Data (SODA) base URL [default: data.cityofnewyork.us].")
 @click.option("--nyt-url", default=None, help="NYT Archive API base URL [default: api.nytimes.com].")
 @click.option("--window-start", default=None, help="First month of the pageview window, YYYY-MM [default: 2021-01].")
-@click.option("--window-months", type=int, default=None, help="Length of the pageview window [default: 36].")
+@click.option(
+    "--window-months", type=click.IntRange(min=1), default=None, help="Length of the pageview window [default: 36]."
+)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -74,6 +110,17 @@ def build(
     """Build DATASETS from the live sources (or the bundled sample) into OUT/build/<dataset>/."""
     if pageviews_url and pageviews_dump:
         raise click.UsageError("give --pageviews-url or --pageviews-dump, not both")
+    if sample:
+        live = {
+            "--sparql-endpoint": sparql_endpoint,
+            "--pageviews-url": pageviews_url,
+            "--pageviews-dump": pageviews_dump,
+            "--soda-url": soda_url,
+            "--nyt-url": nyt_url,
+        }
+        given = [flag for flag, value in live.items() if value]
+        if given:
+            raise click.UsageError(f"--sample reads the bundled sample; it cannot be combined with {', '.join(given)}")
     names = list(DATASETS) if build_all else list(datasets)
     if not names:
         raise click.UsageError("name a dataset or pass --all")

@@ -1,7 +1,9 @@
 """Errors raised by the source clients. Each names the source and the query, title or record at fault."""
 
+from spacetime.errors import SpacetimeError
 
-class SourceError(RuntimeError):
+
+class SourceError(SpacetimeError, RuntimeError):
     """A source failed in a way that retrying will not fix, or retries ran out."""
 
 

@@ -1,0 +1,105 @@
+"""Expected failures end in one or two lines naming the thing and the fix, with a non-zero exit code."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from spacetime.cli import main
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_package_before_a_build_is_one_line_naming_the_fix(tmp_path):
+    result = run("package", "--out", str(tmp_path))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) <= 2 and "no build at" in lines[0] and "spacetime build world_places" in lines[0]
+
+
+def test_verbose_adds_the_traceback(tmp_path):
+    result = run("-v", "package", "--out", str(tmp_path))
+    assert result.exit_code != 0 and isinstance(result.exception, FileNotFoundError)
+
+
+def test_bad_window_start_is_one_line(tmp_path):
+    result = run("build", "world_places", "--sample", "--window-start", "2021-13", "--out", str(tmp_path))
+    assert result.exit_code == 1
+    assert "window start must be 'YYYY-MM', got '2021-13'" in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "flag, value",
+    [
+        ("--sparql-endpoint", "http://127.0.0.1:9/sparql"),
+        ("--pageviews-url", "http://127.0.0.1:9"),
+        ("--soda-url", "http://127.0.0.1:9"),
+        ("--nyt-url", "http://127.0.0.1:9"),
+    ],
+)
+def test_sample_refuses_live_source_flags_instead_of_ignoring_them(tmp_path, flag, value):
+    result = run("build", "world_places", "--sample", flag, value, "--out", str(tmp_path))
+    assert result.exit_code == 2 and f"cannot be combined with {flag}" in result.stderr
+
+
+def test_zero_window_months_is_refused_not_replaced_by_the_default(tmp_path):
+    result = run("build", "world_places", "--sample", "--window-months", "0", "--out", str(tmp_path))
+    assert result.exit_code == 2 and "--window-months" in result.stderr
+
+
+def _children(pid: int, command_word: str) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and command_word.encode() in (stat.parent / "cmdline").read_bytes():
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the child server")
+def test_sigterm_during_a_build_stops_the_local_sparql_server(tmp_path):
+    code = "import sys; from spacetime.cli import main; sys.exit(main())"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "build", "world_places", "--sample", "--out", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        servers: list[int] = []
+        while time.monotonic() < deadline and proc.poll() is None and not servers:
+            servers = _children(proc.pid, "serve-read-only")
+            time.sleep(0.1)
+        assert servers, "the build never started its Oxigraph server"
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+        assert proc.returncode != 0
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(_alive(pid) for pid in servers):
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in servers), "the Oxigraph server outlived its build"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
