@@ -196,6 +196,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
         ("date", "-0044-03-15", HistoricalDate(-44, 3, 15)),
         ("date", "1900-01-01Z", HistoricalDate(1900, 1, 1)),
         ("date", "2000-02-29+02:00", HistoricalDate(2000, 2, 29)),
+        ("date", "-0400-02-29", HistoricalDate(-400, 2, 29)),
         ("dateTime", "1815-06-18T12:00:00Z", HistoricalDate(1815, 6, 18)),
         ("gYear", "1066", 1066),
         ("gYear", "-0500", -500),
@@ -216,6 +217,8 @@ def test_typed_literals(kind, datatype, text, expected):
         ("integer", "1.5"),
         ("nonNegativeInteger", "-3"),
         ("date", "1999-02-29"),
+        ("date", "-0500-02-29"),  # no leap year BCE either way of counting years
+        ("date", "-0101-02-29"),
         ("date", "2001-13-01"),
         ("date", "March 1990"),
         ("gYear", "19xx"),

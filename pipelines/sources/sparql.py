@@ -103,9 +103,15 @@ _DECIMAL = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)$")
 
 
 def _days_in_month(year: int, month: int) -> int:
-    if 1 <= year <= 9999:
-        return calendar.monthrange(year, month)[1]
-    return 29 if month == 2 else calendar.monthrange(2001, month)[1]  # proleptic years outside datetime's range
+    """Days in a month of the proleptic Gregorian calendar, for any year the literal may carry.
+
+    A negative year is astronomical in XSD 1.1 (-0500 is 501 BCE) and historical in XSD 1.0 (-0500 is 500 BCE);
+    February has 29 days if either reading makes the year a leap year.
+    """
+    if month != 2:
+        return calendar.monthrange(2001, month)[1]
+    leap = calendar.isleap(year) or (year < 0 and calendar.isleap(year + 1))
+    return 29 if leap else 28
 
 
 def _checked_date(value: str, year: str, month: str | None, day: str | None) -> HistoricalDate:
