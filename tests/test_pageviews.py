@@ -394,6 +394,7 @@ FEBRUARY = [
     "en.wikipedia  12 desktop 5 A1",
     "fr.wikipedia Paris 7 desktop oops",  # another project's line is not checked
     "en.wikipedia São_Paulo 4 mobile-app 3",  # no daily counts field: still fine
+    "en.wikipedia Paris 22989 desktop 12345678901234567890 A1",  # would overflow int64 downstream
 ]
 
 
@@ -423,9 +424,11 @@ def test_dump_malformed_lines_are_counted_by_reason(dumps):
         "monthly total not a non-negative integer": 1,
         "page id not an integer or null": 1,
         "empty title": 1,
+        "monthly total has more than 15 digits": 1,
     }
+    assert counts.views == {"Paris": 1123}  # the 20-digit total is not added
     examples = counts.source["malformed_examples"]
-    assert len(examples) == 5 and examples[0] == {
+    assert len(examples) == 6 and examples[0] == {
         "file": "pageviews-202102-user.bz2",
         "reason": "unknown access type",
         "line": "en.wikipedia Paris 22989 tablet 5 A5",

@@ -44,6 +44,9 @@ DEFAULT_BASE_URL = "https://wikimedia.org/api/rest_v1"
 DEFAULT_PROJECT = "en.wikipedia"
 ACCESS_TYPES = ("desktop", "mobile-web", "mobile-app")
 MAX_TITLE_BYTES = 255
+# English Wikipedia as a whole has about 1e10 views a month: a page's total with more digits than this is corrupt
+# (and would overflow the int64 page_views column).
+MAX_VIEW_DIGITS = 15
 
 
 # --- the window ---------------------------------------------------------------------------------------------------
@@ -203,6 +206,8 @@ def views_in_body(content: bytes) -> int:
         views = item.get("views") if isinstance(item, dict) else None
         if not isinstance(views, int) or isinstance(views, bool) or views < 0:
             raise ValueError(f"item without a non-negative integer 'views': {item!r}")
+        if views >= 10**MAX_VIEW_DIGITS:
+            raise ValueError(f"item with an implausible 'views' (more than {MAX_VIEW_DIGITS} digits): {item!r}")
         total += views
     return total
 
@@ -541,7 +546,11 @@ def _line_pattern(project: bytes) -> re.Pattern[bytes]:
     """A well-formed line of ``project``, preceded by its newline; groups: title, monthly total."""
     access = b"|".join(a.encode() for a in ACCESS_TYPES)
     return re.compile(
-        rb"\n" + re.escape(project) + rb" ([^ \n]+) (?:\d+|null) (?:" + access + rb") (\d+)(?: [^ \n]*)?(?=\n)"
+        rb"\n"
+        + re.escape(project)
+        + rb" ([^ \n]+) (?:\d+|null) (?:"
+        + access
+        + rb") (\d{1,%d})(?: [^ \n]*)?(?=\n)" % MAX_VIEW_DIGITS
     )
 
 
@@ -560,6 +569,8 @@ def line_problem(line: bytes) -> str | None:
         return "unknown access type"
     if not fields[4].isdigit():
         return "monthly total not a non-negative integer"
+    if len(fields[4]) > MAX_VIEW_DIGITS:
+        return f"monthly total has more than {MAX_VIEW_DIGITS} digits"
     return None
 
 
