@@ -260,6 +260,16 @@ def test_the_key_never_reaches_logs_errors_cache_or_provenance(archive, tmp_path
     assert {k for _, _, k in archive.requests} == {KEY}
 
 
+def test_a_key_echoed_in_the_body_is_redacted_before_docs_and_cache(archive, tmp_path):
+    echoed = month_body(2015, 5)
+    echoed["response"]["docs"][0]["headline"]["main"] = f"Echo of api-key={KEY} in a field"
+    archive.bodies[(2015, 5)] = json.dumps(echoed).encode()
+    month = client(archive.url, tmp_path).month(2015, 5)
+    assert month.docs[0]["headline"]["main"] == "Echo of api-key=*** in a field"
+    cached = [p.read_text() for p in tmp_path.rglob("*.json")]
+    assert cached and not any(KEY in text for text in cached)
+
+
 def test_redact():
     assert (
         redact(f"GET /svc/archive/v1/2015/3.json?api-key={KEY}&x=1")

@@ -273,7 +273,9 @@ class ArchiveClient:
         real_url = self.base_url + ARCHIVE_PATH.format(year=year, month=month)
         try:
             response = self.session.get(real_url, params={"api-key": self.api_key}, timeout=self.timeout)
-            body = response.content
+            # A service that echoes the request (an error page, a doc's web_url) must not carry the key into the
+            # docs, the cache or an error message.
+            body = response.content.replace(self.api_key.encode("utf-8"), b"***")
         except requests.RequestException as err:  # reset, timeout, a body cut off mid-transfer, bad gzip
             # `from None`: the original exception's text holds the URL with the key
             raise TransientError(f"{what}: {type(err).__name__}: {redact(str(err), self.api_key)}") from None
