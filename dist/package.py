@@ -79,6 +79,7 @@ def package(build_root: Path, out: Path, previous: Path | None = None,
 
     previous_release = _read_json(previous / "release.json") if previous else None
     write_atomic(out / "README.md", render_card(releases, previous_release).encode("utf-8"))
+    files["README.md"] = sha256_file(out / "README.md")
     manifest = {
         "package_version": __version__,
         "configs": {r.config: {"rows": {s: int((r.frame["split"] == s).sum()) for s in SPLITS},

@@ -103,11 +103,7 @@ def _report_problems(report: dict, folder: Path) -> list[str]:
                      if not (isinstance(result, dict) and result.get("passed") is True))
     if failing:
         problems.append(f"datasets that failed validation: {', '.join(failing)}")
-    reported_folder = report.get("folder")
-    if not reported_folder:
-        problems.append("the report does not name the folder it validated")
-    elif Path(reported_folder).resolve() != folder.resolve():
-        problems.append(f"the report was made for {reported_folder}, not {folder.resolve()}")
+    # The report's folder is informational: a copied release publishes when every file's checksum matches.
     files = report.get("files")
     if not isinstance(files, dict) or not files:
         problems.append("the report lists no files")
@@ -120,8 +116,8 @@ def _report_problems(report: dict, folder: Path) -> list[str]:
 
 
 def _file_differences(folder: Path, reported: dict[str, str]) -> list[str]:
-    """Data files added, removed or changed since validation (and any other reported file removed or changed)."""
-    on_disk = {p for p in local_files(folder) if p.startswith(DATA_DIR)}
+    """Files added, removed or changed since validation: every file publish would upload, card and metadata too."""
+    on_disk = set(local_files(folder))
     problems = [f"added since validation: {p}" for p in sorted(on_disk - set(reported))]
     for path, expected in sorted(reported.items()):
         target = folder / path

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import logging
+import shutil
 import time
 from pathlib import Path
 
@@ -13,7 +14,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from spacetime.dist.publish import PublishError, ValidationNotPassed, check_validated, publish, publish_command
+from spacetime.dist.publish import (
+    PublishError,
+    ValidationNotPassed,
+    check_validated,
+    local_files,
+    publish,
+    publish_command,
+)
 
 from .hubserver import GITATTRIBUTES, HubServer
 
@@ -45,7 +53,7 @@ def _sha256(path: Path) -> str:
 
 
 def write_report(folder: Path, report_path: Path, passed: bool = True, overrides: dict | None = None) -> dict:
-    files = {p: _sha256(folder / p) for p in (TRAIN, TEST)}
+    files = {p: _sha256(folder / p) for p in local_files(folder)}
     report = {
         "passed": passed,
         "folder": str(folder.resolve()),
@@ -237,8 +245,13 @@ def _drop_report(folder: Path, report: Path) -> None:
     report.unlink()
 
 
-def _other_folder(folder: Path, report: Path) -> None:
-    write_report(folder, report, overrides={"folder": str(folder.parent / "another-release")})
+def _edit(name: str):
+    def edit(folder: Path, report: Path) -> None:
+        with open(folder / name, "a", encoding="utf-8") as fh:
+            fh.write("\nedited after validation\n")
+
+    edit.__name__ = f"edit_{name}"
+    return edit
 
 
 def _unvalidated_config(folder: Path, report: Path) -> None:
@@ -258,7 +271,9 @@ def _unvalidated_config(folder: Path, report: Path) -> None:
         (_add_file, "added since validation: data/world_places/validation-00000-of-00001.parquet"),
         (_remove_file, f"removed since validation: {TEST}"),
         (_drop_report, "no validation report at"),
-        (_other_folder, "the report was made for"),
+        (_edit("README.md"), "changed since validation: README.md"),
+        (_edit("release.json"), "changed since validation: release.json"),
+        (_edit("metadata/world_places.json"), "changed since validation: metadata/world_places.json"),
         (_unvalidated_config, "configs under data/ the report does not cover: us_places"),
     ],
 )
@@ -280,6 +295,13 @@ def test_check_validated_lists_every_difference(release):
     text = str(err.value)
     assert "changed since validation" in text and "added since validation" in text
     assert "removed since validation" in text
+
+
+def test_a_copied_release_folder_publishes_when_every_checksum_matches(release, tmp_path):
+    copy = tmp_path / "copied" / "release"
+    shutil.copytree(release, copy)
+    report = check_validated(copy, release.parent / "validation" / "report.json")
+    assert report["passed"] is True and Path(report["folder"]) != copy
 
 
 def test_check_validated_accepts_an_explicit_report_path(release, tmp_path):

@@ -68,8 +68,42 @@ def test_validation_passes_on_the_release(out):
     report = validate(out / "release", out / "validation")
     failures = {c: [k for k in d["checks"] if not k["success"]] for c, d in report["datasets"].items()}
     assert report["passed"], failures
-    assert set(report["files"]) == {data_file(c, s) for c in DATASETS for s in ("train", "test")}
+    data_files = {data_file(c, s) for c in DATASETS for s in ("train", "test")}
+    metadata = {f"metadata/{c}.json" for c in DATASETS}
+    assert set(report["files"]) == data_files | metadata | {"README.md", "release.json"}
+    assert report["release_integrity"] == {"passed": True, "files": len(data_files | metadata) + 1, "problems": []}
     assert "PASSED" in (out / "validation" / "report.md").read_text()
+
+
+def test_a_latitude_moved_by_one_degree_fails_against_release_json(out, tmp_path):
+    folder = _copy_release(out, tmp_path)
+    path = data_file("world_places", "train")
+    _rewrite(
+        folder,
+        "world_places",
+        "train",
+        lambda t: t.set_column(
+            t.schema.get_field_index("latitude"),
+            t.schema.field("latitude"),
+            pa.array([t["latitude"][0].as_py() + 1.0, *t["latitude"].to_pylist()[1:]], pa.float64()),
+        ),
+    )
+    report = validate(folder, tmp_path / "v", configs=("world_places",))
+    assert report["datasets"]["world_places"]["passed"]  # still a plausible latitude: only the checksum tells
+    assert not report["passed"]
+    assert report["release_integrity"]["problems"] == [
+        f"{path}: sha256 differs from release.json (changed after packaging)"
+    ]
+    assert "Release integrity failed" in (tmp_path / "v" / "report.md").read_text()
+
+
+@pytest.mark.parametrize("edit", ["README.md", "metadata/world_places.json", "extra.txt"])
+def test_the_card_metadata_and_unlisted_files_are_checked_too(out, tmp_path, edit):
+    folder = _copy_release(out, tmp_path)
+    with open(folder / edit, "a", encoding="utf-8") as fh:
+        fh.write("\nedited after packaging\n")
+    report = validate(folder, tmp_path / "v", configs=("world_places",))
+    assert not report["passed"] and report["release_integrity"]["problems"][0].startswith(f"{edit}: ")
 
 
 def _copy_release(out: Path, tmp_path: Path) -> Path:

@@ -161,18 +161,47 @@ def validate(
             "previous_rows": previous_rows,
             "checks": [c.__dict__ for c in checks],
         }
-        files.update({data_file(config, s): sha256_file(folder / data_file(config, s)) for s in SPLITS})
+    integrity = release_integrity(folder)
     report = {
-        "passed": all(d["passed"] for d in datasets.values()),
+        "passed": all(d["passed"] for d in datasets.values()) and integrity["passed"],
         "folder": str(folder),
         "validated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "files": dict(sorted(files.items())),
+        "files": {path: sha256_file(folder / path) for path in released_files(folder)},
+        "release_integrity": integrity,
         "datasets": datasets,
     }
     report_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(report_dir / "report.json", (json.dumps(report, indent=2, default=str) + "\n").encode())
     write_atomic(report_dir / "report.md", render_markdown(report).encode("utf-8"))
     return report
+
+
+def released_files(folder: Path) -> list[str]:
+    """Every file of the release folder as a repo path, sorted; hidden files (temporary, caches) are not released."""
+    return sorted(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    )
+
+
+def release_integrity(folder: Path) -> dict[str, Any]:
+    """Every file against ``release.json``: each listed file present with its sha256, and no file it does not list."""
+    manifest_path = folder / "release.json"
+    try:
+        listed = json.loads(manifest_path.read_text("utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        return {"passed": False, "problems": [f"release.json is missing or unreadable ({type(err).__name__}: {err})"]}
+    problems = []
+    for path, expected in sorted(listed.items()):
+        target = folder / path
+        if not target.is_file():
+            problems.append(f"{path}: listed in release.json but missing")
+        elif sha256_file(target) != expected:
+            problems.append(f"{path}: sha256 differs from release.json (changed after packaging)")
+    unlisted = sorted(set(released_files(folder)) - set(listed) - {"release.json"})
+    problems.extend(f"{path}: not listed in release.json" for path in unlisted)
+    return {"passed": not problems, "files": len(listed), "problems": problems}
 
 
 def _previous_rows(previous: Path | None, config: str) -> int | None:
@@ -193,6 +222,11 @@ def render_markdown(report: dict[str, Any]) -> str:
     for config, d in report["datasets"].items():
         failed = sum(1 for c in d["checks"] if not c["success"])
         lines.append(f"| `{config}` | {'pass' if d['passed'] else '**FAIL**'} | {d.get('rows', '')} | {failed} |")
+    integrity = report.get("release_integrity") or {}
+    if not integrity.get("passed", True):
+        lines += ["", "**Release integrity failed** (files against `release.json`):", ""]
+        lines += [f"- {_cell(problem)}" for problem in integrity["problems"]]
+        lines.append("")
     for config, d in report["datasets"].items():
         lines += [
             "",
