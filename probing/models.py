@@ -7,6 +7,7 @@ transformers and cached as a bf16 safetensors folder keyed by the GGUF file's sh
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import importlib.util
 import json
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from spacetime.common import file_sha256
+from spacetime.errors import SpacetimeError
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +135,14 @@ def resolve_dtype(dtype: str, device: str) -> Any:
     return getattr(torch, dtype)
 
 
+def _refuse_near_miss(model: str) -> None:
+    """A name a letter or two from the embedded model's alias is a typo, not a Hub id: say so before a network wait."""
+    if "/" in model or Path(model).exists():
+        return
+    if difflib.get_close_matches(model.lower(), [EMBEDDED], n=1, cutoff=0.75):
+        raise SpacetimeError(f"unknown model {model!r}: did you mean the embedded {EMBEDDED!r} (SmolLM2-135M)?")
+
+
 def load_model(
     model: str = EMBEDDED,
     *,
@@ -153,6 +163,7 @@ def load_model(
         source, model_id, revision = embedded_model_folder(cache_dir), EMBEDDED_MODEL_ID, None
         model_revision = "gguf-sha256:" + json.loads((source / "gguf_source.json").read_text())["sha256"]
     else:
+        _refuse_near_miss(model)
         source, model_id, model_revision = model, model, revision
     kwargs = {"revision": revision, "trust_remote_code": trust_remote_code}
     tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)

@@ -103,3 +103,28 @@ def test_sigterm_during_a_build_stops_the_local_sparql_server(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize("typo", ["smollm", "SmolLM", "smolm2", "smollm3"])
+def test_a_typo_of_the_embedded_model_is_named_at_once_without_a_network_wait(tmp_path, typo):
+    from spacetime.probing.models import load_model
+
+    from spacetime.errors import SpacetimeError
+
+    with pytest.raises(SpacetimeError, match=f"unknown model '{typo}': did you mean the embedded 'smollm2'"):
+        load_model(typo)
+
+
+def test_a_truncated_rdf_file_fails_with_oxigraphs_own_message(tmp_path):
+    from spacetime.pipelines.servers import OxigraphServer
+
+    from spacetime.errors import SpacetimeError
+
+    bad = tmp_path / "cut.nt"
+    bad.write_text('<http://dbpedia.org/resource/Paris> <http://www.w3.org/2000/01/rdf-schema#label> "Par')
+    with pytest.raises(
+        SpacetimeError, match=r"could not load the RDF files \(cut\.nt\): Error .*cut\.nt.*line 1"
+    ) as err:
+        OxigraphServer([bad], store_root=tmp_path / "store").load()
+    assert "CalledProcessError" not in str(err.value)
+    assert not any((tmp_path / "store").glob("*/.loaded"))

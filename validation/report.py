@@ -144,7 +144,6 @@ def validate(
     """Validate ``configs`` in the release ``folder``; write ``report.json`` and ``report.md`` to ``report_dir``."""
     folder = folder.resolve()
     datasets: dict[str, Any] = {}
-    files: dict[str, str] = {}
     for config in configs:
         if not (folder / data_file(config, "train")).exists():
             datasets[config] = {

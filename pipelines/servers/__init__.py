@@ -21,7 +21,10 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from filelock import FileLock
+
 from spacetime.common import digest, file_sha256
+from spacetime.errors import SpacetimeError
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +96,12 @@ def oxigraph_binary() -> str:
     return found
 
 
+def _oxigraph_error(stderr: str) -> str:
+    """Oxigraph's own error lines, without the Rust backtrace that follows them when RUST_BACKTRACE is set."""
+    lines = stderr.split("Stack backtrace:")[0].strip().splitlines()
+    return " ".join([line for line in lines if line.startswith("Error")] or lines[-2:])
+
+
 class OxigraphServer:
     """Loads RDF files into a persistent store (once per set of files) and serves it read-only on loopback.
 
@@ -125,20 +134,27 @@ class OxigraphServer:
     def load(self) -> Path:
         location = self.store_location()
         done = location / ".loaded"
-        if done.exists():
-            return location
-        if location.exists():
-            shutil.rmtree(location)  # a load that was interrupted
-        location.mkdir(parents=True)
-        log.info("loading %d RDF files into Oxigraph at %s", len(self.files), location)
-        subprocess.run(
-            [oxigraph_binary(), "load", "--location", str(location), "--file", *map(str, self.files)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        done.write_text("ok\n")
+        location.parent.mkdir(parents=True, exist_ok=True)
+        # Two builds sharing a cache load the store once: the second waits for the first, then reuses its store.
+        with FileLock(str(location) + ".lock"):
+            if done.exists():
+                return location
+            if location.exists():
+                shutil.rmtree(location)  # a load that was interrupted
+            location.mkdir(parents=True)
+            log.info("loading %d RDF files into Oxigraph at %s", len(self.files), location)
+            loaded = subprocess.run(
+                [oxigraph_binary(), "load", "--location", str(location), "--file", *map(str, self.files)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            if loaded.returncode != 0:
+                shutil.rmtree(location, ignore_errors=True)
+                message = _oxigraph_error(loaded.stderr) or f"exit code {loaded.returncode}"
+                names = ", ".join(f.name for f in self.files)
+                raise SpacetimeError(f"oxigraph could not load the RDF files ({names}): {message}")
+            done.write_text("ok\n")
         return location
 
     def start(self) -> OxigraphServer:
