@@ -8,6 +8,7 @@ shard's rows and the token budget, so the resumed run ends with the same bytes a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from spacetime import __version__
-from spacetime.common import digest
+from spacetime.common import digest, folder_in_use
 
 from . import store
 from .data import EntityRows
@@ -91,6 +92,22 @@ def run_fingerprint(
 
 
 def extract_to_folder(
+    loaded: LoadedModel, rows: EntityRows, prompt: Prompt, layers: Sequence[int], out_root: Path, **options: Any
+) -> Path:
+    """Extract ``layers`` for every row into ``out_root/<model>/<dataset>/<prompt>/``; returns that folder.
+
+    The folder is held for this run: a second run into it stops with an error naming the first one's PID. Options
+    are those of :func:`_extract_to_folder`.
+    """
+    from accelerate import PartialState
+
+    folder = store.activation_folder(out_root, loaded.slug, rows.dataset, prompt.name)
+    main = PartialState(cpu=options.get("device", "cpu") == "cpu").is_main_process  # other ranks share the folder
+    with folder_in_use(folder, "spacetime activations") if main else contextlib.nullcontext():
+        return _extract_to_folder(loaded, rows, prompt, layers, out_root, **options)
+
+
+def _extract_to_folder(
     loaded: LoadedModel,
     rows: EntityRows,
     prompt: Prompt,

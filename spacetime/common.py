@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from spacetime.errors import SpacetimeError
 
 
 def digest(*parts: str) -> str:
@@ -46,3 +51,31 @@ def write_json_atomic(path: Path, value: Any, **dump_options: Any) -> None:
     """``value`` as indented UTF-8 JSON with a final newline, written atomically."""
     text = json.dumps(value, indent=2, ensure_ascii=False, **dump_options) + "\n"
     write_atomic(path, text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def folder_in_use(folder: Path, what: str) -> Iterator[None]:
+    """Hold ``folder`` for this process while ``what`` writes it; a second writer gets a clear error, not a crash.
+
+    The lock (``.<folder>.in-use`` beside the folder, holding the owner's PID) is an advisory ``flock``: the kernel
+    drops it when the process dies, so a killed run never leaves the folder locked.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(folder.parent / f".{folder.name}.in-use", "a+", encoding="utf-8")  # noqa: SIM115 (held until exit)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            owner = handle.read().strip() or "another process"
+            raise SpacetimeError(
+                f"{folder} is in use by {owner} ({what}); wait for it to finish or write elsewhere"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"PID {os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # closing releases the lock

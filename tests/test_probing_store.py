@@ -318,3 +318,15 @@ def test_data_parallel_with_two_processes_gives_the_same_bytes(model_dir, data_p
     assert "shards: 2 of 4 to do in this process (2 process(es))" in proc.stdout
     folder = tmp_path / model_dir.name / "world_places" / "coords"
     assert folder_bytes(folder) == folder_bytes(reference_folder)
+
+
+def test_a_second_run_into_a_folder_in_use_stops_naming_the_first(loaded, data_path, tmp_path):
+    from spacetime.common import folder_in_use
+    from spacetime.errors import SpacetimeError
+
+    folder = store.activation_folder(tmp_path, loaded.slug, "world_places", "coords")
+    with folder_in_use(folder, "a first extraction"):
+        with pytest.raises(SpacetimeError, match=rf"is in use by PID {os.getpid()} \(spacetime activations\)"):
+            run(loaded, data_path, tmp_path)
+        assert not folder.exists() or not any(folder.iterdir())  # the second run wrote nothing
+    assert run(loaded, data_path, tmp_path) == folder  # released: the next run goes ahead
