@@ -52,6 +52,7 @@ def main(ctx: click.Context, verbose: int) -> None:
     ctx.obj = {"verbose": verbose}
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("spacetime.progress").setLevel(min(level, logging.INFO))  # progress lines without a terminal
     signal.signal(signal.SIGTERM, _terminate)
 
 
