@@ -1,6 +1,7 @@
 """`spacetime package`: the Hub-layout release folder, one config per dataset with Parquet per split.
 
     <release>/README.md                                   dataset card (YAML front matter: configs, features, license)
+    <release>/LICENSE.md                                  each config's sources and terms (the card's license_link)
     <release>/data/<config>/{train,test}-00000-of-00001.parquet
     <release>/metadata/<config>.json                      the build's metadata (sources, queries, drops, steps)
     <release>/release.json                                what went in: files and their sha256, versions, changes
@@ -20,11 +21,12 @@ from typing import Any, Iterable
 import pandas as pd
 
 from spacetime import __version__
-from spacetime.loaders.features import BUILD_ONLY_COLUMNS, CLASS_LABELS, features
+from spacetime.loaders.features import class_labels, features
 from spacetime.common import write_atomic
 from spacetime.pipelines.registry import DATASETS
+from spacetime.pipelines.spec import BUILD_ONLY_COLUMNS
 
-from .card import render_card
+from .card import LICENSE_FILE, license_text, render_card
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,8 @@ def package(build_root: Path, out: Path, previous: Path | None = None,
 
     previous_release = _read_json(previous / "release.json") if previous else None
     write_atomic(out / "README.md", render_card(releases, previous_release).encode("utf-8"))
+    write_atomic(out / LICENSE_FILE, license_text(releases).encode("utf-8"))
+    files[LICENSE_FILE] = sha256_file(out / LICENSE_FILE)
     manifest = {
         "package_version": __version__,
         "configs": {r.config: {"rows": {s: int((r.frame["split"] == s).sum()) for s in SPLITS},
@@ -99,7 +103,7 @@ def write_split(config: str, rows: pd.DataFrame, path: Path) -> int:
 
     rows = rows.drop(columns=[c for c in BUILD_ONLY_COLUMNS if c in rows]).reset_index(drop=True)
     feats = features(config)
-    for column in CLASS_LABELS[config]:
+    for column in class_labels(config):
         rows[column] = _encode_labels(config, column, rows[column], feats[column])
     table = datasets.Dataset.from_pandas(rows[list(feats)], features=feats, preserve_index=False)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,7 +117,7 @@ def _encode_labels(config: str, column: str, values: pd.Series, label) -> list[i
     unknown = sorted(set(values.dropna()) - set(label.names))
     if unknown or values.isna().any():
         raise ValueError(f"{config}.{column}: values outside the declared class labels {label.names}: "
-                         f"{unknown[:5] or ['<null>']}; add them to loaders/features.py CLASS_LABELS")
+                         f"{unknown[:5] or ['<null>']}; add them to the class labels of pipelines/datasets/{config}/spec.py")
     return [label.str2int(v) for v in values]
 
 
@@ -143,7 +147,7 @@ def changes_since(previous: Path | None, config: str, frame: pd.DataFrame) -> di
 def _decoded(config: str, path: Path) -> pd.DataFrame:
     """A released split with its class labels turned back into names."""
     frame = pd.read_parquet(path)
-    for column, names in CLASS_LABELS[config].items():
+    for column, names in class_labels(config).items():
         if column in frame:
             frame[column] = frame[column].map(lambda i: names[i] if pd.notna(i) else None)
     return frame

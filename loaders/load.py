@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .features import TARGETS, features
+from .features import features, targets
 
 if TYPE_CHECKING:
     import datasets
@@ -42,7 +42,8 @@ def probing_data(source: str | Path, config: str, revision: str | None = None) -
     ds = load_config(source, config, revision)
     ids: list[str] = []
     texts: dict[str, list[str]] = {}
-    targets: list[np.ndarray] = []
+    target_names = targets(config)
+    values: list[np.ndarray] = []
     split: list[str] = []
     for name in ("train", "test"):
         part = ds[name]
@@ -50,9 +51,9 @@ def probing_data(source: str | Path, config: str, revision: str | None = None) -
         for column in ("name", "creator"):
             if column in part.column_names:
                 texts.setdefault(column, []).extend(part[column])
-        targets.append(np.column_stack([as_number(part[c]) for c in TARGETS[config]]))
+        values.append(np.column_stack([as_number(part[c]) for c in target_names]))
         split += [name] * len(part)
-    return ProbingData(config, ids, texts, np.concatenate(targets), list(TARGETS[config]), np.array(split))
+    return ProbingData(config, ids, texts, np.concatenate(values), target_names, np.array(split))
 
 
 def as_number(values: list) -> np.ndarray:

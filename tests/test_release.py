@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from spacetime.dist.package import data_file, package
-from spacetime.loaders.features import TARGETS, features
+from spacetime.loaders.features import features, targets
 from spacetime.loaders.load import load_config, probing_data
 from spacetime.pipelines.registry import DATASETS
 from spacetime.validation.report import validate
@@ -21,13 +21,9 @@ from spacetime.cli import main
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory) -> Path:
+def out(sample_release) -> Path:
     """All six datasets built from the bundled sample and packaged (the demo's first stages)."""
-    root = tmp_path_factory.mktemp("out")
-    result = CliRunner().invoke(main, ["build", "--all", "--sample", "--out", str(root)])
-    assert result.exit_code == 0, result.output
-    package(root / "build", root / "release")
-    return root
+    return sample_release
 
 
 @pytest.fixture
@@ -47,7 +43,7 @@ def test_load_dataset_reads_every_config_offline(out, offline, config):
     assert ds["train"].num_rows > 0 and ds["test"].num_rows > 0
     # The loader helper agrees, and its targets are numbers.
     data = probing_data(out / "release", config)
-    assert len(data) == meta["rows"] and data.targets.shape == (meta["rows"], len(TARGETS[config]))
+    assert len(data) == meta["rows"] and data.targets.shape == (meta["rows"], len(targets(config)))
     assert not pd.isna(data.targets).any()
     assert list(data.split[: meta["splits"]["train"]]) == ["train"] * meta["splits"]["train"]
 
