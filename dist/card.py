@@ -19,25 +19,42 @@ DEFAULT_CONFIG = "world_places"
 LICENSE_FILE = "LICENSE.md"  # the release's per-config terms, which the card's license_link points at
 TASK_CATEGORIES = ["feature-extraction"]
 SOURCE_DATASETS = ["extended|other"]  # rebuilt from public sources (DBpedia, NYC Open Data, NYT), none on the Hub
-SAMPLE_NOTE = ("**Built from the bundled sample snapshot** (`pipelines/sample/`): DBpedia-shaped data made from "
-               "GeoNames and hand-entered facts, with synthetic pageviews. It shows the pipeline end to end; it is "
-               "not a DBpedia extract and not a release of the full datasets.")
+SAMPLE_NOTE = (
+    "**Built from the bundled sample snapshot** (`pipelines/sample/`): DBpedia-shaped data made from "
+    "GeoNames and hand-entered facts, with synthetic pageviews. It shows the pipeline end to end; it is "
+    "not a DBpedia extract and not a release of the full datasets."
+)
 
 
-def card_data(releases: list["ConfigRelease"]) -> DatasetCardData:
+def card_data(releases: list[ConfigRelease]) -> DatasetCardData:
     """The card's YAML metadata, as the Hub and `datasets` read it."""
     from huggingface_hub import DatasetCardData
 
     configs, infos = [], []
     for r in releases:
-        entry = {"config_name": r.config, "data_files": [
-            {"split": split, "path": f"data/{r.config}/{split}-*.parquet"} for split in ("train", "test")]}
+        entry = {
+            "config_name": r.config,
+            "data_files": [
+                {"split": split, "path": f"data/{r.config}/{split}-*.parquet"} for split in ("train", "test")
+            ],
+        }
         if r.config == DEFAULT_CONFIG:
             entry["default"] = True
         configs.append(entry)
-        infos.append({"config_name": r.config, "features": features(r.config)._to_yaml_list(), "splits": [
-            {"name": split, "num_bytes": (r.split_bytes or {}).get(split, 0),
-             "num_examples": int((r.frame["split"] == split).sum())} for split in ("train", "test")]})
+        infos.append(
+            {
+                "config_name": r.config,
+                "features": features(r.config)._to_yaml_list(),
+                "splits": [
+                    {
+                        "name": split,
+                        "num_bytes": (r.split_bytes or {}).get(split, 0),
+                        "num_examples": int((r.frame["split"] == split).sum()),
+                    }
+                    for split in ("train", "test")
+                ],
+            }
+        )
     return DatasetCardData(
         pretty_name=TITLE,
         language=["en"],
@@ -54,7 +71,7 @@ def card_data(releases: list["ConfigRelease"]) -> DatasetCardData:
     )
 
 
-def license_text(releases: list["ConfigRelease"]) -> str:
+def license_text(releases: list[ConfigRelease]) -> str:
     """``LICENSE.md``: the sources and terms of every config, from the datasets' specs."""
     lines = [f"# {TITLE}: terms\n", "There is no single license: each config keeps the terms of its sources.\n"]
     for r in releases:
@@ -64,28 +81,38 @@ def license_text(releases: list["ConfigRelease"]) -> str:
     return "\n".join(lines)
 
 
-def render_card(releases: list["ConfigRelease"], previous: dict | None) -> str:
-    parts = [f"---\n{card_data(releases).to_yaml()}\n---\n", f"# {TITLE}\n",
-             f"Entity datasets for probing how language models represent space and time, after {PAPER}. "
-             "One config per dataset; each has a fixed `train`/`test` split (about 20% test, drawn from a hash of a "
-             "group key, so an entity keeps its side across releases).\n",
-             "```python\nimport datasets\nds = datasets.load_dataset(\"<repo>\", \"world_places\", revision=\"<tag>\")\n```\n"]
+def render_card(releases: list[ConfigRelease], previous: dict | None) -> str:
+    parts = [
+        f"---\n{card_data(releases).to_yaml()}\n---\n",
+        f"# {TITLE}\n",
+        f"Entity datasets for probing how language models represent space and time, after {PAPER}. "
+        "One config per dataset; each has a fixed `train`/`test` split (about 20% test, drawn from a hash of a "
+        "group key, so an entity keeps its side across releases).\n",
+        '```python\nimport datasets\nds = datasets.load_dataset("<repo>", "world_places", revision="<tag>")\n```\n',
+    ]
     if any(r.metadata.get("sources", {}).get("mode") == "sample" for r in releases):
         parts.append(SAMPLE_NOTE + "\n")
-    parts.append("| config | train | test | target |\n|---|---|---|---|\n" + "".join(
-        f"| `{r.config}` | {(r.frame['split'] == 'train').sum()} | {(r.frame['split'] == 'test').sum()} | "
-        f"{', '.join(spec(r.config).targets)} |\n" for r in releases))
+    parts.append(
+        "| config | train | test | target |\n|---|---|---|---|\n"
+        + "".join(
+            f"| `{r.config}` | {(r.frame['split'] == 'train').sum()} | {(r.frame['split'] == 'test').sum()} | "
+            f"{', '.join(spec(r.config).targets)} |\n"
+            for r in releases
+        )
+    )
     for r in releases:
         parts.append(config_section(r))
     parts.append(changelog(releases, previous))
-    parts.append("## Citation\n\nIf you use these datasets, cite the paper that introduced them:\n\n"
-                 "```bibtex\n@article{gurnee2023language,\n  title={Language Models Represent Space and Time},\n"
-                 "  author={Gurnee, Wes and Tegmark, Max},\n  journal={arXiv preprint arXiv:2310.02207},\n"
-                 "  year={2023}\n}\n```\n")
+    parts.append(
+        "## Citation\n\nIf you use these datasets, cite the paper that introduced them:\n\n"
+        "```bibtex\n@article{gurnee2023language,\n  title={Language Models Represent Space and Time},\n"
+        "  author={Gurnee, Wes and Tegmark, Max},\n  journal={arXiv preprint arXiv:2310.02207},\n"
+        "  year={2023}\n}\n```\n"
+    )
     return "\n".join(parts)
 
 
-def config_section(r: "ConfigRelease") -> str:
+def config_section(r: ConfigRelease) -> str:
     meta = r.metadata
     declared = spec(r.config)
     lines = [f"## `{r.config}`\n", declared.summary + "\n"]
@@ -127,18 +154,23 @@ def _provenance_lines(meta: dict) -> list[str]:
     queries = sources.get("dbpedia") or []
     if queries:
         lines.append("**Queries** (full text in `metadata/<config>.json`):\n")
-        lines.extend(f"- `{q['name']}`: sha256 `{q['query_sha256'][:16]}…`, {q['rows']} rows in {q['pages']} pages "
-                     f"from {q['source']}, fetched {q.get('fetched_first')}" for q in queries)
+        lines.extend(
+            f"- `{q['name']}`: sha256 `{q['query_sha256'][:16]}…`, {q['rows']} rows in {q['pages']} pages "
+            f"from {q['source']}, fetched {q.get('fetched_first')}"
+            for q in queries
+        )
         lines.append("")
     window = meta.get("pageview_window")
     if window and "pageviews" in sources:
-        lines.append(f"**Pageview window:** {window.get('start')} to {window.get('end', '?')} "
-                     f"({window.get('months')} months), source: {sources['pageviews'].get('kind')}.\n")
+        lines.append(
+            f"**Pageview window:** {window.get('start')} to {window.get('end', '?')} "
+            f"({window.get('months')} months), source: {sources['pageviews'].get('kind')}.\n"
+        )
     lines.append(f"Built {meta.get('built_at')} with llm-spacetime {meta.get('package_version')}.\n")
     return lines
 
 
-def changelog(releases: list["ConfigRelease"], previous: dict | None) -> str:
+def changelog(releases: list[ConfigRelease], previous: dict | None) -> str:
     if not previous:
         return "## Changes\n\nFirst release: no previous release to compare with.\n"
     lines = ["## Changes since the previous release\n", "| config | added | removed | changed |", "|---|---|---|---|"]

@@ -14,17 +14,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
-
-from spacetime import __version__
 from spacetime.loaders.features import class_labels, features
-from spacetime.common import write_atomic
 from spacetime.pipelines.registry import DATASETS
 from spacetime.pipelines.spec import BUILD_ONLY_COLUMNS
+
+from spacetime import __version__
+from spacetime.common import write_atomic
 
 from .card import LICENSE_FILE, license_text, render_card
 
@@ -55,8 +56,7 @@ class ConfigRelease:
     split_bytes: dict[str, int] | None = None  # Arrow size of each split, for the card's dataset_info
 
 
-def package(build_root: Path, out: Path, previous: Path | None = None,
-            configs: Iterable[str] = DATASETS) -> Path:
+def package(build_root: Path, out: Path, previous: Path | None = None, configs: Iterable[str] = DATASETS) -> Path:
     """Write the release folder for ``configs`` from their build folders under ``build_root``."""
     releases = []
     for config in configs:
@@ -72,8 +72,9 @@ def package(build_root: Path, out: Path, previous: Path | None = None,
         release.split_bytes = {}
         for split in SPLITS:
             path = out / data_file(release.config, split)
-            release.split_bytes[split] = write_split(release.config, release.frame[release.frame["split"] == split],
-                                                     path)
+            release.split_bytes[split] = write_split(
+                release.config, release.frame[release.frame["split"] == split], path
+            )
             files[data_file(release.config, split)] = sha256_file(path)
         meta_path = out / "metadata" / f"{release.config}.json"
         write_atomic(meta_path, (json.dumps(release.metadata, indent=2, ensure_ascii=False) + "\n").encode())
@@ -85,10 +86,17 @@ def package(build_root: Path, out: Path, previous: Path | None = None,
     files[LICENSE_FILE] = sha256_file(out / LICENSE_FILE)
     manifest = {
         "package_version": __version__,
-        "configs": {r.config: {"rows": {s: int((r.frame["split"] == s).sum()) for s in SPLITS},
-                               "built_at": r.metadata.get("built_at"), "changes": r.changes} for r in releases},
+        "configs": {
+            r.config: {
+                "rows": {s: int((r.frame["split"] == s).sum()) for s in SPLITS},
+                "built_at": r.metadata.get("built_at"),
+                "changes": r.changes,
+            }
+            for r in releases
+        },
         "previous": {"folder": str(previous), "configs": sorted(previous_release.get("configs", {}))}
-        if previous_release else None,
+        if previous_release
+        else None,
         "files": dict(sorted(files.items())),
     }
     write_atomic(out / "release.json", (json.dumps(manifest, indent=2) + "\n").encode())
@@ -116,8 +124,10 @@ def write_split(config: str, rows: pd.DataFrame, path: Path) -> int:
 def _encode_labels(config: str, column: str, values: pd.Series, label) -> list[int]:
     unknown = sorted(set(values.dropna()) - set(label.names))
     if unknown or values.isna().any():
-        raise ValueError(f"{config}.{column}: values outside the declared class labels {label.names}: "
-                         f"{unknown[:5] or ['<null>']}; add them to the class labels of pipelines/datasets/{config}/spec.py")
+        raise ValueError(
+            f"{config}.{column}: values outside the declared class labels {label.names}: "
+            f"{unknown[:5] or ['<null>']}; add them to the class labels of pipelines/datasets/{config}/spec.py"
+        )
     return [label.str2int(v) for v in values]
 
 
@@ -138,9 +148,14 @@ def changes_since(previous: Path | None, config: str, frame: pd.DataFrame) -> di
     after = new.loc[common, shared_columns].astype("string").fillna("<null>")
     changed = common[(before != after).any(axis=1).to_numpy()]
     return {
-        "added": len(added), "removed": len(removed), "changed": len(changed),
-        "examples": {"added": list(added[:CHANGE_EXAMPLES]), "removed": list(removed[:CHANGE_EXAMPLES]),
-                     "changed": list(changed[:CHANGE_EXAMPLES])},
+        "added": len(added),
+        "removed": len(removed),
+        "changed": len(changed),
+        "examples": {
+            "added": list(added[:CHANGE_EXAMPLES]),
+            "removed": list(removed[:CHANGE_EXAMPLES]),
+            "changed": list(changed[:CHANGE_EXAMPLES]),
+        },
     }
 
 
@@ -149,7 +164,7 @@ def _decoded(config: str, path: Path) -> pd.DataFrame:
     frame = pd.read_parquet(path)
     for column, names in class_labels(config).items():
         if column in frame:
-            frame[column] = frame[column].map(lambda i: names[i] if pd.notna(i) else None)
+            frame[column] = frame[column].map(lambda i, names=names: names[i] if pd.notna(i) else None)
     return frame
 
 
