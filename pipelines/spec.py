@@ -8,6 +8,7 @@ This module and the spec modules import nothing heavier than pyarrow, so reading
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -48,6 +49,11 @@ class Prompt:
     suffix: str = ""  # text after the entity; the read span is the suffix when read_suffix is set
     read_suffix: bool = False
     random_prefix: bool = False  # prefix = RANDOM_TOKENS random vocabulary tokens, decoded (fixed per seed)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The dataset columns the entity text is made of, in order (besides ``entity_id``)."""
+        return tuple(field for _, field, _, _ in string.Formatter().parse(self.entity) if field)
 
     def template(self, random_text: str | None = None) -> str:
         """The prompt as a readable template (for manifests), e.g. ``'When did {name}'``."""
@@ -108,6 +114,11 @@ class DatasetSpec:
     def release_schema(self) -> pa.Schema:
         """The schema of a released split: the build-only columns left out."""
         return pa.schema([c.field() for c in self.columns if c.name not in BUILD_ONLY_COLUMNS])
+
+    @property
+    def text_columns(self) -> tuple[str, ...]:
+        """The columns any of the prompts reads, in order of first use."""
+        return tuple(dict.fromkeys(c for p in self.prompts for c in p.columns))
 
     @property
     def prompt_names(self) -> tuple[str, ...]:

@@ -46,9 +46,7 @@ def _spec(dataset: str) -> DatasetSpec:
 
 def required_columns(prompt: Prompt) -> list[str]:
     """The dataset columns the prompt reads, besides ``entity_id``."""
-    import string
-
-    return [field for _, field, _, _ in string.Formatter().parse(prompt.entity) if field]
+    return list(prompt.columns)
 
 
 def random_prefix(tokenizer: Any, seed: int, n: int = RANDOM_TOKENS) -> str:

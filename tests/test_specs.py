@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import string
 import subprocess
 import sys
 from pathlib import Path
@@ -71,8 +70,8 @@ def test_prompts_read_real_columns_and_the_default_exists(name):
     assert len(set(declared.prompt_names)) == len(declared.prompts)
     assert declared.default_prompt in declared.prompt_names
     for prompt in declared.prompts:
-        read = {f for _, f, _, _ in string.Formatter().parse(prompt.entity) if f}
-        assert read and read <= set(_fields(declared)), prompt.name
+        assert prompt.columns and set(prompt.columns) <= set(_fields(declared)), prompt.name
+    assert declared.text_columns[0] == "name"
 
 
 @pytest.mark.parametrize("name", DATASETS)
@@ -203,9 +202,11 @@ def test_loading_features_imports_no_build_code():
     assert not {m for m in modules if m.startswith(("spacetime.pipelines.builders", "spacetime.pipelines.sources"))}
 
 
-def test_specs_import_nothing_heavy():
+def test_specs_and_prompts_import_nothing_heavy():
     modules = _modules_after(
-        "from spacetime.pipelines.registry import DATASETS, spec\nfor name in DATASETS:\n    spec(name)"
+        "from spacetime.pipelines.registry import DATASETS, spec\n"
+        "from spacetime.probing.prompts import get_prompt\n"
+        "for name in DATASETS:\n    spec(name), get_prompt(name)"
     )
     heavy = {"pandas", "datasets", "torch", "SPARQLWrapper", "great_expectations", "requests"}
     assert not heavy & modules, heavy & modules
