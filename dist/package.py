@@ -1,6 +1,7 @@
 """`spacetime package`: the Hub-layout release folder, one config per dataset with Parquet per split.
 
     <release>/README.md                                   dataset card (YAML front matter: configs, features, license)
+    <release>/LICENSE.md                                  each config's sources and terms (the card's license_link)
     <release>/data/<config>/{train,test}-00000-of-00001.parquet
     <release>/metadata/<config>.json                      the build's metadata (sources, queries, drops, steps)
     <release>/release.json                                what went in: files and their sha256, versions, changes
@@ -13,18 +14,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
+from spacetime.loaders.features import class_labels, features
+from spacetime.pipelines.registry import DATASETS
+from spacetime.pipelines.spec import BUILD_ONLY_COLUMNS
 
 from spacetime import __version__
-from spacetime.loaders.features import BUILD_ONLY_COLUMNS, CLASS_LABELS, features
 from spacetime.common import write_atomic
-from spacetime.pipelines.registry import DATASETS
 
-from .card import render_card
+from .card import LICENSE_FILE, license_text, render_card
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +56,7 @@ class ConfigRelease:
     split_bytes: dict[str, int] | None = None  # Arrow size of each split, for the card's dataset_info
 
 
-def package(build_root: Path, out: Path, previous: Path | None = None,
-            configs: Iterable[str] = DATASETS) -> Path:
+def package(build_root: Path, out: Path, previous: Path | None = None, configs: Iterable[str] = DATASETS) -> Path:
     """Write the release folder for ``configs`` from their build folders under ``build_root``."""
     releases = []
     for config in configs:
@@ -70,8 +72,9 @@ def package(build_root: Path, out: Path, previous: Path | None = None,
         release.split_bytes = {}
         for split in SPLITS:
             path = out / data_file(release.config, split)
-            release.split_bytes[split] = write_split(release.config, release.frame[release.frame["split"] == split],
-                                                     path)
+            release.split_bytes[split] = write_split(
+                release.config, release.frame[release.frame["split"] == split], path
+            )
             files[data_file(release.config, split)] = sha256_file(path)
         meta_path = out / "metadata" / f"{release.config}.json"
         write_atomic(meta_path, (json.dumps(release.metadata, indent=2, ensure_ascii=False) + "\n").encode())
@@ -80,12 +83,21 @@ def package(build_root: Path, out: Path, previous: Path | None = None,
     previous_release = _read_json(previous / "release.json") if previous else None
     write_atomic(out / "README.md", render_card(releases, previous_release).encode("utf-8"))
     files["README.md"] = sha256_file(out / "README.md")
+    write_atomic(out / LICENSE_FILE, license_text(releases).encode("utf-8"))
+    files[LICENSE_FILE] = sha256_file(out / LICENSE_FILE)
     manifest = {
         "package_version": __version__,
-        "configs": {r.config: {"rows": {s: int((r.frame["split"] == s).sum()) for s in SPLITS},
-                               "built_at": r.metadata.get("built_at"), "changes": r.changes} for r in releases},
+        "configs": {
+            r.config: {
+                "rows": {s: int((r.frame["split"] == s).sum()) for s in SPLITS},
+                "built_at": r.metadata.get("built_at"),
+                "changes": r.changes,
+            }
+            for r in releases
+        },
         "previous": {"folder": str(previous), "configs": sorted(previous_release.get("configs", {}))}
-        if previous_release else None,
+        if previous_release
+        else None,
         "files": dict(sorted(files.items())),
     }
     write_atomic(out / "release.json", (json.dumps(manifest, indent=2) + "\n").encode())
@@ -100,7 +112,7 @@ def write_split(config: str, rows: pd.DataFrame, path: Path) -> int:
 
     rows = rows.drop(columns=[c for c in BUILD_ONLY_COLUMNS if c in rows]).reset_index(drop=True)
     feats = features(config)
-    for column in CLASS_LABELS[config]:
+    for column in class_labels(config):
         rows[column] = _encode_labels(config, column, rows[column], feats[column])
     table = datasets.Dataset.from_pandas(rows[list(feats)], features=feats, preserve_index=False)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,8 +125,10 @@ def write_split(config: str, rows: pd.DataFrame, path: Path) -> int:
 def _encode_labels(config: str, column: str, values: pd.Series, label) -> list[int]:
     unknown = sorted(set(values.dropna()) - set(label.names))
     if unknown or values.isna().any():
-        raise ValueError(f"{config}.{column}: values outside the declared class labels {label.names}: "
-                         f"{unknown[:5] or ['<null>']}; add them to loaders/features.py CLASS_LABELS")
+        raise ValueError(
+            f"{config}.{column}: values outside the declared class labels {label.names}: "
+            f"{unknown[:5] or ['<null>']}; add them to the class labels of pipelines/datasets/{config}/spec.py"
+        )
     return [label.str2int(v) for v in values]
 
 
@@ -135,18 +149,23 @@ def changes_since(previous: Path | None, config: str, frame: pd.DataFrame) -> di
     after = new.loc[common, shared_columns].astype("string").fillna("<null>")
     changed = common[(before != after).any(axis=1).to_numpy()]
     return {
-        "added": len(added), "removed": len(removed), "changed": len(changed),
-        "examples": {"added": list(added[:CHANGE_EXAMPLES]), "removed": list(removed[:CHANGE_EXAMPLES]),
-                     "changed": list(changed[:CHANGE_EXAMPLES])},
+        "added": len(added),
+        "removed": len(removed),
+        "changed": len(changed),
+        "examples": {
+            "added": list(added[:CHANGE_EXAMPLES]),
+            "removed": list(removed[:CHANGE_EXAMPLES]),
+            "changed": list(changed[:CHANGE_EXAMPLES]),
+        },
     }
 
 
 def _decoded(config: str, path: Path) -> pd.DataFrame:
     """A released split with its class labels turned back into names."""
     frame = pd.read_parquet(path)
-    for column, names in CLASS_LABELS[config].items():
+    for column, names in class_labels(config).items():
         if column in frame:
-            frame[column] = frame[column].map(lambda i: names[i] if pd.notna(i) else None)
+            frame[column] = frame[column].map(lambda i, names=names: names[i] if pd.notna(i) else None)
     return frame
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from spacetime.pipelines.registry import spec
 
-from .features import TARGETS, features
+from .features import features, targets
 
 if TYPE_CHECKING:
     import datasets
@@ -28,7 +29,7 @@ class ProbingData:
 
     config: str
     entity_ids: list[str]
-    texts: dict[str, list[str]]  # "name" always; "creator" for art_entertainment
+    texts: dict[str, list[str]]  # the columns the config's prompts read: "name", and "creator" for art_entertainment
     targets: np.ndarray  # float64 [rows, len(target_names)]
     target_names: list[str]
     split: np.ndarray  # "train" | "test" per row
@@ -42,17 +43,18 @@ def probing_data(source: str | Path, config: str, revision: str | None = None) -
     ds = load_config(source, config, revision)
     ids: list[str] = []
     texts: dict[str, list[str]] = {}
-    targets: list[np.ndarray] = []
+    target_names = targets(config)
+    text_columns = spec(config).text_columns
+    values: list[np.ndarray] = []
     split: list[str] = []
     for name in ("train", "test"):
         part = ds[name]
         ids += part["entity_id"]
-        for column in ("name", "creator"):
-            if column in part.column_names:
-                texts.setdefault(column, []).extend(part[column])
-        targets.append(np.column_stack([as_number(part[c]) for c in TARGETS[config]]))
+        for column in text_columns:
+            texts.setdefault(column, []).extend(part[column])
+        values.append(np.column_stack([as_number(part[c]) for c in target_names]))
         split += [name] * len(part)
-    return ProbingData(config, ids, texts, np.concatenate(targets), list(TARGETS[config]), np.array(split))
+    return ProbingData(config, ids, texts, np.concatenate(values), target_names, np.array(split))
 
 
 def as_number(values: list) -> np.ndarray:

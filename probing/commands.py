@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from spacetime.pipelines.registry import DATASETS
 
-from .prompts import DEFAULT_PROMPTS, PROMPTS
+from .prompts import default_prompt
 
-DATASET_NAMES = tuple(PROMPTS)
+DATASET_NAMES = DATASETS
 
 
 @click.command()
@@ -29,7 +30,7 @@ DATASET_NAMES = tuple(PROMPTS)
 @click.option(
     "--prompt",
     default=None,
-    help="Prompt name [default per dataset: " + ", ".join(f"{d}={p}" for d, p in DEFAULT_PROMPTS.items()) + "].",
+    help="Prompt name [default per dataset: " + ", ".join(f"{d}={default_prompt(d)}" for d in DATASET_NAMES) + "].",
 )
 @click.option("--layers", default="all", show_default=True, help="all | 0,4,8 | 0:32:2 | -1 (combinable: 0,10:20).")
 @click.option(

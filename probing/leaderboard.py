@@ -127,11 +127,11 @@ def _read_results(submission: Path) -> dict[str, Any]:
             raise SubmissionError(f"{path}: config.{name} has type {type(config[name]).__name__}")
     if not results["results"]:
         raise SubmissionError(f"{path}: 'results' names no dataset")
-    from spacetime.loaders.features import TARGETS
+    from spacetime.pipelines.registry import DATASETS
 
     for dataset, result in results["results"].items():
-        if dataset not in TARGETS:
-            raise SubmissionError(f"{path}: unknown dataset {dataset!r} (known: {', '.join(TARGETS)})")
+        if dataset not in DATASETS:
+            raise SubmissionError(f"{path}: unknown dataset {dataset!r} (known: {', '.join(DATASETS)})")
         if not isinstance(result, dict) or not isinstance(result.get("best_layer"), int):
             raise SubmissionError(f"{path}: results.{dataset}.best_layer must be an integer")
     return results

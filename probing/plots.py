@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from spacetime.pipelines.registry import spec
 
 PLOTS_DIR = "plots"
 REPORT_FILE = "report.md"
-# Axis extents per dataset (lon_min, lon_max, lat_min, lat_max); others fit their data.
-EXTENTS = {"world_places": (-180, 180, -90, 90), "us_places": (-125, -66, 24, 50)}
 MAX_LINES = 3000  # error lines drawn on a map (a sample beyond that keeps the figure readable)
 
 
@@ -73,8 +72,9 @@ def prediction_map(path: Path, dataset: str, truth: np.ndarray, pred: np.ndarray
 
     ax.add_collection(LineCollection(segments, colors="lightgrey", linewidths=0.4, zorder=1))
     ax.scatter(pred[:, 1], pred[:, 0], c=truth[:, 1], cmap="turbo", s=4, zorder=2, label="prediction")
-    if dataset in EXTENTS:
-        x0, x1, y0, y1 = EXTENTS[dataset]
+    extent = spec(dataset).plot_extent  # (lon_min, lon_max, lat_min, lat_max); None: fit the data
+    if extent is not None:
+        x0, x1, y0, y1 = extent
     else:
         x0, x1 = np.percentile(np.r_[truth[:, 1], pred[:, 1]], [0.5, 99.5])
         y0, y1 = np.percentile(np.r_[truth[:, 0], pred[:, 0]], [0.5, 99.5])

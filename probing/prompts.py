@@ -1,4 +1,4 @@
-"""Prompts per dataset, declared as data, and the token the model is read at.
+"""Prompts per dataset (declared as data in each dataset's spec), and the token the model is read at.
 
 A prompt is ``prefix + entity (+ suffix)``. The entity text comes from the dataset's columns (``name``, and
 ``creator`` for art); the read position is the last token that overlaps the ``read`` span of the text: the entity
@@ -12,87 +12,41 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from spacetime.pipelines.registry import DATASETS, spec
+from spacetime.pipelines.spec import Prompt
+
+if TYPE_CHECKING:
+    from spacetime.pipelines.spec import DatasetSpec
 
 RANDOM_TOKENS = 10
 
 
-@dataclass(frozen=True)
-class Prompt:
-    """One prompt of one dataset. ``entity`` is a format string over the row's columns."""
-
-    name: str
-    prefix: str = ""
-    entity: str = "{name}"
-    upper: bool = False  # upper-case the entity (the world_places "all_caps" control)
-    strip_period: bool = False  # drop a final period from the entity (headlines: with/without their period)
-    suffix: str = ""  # text after the entity; the read span is the suffix when read_suffix is set
-    read_suffix: bool = False
-    random_prefix: bool = False  # prefix = RANDOM_TOKENS random vocabulary tokens, decoded (fixed per seed)
-
-    def template(self, random_text: str | None = None) -> str:
-        """The prompt as a readable template (for manifests), e.g. ``'When did {name}'``."""
-        prefix = f"{random_text} " if self.random_prefix else self.prefix
-        entity = self.entity.upper() if self.upper else self.entity
-        return f"{prefix}{entity}{self.suffix}"
+def prompts(dataset: str) -> dict[str, Prompt]:
+    """The prompts of ``dataset`` by name, as its spec declares them."""
+    return {p.name: p for p in _spec(dataset).prompts}
 
 
-PROMPTS: dict[str, dict[str, Prompt]] = {
-    "world_places": {
-        "empty": Prompt("empty"),
-        "coords": Prompt("coords", prefix="What are the lat/lon coordinates of "),
-        "random": Prompt("random", random_prefix=True),
-        "all_caps": Prompt("all_caps", upper=True),
-    },
-    "us_places": {
-        "empty": Prompt("empty"),
-        "where_us": Prompt("where_us", prefix="Where in the United States is "),
-    },
-    "nyc_places": {
-        "empty": Prompt("empty"),
-        "where_nyc": Prompt("where_nyc", prefix="Where in New York City is "),
-    },
-    "historical_figures": {
-        "empty": Prompt("empty"),
-        "when_did": Prompt("when_did", prefix="When did "),
-    },
-    "art_entertainment": {
-        "empty": Prompt("empty", entity="{name} by {creator}"),
-        "release_date": Prompt("release_date", prefix="When was the release date of ", entity="{name} by {creator}"),
-    },
-    "headlines": {
-        "period": Prompt("period", strip_period=True, suffix=".", read_suffix=True),
-        "no_period": Prompt("no_period", strip_period=True),
-        "publication_date": Prompt("publication_date", prefix="Publication date of: ", strip_period=True),
-    },
-}
-
-DEFAULT_PROMPTS: dict[str, str] = {
-    "world_places": "empty",
-    "us_places": "where_us",
-    "nyc_places": "where_nyc",
-    "historical_figures": "when_did",
-    "art_entertainment": "release_date",
-    "headlines": "period",
-}
+def default_prompt(dataset: str) -> str:
+    """The name of the prompt used when none is asked for."""
+    return _spec(dataset).default_prompt
 
 
 def get_prompt(dataset: str, name: str | None = None) -> Prompt:
     """The named prompt of ``dataset`` (its default when ``name`` is None), with a clear error otherwise."""
-    if dataset not in PROMPTS:
-        raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(PROMPTS)}")
-    name = name or DEFAULT_PROMPTS[dataset]
-    try:
-        return PROMPTS[dataset][name]
-    except KeyError:
-        raise ValueError(f"dataset {dataset!r} has no prompt {name!r}; known: {', '.join(PROMPTS[dataset])}") from None
+    return _spec(dataset).prompt(name)
+
+
+def _spec(dataset: str) -> DatasetSpec:
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
+    return spec(dataset)
 
 
 def required_columns(prompt: Prompt) -> list[str]:
     """The dataset columns the prompt reads, besides ``entity_id``."""
-    import string
-
-    return [field for _, field, _, _ in string.Formatter().parse(prompt.entity) if field]
+    return list(prompt.columns)
 
 
 def random_prefix(tokenizer: Any, seed: int, n: int = RANDOM_TOKENS) -> str:

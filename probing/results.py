@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from spacetime.pipelines.registry import spec
 
 from . import store
 from .metrics import score_predictions
@@ -387,7 +388,7 @@ def run_robustness(folder: Path, probe: DatasetProbe, source: str | Path, option
     if options.block_holdout:
         blocks = rb.block_labels(source, probe.dataset, probe.entity_ids, options.revision)
         out["block_holdout"] = {
-            "column": rb.BLOCK_COLUMNS[probe.dataset][0],
+            "column": spec(probe.dataset).block.column,
             "blocks": rb.block_holdout(X, probe.targets, probe.split, blocks, names, best.test_pred, options.alphas),
         }
     if options.neuron_model:

@@ -9,21 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from spacetime.pipelines.registry import DATASETS, spec
 
 from .metrics import haversine_km, is_spatial, proximity_errors
 from .ridge import DEFAULT_ALPHAS, RidgeLOO
 
 MLP_HIDDEN = 256
-
-# The dataset column a block comes from, and how a value becomes a block label.
-BLOCK_COLUMNS: dict[str, tuple[str, Any]] = {
-    "world_places": ("country", str),
-    "us_places": ("state", str),
-    "nyc_places": ("borough", str),
-    "historical_figures": ("death_year", lambda y: f"{(int(y) // 100) * 100}s"),  # century: 1800s, -100s
-    "art_entertainment": ("release_year", lambda y: f"{(int(y) // 10) * 10}s"),  # decade
-    "headlines": ("pub_year", lambda y: str(int(y))),
-}
 
 
 # --- nonlinear probe ----------------------------------------------------------------------------------------------
@@ -86,9 +77,10 @@ def block_labels(source: str | Path, config: str, entity_ids: Sequence[str], rev
     """The block of every entity (in ``entity_ids`` order), from the released dataset's column for ``config``."""
     from spacetime.loaders.load import load_config
 
-    if config not in BLOCK_COLUMNS:
-        raise ValueError(f"no block column for {config!r}; known: {', '.join(BLOCK_COLUMNS)}")
-    column, label = BLOCK_COLUMNS[config]
+    if config not in DATASETS:
+        raise ValueError(f"no block column for {config!r}; known: {', '.join(DATASETS)}")
+    block = spec(config).block  # the column a block comes from, and how a value becomes a block label
+    column = block.column
     ds = load_config(source, config, revision)
     by_id: dict[str, str] = {}
     for split in ds:
@@ -98,7 +90,7 @@ def block_labels(source: str | Path, config: str, entity_ids: Sequence[str], rev
         if hasattr(feature, "int2str"):  # ClassLabel (e.g. the NYC borough)
             values = [feature.int2str(v) if v is not None else None for v in values]
         for entity, value in zip(part["entity_id"], values):
-            by_id[entity] = None if value is None else label(value)
+            by_id[entity] = None if value is None else block.label(value)
     missing = [e for e in entity_ids if e not in by_id]
     if missing:
         raise ValueError(f"{config}: {len(missing)} entities have no {column!r} in the dataset, e.g. {missing[:3]}")

@@ -3,6 +3,9 @@
 - ``FIXTURE``: the Turtle or N-Triples file the module's Oxigraph serves (the ``oxigraph`` fixture).
 - ``VIEWS`` (title -> views per month), ``WINDOW`` and optionally ``OTHER_PROJECT_LINES``: the monthly
   pageview_complete dumps of the ``dumps`` fixture (each title's views split over two access types).
+
+``sample_release``: all six datasets built from the bundled sample and packaged, once per session (read-only: a test
+that changes files copies them first).
 """
 
 from __future__ import annotations
@@ -36,6 +39,21 @@ def build_from_sample(build, tmp_path: Path) -> Path:
         sources.sparql.progress = False
         sources.pageviews.progress = False
         return build(sources, tmp_path / "out")
+
+
+@pytest.fixture(scope="session")
+def sample_release(tmp_path_factory) -> Path:
+    """The demo's first stages: ``<root>/build/<config>`` and the release folder ``<root>/release``."""
+    from click.testing import CliRunner
+    from spacetime.dist.package import package
+
+    from spacetime.cli import main
+
+    root = tmp_path_factory.mktemp("out")
+    result = CliRunner().invoke(main, ["build", "--all", "--sample", "--out", str(root)])
+    assert result.exit_code == 0, result.output
+    package(root / "build", root / "release")
+    return root
 
 
 @pytest.fixture(scope="module")

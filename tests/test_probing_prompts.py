@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from spacetime.pipelines.registry import DATASETS
 from spacetime.probing.extract import encode_rows, parse_layers
 from spacetime.probing.prompts import (
-    DEFAULT_PROMPTS,
-    PROMPTS,
+    default_prompt,
     get_prompt,
+    prompts,
     random_prefix,
     read_index,
     render,
@@ -26,9 +27,9 @@ ROWS = {
 
 
 def test_every_dataset_has_a_default_prompt_from_its_table():
-    assert set(DEFAULT_PROMPTS) == set(PROMPTS)
-    for dataset, name in DEFAULT_PROMPTS.items():
-        assert get_prompt(dataset) is PROMPTS[dataset][name]
+    assert set(ROWS) == set(DATASETS)
+    for dataset in DATASETS:
+        assert get_prompt(dataset) is prompts(dataset)[default_prompt(dataset)]
 
 
 def test_paper_prompts_render_as_specified():
@@ -70,8 +71,8 @@ def test_unknown_dataset_or_prompt_is_a_clear_error():
 @pytest.mark.parametrize("bos,eos", [(False, False), (True, False), (True, True)])
 def test_read_token_is_the_last_token_of_the_entity(bos, eos):
     tok = tiny_tokenizer(bos=bos, eos=eos)
-    for dataset, table in PROMPTS.items():
-        for prompt in table.values():
+    for dataset in DATASETS:
+        for prompt in prompts(dataset).values():
             random_text = random_prefix(tok, 0) if prompt.random_prefix else None
             encoded = encode_rows(tok, prompt, ROWS[dataset], random_text)
             for row, ids, r in zip(ROWS[dataset], encoded.input_ids, encoded.read_index):

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from spacetime.dist.package import data_file, package
-from spacetime.loaders.features import TARGETS, features
+from spacetime.loaders.features import features, targets
 from spacetime.loaders.load import load_config, probing_data
 from spacetime.pipelines.registry import DATASETS
 from spacetime.validation.report import validate
@@ -21,13 +21,9 @@ from spacetime.cli import main
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory) -> Path:
+def out(sample_release) -> Path:
     """All six datasets built from the bundled sample and packaged (the demo's first stages)."""
-    root = tmp_path_factory.mktemp("out")
-    result = CliRunner().invoke(main, ["build", "--all", "--sample", "--out", str(root)])
-    assert result.exit_code == 0, result.output
-    package(root / "build", root / "release")
-    return root
+    return sample_release
 
 
 @pytest.fixture
@@ -47,7 +43,7 @@ def test_load_dataset_reads_every_config_offline(out, offline, config):
     assert ds["train"].num_rows > 0 and ds["test"].num_rows > 0
     # The loader helper agrees, and its targets are numbers.
     data = probing_data(out / "release", config)
-    assert len(data) == meta["rows"] and data.targets.shape == (meta["rows"], len(TARGETS[config]))
+    assert len(data) == meta["rows"] and data.targets.shape == (meta["rows"], len(targets(config)))
     assert not pd.isna(data.targets).any()
     assert list(data.split[: meta["splits"]["train"]]) == ["train"] * meta["splits"]["train"]
 
@@ -70,8 +66,9 @@ def test_validation_passes_on_the_release(out):
     assert report["passed"], failures
     data_files = {data_file(c, s) for c in DATASETS for s in ("train", "test")}
     metadata = {f"metadata/{c}.json" for c in DATASETS}
-    assert set(report["files"]) == data_files | metadata | {"README.md", "release.json"}
-    assert report["release_integrity"] == {"passed": True, "files": len(data_files | metadata) + 1, "problems": []}
+    released = data_files | metadata | {"README.md", "LICENSE.md"}
+    assert set(report["files"]) == released | {"release.json"}
+    assert report["release_integrity"] == {"passed": True, "files": len(released), "problems": []}
     assert "PASSED" in (out / "validation" / "report.md").read_text()
 
 
@@ -97,7 +94,7 @@ def test_a_latitude_moved_by_one_degree_fails_against_release_json(out, tmp_path
     assert "Release integrity failed" in (tmp_path / "v" / "report.md").read_text()
 
 
-@pytest.mark.parametrize("edit", ["README.md", "metadata/world_places.json", "extra.txt"])
+@pytest.mark.parametrize("edit", ["README.md", "LICENSE.md", "metadata/world_places.json", "extra.txt"])
 def test_the_card_metadata_and_unlisted_files_are_checked_too(out, tmp_path, edit):
     folder = _copy_release(out, tmp_path)
     with open(folder / edit, "a", encoding="utf-8") as fh:

@@ -17,11 +17,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 from spacetime.dist.package import SPLITS, data_file, sha256_file
 from spacetime.loaders.features import features
-from spacetime.pipelines.registry import DATASETS
+from spacetime.pipelines.registry import DATASETS, spec
 
 from spacetime.common import write_atomic
 
-from .suites import CHECKS, suite
+from .suites import suite
 
 log = logging.getLogger(__name__)
 EXAMPLES = 5
@@ -46,7 +46,7 @@ def load_release_frame(folder: Path, config: str) -> pd.DataFrame:
             raise FileNotFoundError(f"{config}: {path} is missing")
         parts.append(pd.read_parquet(path, dtype_backend="numpy_nullable").assign(split=split))
     frame = pd.concat(parts, ignore_index=True)
-    group = CHECKS[config].group_column
+    group = spec(config).group_column
     if group in frame:
         frame["_group_sides"] = frame.groupby(group, dropna=False)["split"].transform("nunique").astype("int64")
     else:

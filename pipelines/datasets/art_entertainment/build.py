@@ -1,6 +1,6 @@
 """art_entertainment: films, books and songs with a creator, released 1950 to 2020 (both included).
 
-Target: ``release_date`` (and ``release_year``). One row per DBpedia work (one Wikipedia page); a song by several
+Target: ``release_date`` (declared in spec.py). One row per DBpedia work (one Wikipedia page); a song by several
 artists is one row that names all of them. Rules, in order: a readable dbo:releaseDate, release year within
 [1950, 2020] (the paper's range; the original code had no upper bound), an English label that is still a title after
 cleaning, at least one creator, and more than ``min_views`` pageviews.
@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 from spacetime.pipelines.builders.dbpedia import (
     ONTOLOGY,
     Ontology,
@@ -49,10 +48,11 @@ from spacetime.pipelines.builders.dbpedia import (
     types_query,
 )
 from spacetime.pipelines.builders.steps import TEST_SHARE, Build, named, split_of
+from spacetime.pipelines.datasets.art_entertainment.spec import SPEC
 from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.sparql import HistoricalDate, PagedQuery
 
-DATASET = "art_entertainment"
+DATASET = SPEC.name
 
 # DBpedia class -> kind of work, in order of preference for a work typed as several.
 KIND_CLASSES = {"Film": "film", "Book": "book", "Song": "song", "Single": "song"}
@@ -91,30 +91,13 @@ CREATORS = PagedQuery(
 
 WORK_COLUMNS = {"work": "dbpedia_uri", "label": "title", "releaseDate": "release_value"}
 
-SCHEMA = pa.schema(
-    [
-        ("entity_id", pa.string()),  # Wikipedia title, underscored: unique
-        ("name", pa.string()),  # cleaned title: the text the model reads ("{name} by {creator}")
-        ("title", pa.string()),  # raw English label, e.g. "Titanic (1997 film)"
-        ("creator", pa.string()),  # all creators' names, sorted, joined "A", "A and B", "A, B and C"
-        ("creators", pa.list_(pa.string())),  # the same names as a list
-        ("creator_ids", pa.list_(pa.string())),  # their DBpedia IRIs (or "literal:<text>"), in the same order
-        ("entity_type", pa.string()),  # film | book | song
-        ("release_date", pa.string()),  # ISO 8601 at its precision: 1977-05-25, 1955-09 or 1990
-        ("release_year", pa.int32()),
-        ("date_precision", pa.string()),  # day | month | year
-        ("page_views", pa.int64()),  # English Wikipedia, summed over the pageview window
-        ("dbpedia_uri", pa.string()),
-        ("split_group", pa.string()),  # key of the work-creator component the split was drawn for
-        ("split", pa.string()),
-    ]
-)
+SCHEMA = SPEC.schema
 
 
 @dataclass(frozen=True)
 class ArtEntertainmentConfig:
-    first_year: int = 1950  # release years kept, both ends included
-    last_year: int = 2020
+    first_year: int = SPEC.range_of("release_year")[0]  # release years kept, both ends included
+    last_year: int = SPEC.range_of("release_year")[1]
     min_views: int = 5_000  # keep works with MORE than this many views over the window (as the paper)
     max_component_share: float = 0.05  # a component with more of the rows than this goes to train, reported
     test_share: float = TEST_SHARE
@@ -305,7 +288,7 @@ def build(sources: Sources, out_dir: Path, config: ArtEntertainmentConfig = ArtE
         frame,
         SCHEMA,
         out_dir,
-        target=["release_date", "release_year"],
+        target=list(SPEC.targets),
         query_rows=len(works.rows),
         parameters=asdict(config),
         creator_properties={k: [list(t) for t in v] for k, v in CREATOR_PROPERTIES.items()},

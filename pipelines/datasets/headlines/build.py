@@ -35,8 +35,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-import pyarrow as pa
 from spacetime.pipelines.builders.steps import TEST_SHARE, Build, named
+from spacetime.pipelines.datasets.headlines.spec import SPEC
 from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.nyt import (
     MIN_INTERVAL,
@@ -47,7 +47,7 @@ from spacetime.pipelines.sources.nyt import (
     open_archive,
 )
 
-DATASET = "headlines"
+DATASET = SPEC.name
 NEW_YORK = ZoneInfo("America/New_York")
 
 
@@ -84,32 +84,13 @@ DESK_ALIASES: dict[str, str] = {
 DOCUMENT_TYPES = ("article",)
 MATERIALS = ("News", "News Analysis", "Obituary (Obit)", "Obituary")
 
-SCHEMA = pa.schema(
-    [
-        ("entity_id", pa.string()),  # the article's URI, nyt://article/<uuid>: unique
-        ("name", pa.string()),  # the headline as the model reads it: NFC, whitespace collapsed
-        ("headline", pa.string()),  # the headline as the archive gives it (headline.main)
-        ("pub_date", pa.date32()),  # publication date in New York (the target)
-        ("pub_year", pa.int32()),
-        ("pub_month", pa.int32()),
-        ("news_desk", pa.string()),  # as in the archive, e.g. "Foreign"
-        ("section", pa.string()),  # section_name, e.g. "World"
-        ("print_page", pa.int32()),
-        ("print_section", pa.string()),  # e.g. "A"; null where the archive has none
-        ("type_of_material", pa.string()),  # News, News Analysis, Obituary (Obit), ...
-        ("word_count", pa.int32()),
-        ("url", pa.string()),  # web_url
-        ("duplicates", pa.int32()),  # later articles with the same headline, dropped in favour of this one
-        ("split_group", pa.string()),  # the headline, case-folded: what the split is drawn for
-        ("split", pa.string()),
-    ]
-)
+SCHEMA = SPEC.schema
 
 
 @dataclass(frozen=True)
 class HeadlinesConfig:
-    first_month: str = "2010-01"
-    last_month: str = "2020-12"
+    first_month: str = f"{SPEC.range_of('pub_year')[0]}-01"
+    last_month: str = f"{SPEC.range_of('pub_year')[1]}-12"
     document_types: tuple[str, ...] = DOCUMENT_TYPES
     materials: tuple[str, ...] = MATERIALS
     desks: tuple[Desk, ...] = DESKS
@@ -269,7 +250,7 @@ def _build(
             named("outside_date_range", in_range),
             *[rule_step(rule) for rule in RULES],
             named(DEDUP_RULE[0], earliest_per_headline),
-            run.split("split_group", config.test_share),
+            run.split(SPEC.group_column, config.test_share),
         ],
     )
     frame = frame.assign(
@@ -281,7 +262,7 @@ def _build(
         frame,
         SCHEMA,
         out_dir,
-        target=["pub_date"],
+        target=list(SPEC.targets),
         query_rows=docs,
         parameters=_parameters(config),
         rules=rule_list(),

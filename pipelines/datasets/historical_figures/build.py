@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 from spacetime.pipelines.builders.dbpedia import (
     ONTOLOGY,
     Ontology,
@@ -47,10 +46,11 @@ from spacetime.pipelines.builders.dbpedia import (
     types_query,
 )
 from spacetime.pipelines.builders.steps import TEST_SHARE, Build
+from spacetime.pipelines.datasets.historical_figures.spec import SPEC
 from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.sparql import HistoricalDate, PagedQuery
 
-DATASET = "historical_figures"
+DATASET = SPEC.name
 PERSON = ONTOLOGY + "Person"
 
 # Persons with a death date or year; every other query joins on the same pattern.
@@ -87,29 +87,15 @@ DEATH_COLUMNS = {
     "birthYear": "birth_year_value",
 }
 
-SCHEMA = pa.schema(
-    [
-        ("entity_id", pa.string()),  # Wikipedia title, underscored: unique
-        ("name", pa.string()),  # English label: the text the model reads
-        ("death_year", pa.int32()),  # historical numbering: 44 BCE is -44, no year 0
-        ("death_decade", pa.int32()),  # floor(death_year / 10) * 10
-        ("death_date", pa.string()),  # ISO 8601, astronomical years (-0043-03-15); null where only a year is known
-        ("birth_year", pa.int32()),  # historical numbering; null where unknown, malformed or conflicting
-        ("occupation", pa.string()),  # English label of dbo:occupation (first by name); null where none
-        ("entity_type", pa.string()),  # most specific DBpedia class at or under dbo:Person, e.g. Scientist
-        ("page_views", pa.int64()),  # English Wikipedia, summed over the pageview window
-        ("dbpedia_uri", pa.string()),
-        ("split", pa.string()),  # by hash of entity_id: the page is the group
-    ]
-)
+SCHEMA = SPEC.schema
 
 YEAR_NUMBERINGS = ("astronomical", "historical")
 
 
 @dataclass(frozen=True)
 class HistoricalFiguresConfig:
-    first_year: int = -1000  # death years kept, historical numbering, both ends included
-    last_year: int = 2000
+    first_year: int = SPEC.range_of("death_year")[0]  # death years kept, historical numbering, both ends included
+    last_year: int = SPEC.range_of("death_year")[1]
     min_views: int = 5_000  # keep people with MORE than this many views over the window (as the paper)
     top_per_decade: int = 350  # then the N most viewed per death decade (ties by title)
     year_tolerance: int = 1  # deathDate and deathYear years further apart than this conflict
@@ -250,14 +236,14 @@ def build(sources: Sources, out_dir: Path, config: HistoricalFiguresConfig = His
             born_before_death,
             run.pageview_filter(config.min_views),
             most_viewed_per_decade,
-            run.split("entity_id", config.test_share),  # one row per Wikipedia page: the page is the group
+            run.split(SPEC.group_column, config.test_share),  # one row per Wikipedia page: the page is the group
         ],
     )
     return run.write(
         frame,
         SCHEMA,
         out_dir,
-        target=["death_year"],
+        target=list(SPEC.targets),
         query_rows=len(deaths.rows),
         parameters=asdict(config),
         per_decade=per_decade,

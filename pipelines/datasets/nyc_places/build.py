@@ -20,17 +20,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from spacetime.pipelines.builders.steps import TEST_SHARE, Build, Step, named
+from spacetime.pipelines.datasets.nyc_places.spec import SPEC
 from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.soda import POINTS_OF_INTEREST, SodaQuery, open_soda
 
-DATASET = "nyc_places"
+DATASET = SPEC.name
 # System fields too (":id" among them), so that a row handed out twice by an unstable order is caught.
 QUERY = SodaQuery(dataset=POINTS_OF_INTEREST, order=":id", select=":*, *")
 
 # Declared once: the codes of the dataset's data dictionary and their names.
-BOROUGHS: dict[str, str] = {"1": "Manhattan", "2": "Bronx", "3": "Brooklyn", "4": "Queens", "5": "Staten Island"}
+# The borough codes 1..5 name the spec's borough class labels, in order.
+BOROUGHS: dict[str, str] = {str(code): name for code, name in enumerate(SPEC.class_labels["borough"], start=1)}
 FACILITY_TYPES: dict[str, str] = {
     "1": "Residential",
     "2": "Education Facility",
@@ -48,44 +49,17 @@ FACILITY_TYPES: dict[str, str] = {
 }
 NO_COMPLEX = {"", "0"}  # complexid 0 means the place belongs to no complex
 
-# The five boroughs' extent (NYC's city limits, degrees WGS84).
-NYC_EXTENT = {"lat_min": 40.4774, "lat_max": 40.9176, "lon_min": -74.2591, "lon_max": -73.7004}
 
-SCHEMA = pa.schema(
-    [
-        ("entity_id", pa.string()),  # the source's placeid: unique
-        ("name", pa.string()),  # readable name the model reads ("St. John's University")
-        ("source_name", pa.string()),  # the name as the source writes it ("ST. JOHN'S UNIVERSITY")
-        ("latitude", pa.float64()),
-        ("longitude", pa.float64()),
-        ("borough", pa.string()),  # Manhattan | Bronx | Brooklyn | Queens | Staten Island
-        ("borough_code", pa.int8()),  # BOROUGH, 1..5
-        ("facility_type", pa.string()),  # name of FACILITY_T; null for a code the data dictionary lacks
-        ("facility_type_code", pa.int16()),  # FACILITY_T
-        ("facility_domain_code", pa.int16()),  # FACI_DOM: a sub-type whose meaning depends on FACILITY_T
-        ("complex_id", pa.int64()),  # COMPLEXID; null where the place is in no complex (source: 0)
-        ("split_group", pa.string()),  # "complex:<id>", or "place:<placeid>" outside any complex
-        ("agency", pa.string()),  # SOURCE: the agency that supplied the record
-        ("saftype", pa.string()),
-        ("sos", pa.string()),  # side of street
-        ("bin", pa.string()),  # building identification number, as written
-        ("segment_id", pa.string()),
-        ("b7sc", pa.string()),
-        ("pri_add", pa.string()),
-        ("created", pa.date32()),
-        ("modified", pa.date32()),
-        ("split", pa.string()),
-    ]
-)
+SCHEMA = SPEC.schema
 
 
 @dataclass(frozen=True)
 class NycPlacesConfig:
     duplicate_distance_m: float = 100.0  # two records of one name in one borough closer than this are one place
-    lat_min: float = NYC_EXTENT["lat_min"]
-    lat_max: float = NYC_EXTENT["lat_max"]
-    lon_min: float = NYC_EXTENT["lon_min"]
-    lon_max: float = NYC_EXTENT["lon_max"]
+    lat_min: float = SPEC.range_of("latitude")[0]  # the five boroughs' extent
+    lat_max: float = SPEC.range_of("latitude")[1]
+    lon_min: float = SPEC.range_of("longitude")[0]
+    lon_max: float = SPEC.range_of("longitude")[1]
     test_share: float = TEST_SHARE
 
 
@@ -124,7 +98,7 @@ def build(sources: Sources, out_dir: Path, config: NycPlacesConfig = NycPlacesCo
             known_borough,
             readable_names,
             duplicate_names(run, config.duplicate_distance_m),
-            run.split("split_group", config.test_share),
+            run.split(SPEC.group_column, config.test_share),
         ],
     )
     frame = _typed(frame)
@@ -132,7 +106,7 @@ def build(sources: Sources, out_dir: Path, config: NycPlacesConfig = NycPlacesCo
         frame,
         SCHEMA,
         out_dir,
-        target=["latitude", "longitude"],
+        target=list(SPEC.targets),
         query_rows=len(result.rows),
         parameters=asdict(config),
         pageview_filter=(

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
-import pyarrow as pa
 from spacetime.pipelines.builders.dbpedia import (
     ONTOLOGY,
     RESOURCE,
@@ -34,10 +33,11 @@ from spacetime.pipelines.builders.dbpedia import (
 )
 from spacetime.pipelines.builders.places import collapse_places, coordinate_rules
 from spacetime.pipelines.builders.steps import TEST_SHARE, Build
+from spacetime.pipelines.datasets.us_places.spec import SPEC
 from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.sparql import PagedQuery
 
-DATASET = "us_places"
+DATASET = SPEC.name
 
 
 class UsState(NamedTuple):
@@ -112,10 +112,10 @@ US_REGIONS = CONTIGUOUS_STATES + OTHER_US_REGIONS
 REGION_BY_TITLE = {s.title: s for s in US_REGIONS}
 CONTIGUOUS_CODES = frozenset(s.code for s in CONTIGUOUS_STATES)
 
-# A box around the contiguous US (Key West to the Northwest Angle, Cape Alava to West Quoddy Head): a second check
-# on places whose state is right but whose coordinates are not. The same box as the release validation's.
-CONTIGUOUS_LATITUDE = (24.4, 49.4)
-CONTIGUOUS_LONGITUDE = (-124.85, -66.9)
+# The box around the contiguous US of the spec: a second check on places whose state is right but whose coordinates
+# are not. The release validation checks the same box.
+CONTIGUOUS_LATITUDE = SPEC.range_of("latitude")
+CONTIGUOUS_LONGITUDE = SPEC.range_of("longitude")
 
 # Words that end the name of a county or county-equivalent in the contiguous US.
 COUNTY_SUFFIXES = (" County", " Parish")
@@ -182,23 +182,7 @@ PLACE_COLUMNS = {
     "population": "population",
 }
 
-SCHEMA = pa.schema(
-    [
-        ("entity_id", pa.string()),  # Wikipedia title, underscored: unique
-        ("name", pa.string()),  # English label, without a trailing ", <its state>": the text the model reads
-        ("latitude", pa.float64()),
-        ("longitude", pa.float64()),
-        ("state", pa.string()),  # one of the 48 contiguous states or "District of Columbia"
-        ("state_code", pa.string()),  # USPS code, e.g. IL
-        ("county", pa.string()),  # e.g. "Sangamon County"; null when unknown or several; a county's own name
-        ("place_class", pa.string()),  # populated_place | county | college | structure | natural_place
-        ("entity_type", pa.string()),  # most specific DBpedia class, e.g. City, AdministrativeRegion, University
-        ("population", pa.int64()),  # null where DBpedia has none (kept)
-        ("page_views", pa.int64()),  # English Wikipedia, summed over the pageview window
-        ("dbpedia_uri", pa.string()),
-        ("split", pa.string()),
-    ]
-)
+SCHEMA = SPEC.schema
 
 
 @dataclass(frozen=True)
@@ -276,14 +260,14 @@ def build(sources: Sources, out_dir: Path, config: UsPlacesConfig = UsPlacesConf
             run.pageview_filter(config.min_views),
             run.shared_names(config.dominance, within=["state"]),
             counties,  # after the filters, so that its counts describe the rows written
-            run.split("entity_id", config.test_share),  # one row per Wikipedia page: the page is the group
+            run.split(SPEC.group_column, config.test_share),  # one row per Wikipedia page: the page is the group
         ],
     )
     return run.write(
         frame,
         SCHEMA,
         out_dir,
-        target=["latitude", "longitude"],
+        target=list(SPEC.targets),
         query_rows=len(places.rows),
         parameters={
             **asdict(config),

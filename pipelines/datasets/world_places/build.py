@@ -11,14 +11,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 from spacetime.pipelines.builders.dbpedia import ONTOLOGY, Ontology, bindings_frame, local_name, types_query
 from spacetime.pipelines.builders.places import collapse_places, coordinate_rules
 from spacetime.pipelines.builders.steps import TEST_SHARE, Build
+from spacetime.pipelines.datasets.world_places.spec import SPEC
 from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.sparql import PagedQuery
 
-DATASET = "world_places"
+DATASET = SPEC.name
 
 # Root class -> the value of the place_class column. Every place keeps its most specific type besides.
 ROOT_CLASSES = {
@@ -60,21 +60,7 @@ PLACE_COLUMNS = {
     "population": "population",
 }
 
-SCHEMA = pa.schema(
-    [
-        ("entity_id", pa.string()),  # Wikipedia title, underscored: unique
-        ("name", pa.string()),  # English label: the text the model reads
-        ("latitude", pa.float64()),
-        ("longitude", pa.float64()),
-        ("country", pa.string()),
-        ("place_class", pa.string()),  # populated_place | natural_place | architectural_structure
-        ("entity_type", pa.string()),  # most specific DBpedia class, e.g. City, Mountain, Bridge
-        ("population", pa.int64()),  # null where DBpedia has none (kept, unlike the original code)
-        ("page_views", pa.int64()),  # English Wikipedia, summed over the pageview window
-        ("dbpedia_uri", pa.string()),
-        ("split", pa.string()),
-    ]
-)
+SCHEMA = SPEC.schema
 
 
 @dataclass(frozen=True)
@@ -109,11 +95,11 @@ def build(sources: Sources, out_dir: Path, config: WorldPlacesConfig = WorldPlac
             most_specific_type,
             run.pageview_filter(config.min_views),
             run.shared_names(config.dominance),
-            run.split("entity_id", config.test_share),  # one row per Wikipedia page: the page is the group
+            run.split(SPEC.group_column, config.test_share),  # one row per Wikipedia page: the page is the group
         ],
     )
     return run.write(
-        frame, SCHEMA, out_dir, target=["latitude", "longitude"], query_rows=len(places.rows), parameters=asdict(config)
+        frame, SCHEMA, out_dir, target=list(SPEC.targets), query_rows=len(places.rows), parameters=asdict(config)
     )
 
 
