@@ -15,7 +15,6 @@ import urllib.request
 from collections import Counter
 
 import pytest
-from spacetime.pipelines.servers import VirtuosoServer, virtuoso_available
 from spacetime.pipelines.sources.errors import TruncatedResult
 from spacetime.pipelines.sources.retry import RetryPolicy
 from spacetime.pipelines.sources.sparql import HistoricalDate, SparqlClient, binding_value
@@ -26,6 +25,7 @@ from spacetime.benchmarks.sparql import (
     places_query,
     virtuoso_paging_benchmark,
 )
+from tools.virtuoso import VirtuosoServer, virtuoso_available
 
 REASON = virtuoso_available()
 needs_virtuoso = pytest.mark.skipif(REASON is not None, reason=REASON or "")
