@@ -176,7 +176,7 @@ def test_neuron_search_refuses_models_without_llama_mlps():
 
 
 def test_benchmark_runs_small_and_reports_agreement():
-    from spacetime.benchmarks.probes import proximity_benchmark, ridge_benchmark
+    from tools.bench.probes import proximity_benchmark, ridge_benchmark
 
     ridge = ridge_benchmark(layers=2, rows=300, hidden=32)
     assert ridge["equal"] and ridge["alpha_equal_layers"] == 2 and ridge["max_relative_prediction_difference"] < 1e-6

@@ -19,7 +19,7 @@ from spacetime.pipelines.sources.errors import TruncatedResult
 from spacetime.pipelines.sources.retry import RetryPolicy
 from spacetime.pipelines.sources.sparql import HistoricalDate, SparqlClient, binding_value
 
-from spacetime.benchmarks.sparql import (
+from tools.bench.sparql import (
     generate_places,
     generate_places_ntriples,
     places_query,

@@ -9,7 +9,7 @@ The REST client is polite (descriptive User-Agent, a few workers, Retry-After ho
 complete answer is kept in a SQLite cache). The dump reader streams the monthly ``pageview_complete`` files
 (``pageviews-YYYYMM-user.bz2``): the file is split at bzip2 stream starts, background threads decompress the parts
 (bz2 releases the GIL) and the calling thread parses large byte pieces with one regular expression, so on two
-cores it reads a dump faster than ``bzip2 -dc`` alone (see ``spacetime.benchmarks.pageviews``).
+cores it reads a dump faster than ``bzip2 -dc`` alone (see ``tools.bench.pageviews``).
 """
 
 from __future__ import annotations
