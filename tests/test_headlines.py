@@ -331,12 +331,12 @@ def test_sample_dates_are_new_york_dates():
 
 
 def test_sample_part_is_deterministic_and_matches_the_shipped_files():
-    from spacetime.pipelines.sample.headlines_part import headlines_part
+    from tools.sample.headlines import headlines_part
 
     first, second = headlines_part(), headlines_part()
     assert first.files == second.files and first.manifest == second.manifest and first.views == {}
     assert len(first.files) == 132
     for rel, data in first.files.items():
         assert data[4:8] == b"\0\0\0\0", rel  # gzip without a timestamp
-        assert (SAMPLE_DIR / rel).read_bytes() == data, f"{rel} is stale: run make_sample"
+        assert (SAMPLE_DIR / rel).read_bytes() == data, f"{rel} is stale: run python -m tools.sample"
     assert manifest()["datasets"]["headlines"]["counts"] == first.manifest["counts"]

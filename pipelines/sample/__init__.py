@@ -1,6 +1,7 @@
 """The bundled sample snapshot: DBpedia-shaped N-Triples and pageview dumps that run with no network.
 
-See README.md next to this file for what it holds and how it was made; ``make_sample`` regenerates it.
+See README.md next to this file for what it holds and how it was made; its generator is ``python -m tools.sample``
+(in the repository, not installed).
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ def dbpedia_files() -> list[Path]:
     files = sorted((SAMPLE_DIR / "dbpedia").glob("*.nt*"))
     if not files:
         raise FileNotFoundError(
-            f"no sample N-Triples under {SAMPLE_DIR / 'dbpedia'}; "
-            "run `python -m spacetime.pipelines.sample.make_sample`"
+            f"no sample N-Triples under {SAMPLE_DIR / 'dbpedia'}; run `python -m tools.sample` in the repository"
         )
     return files
 

@@ -403,9 +403,7 @@ def sample_archive_dir() -> Path:
 
     folder = SAMPLE_DIR / "nyt" / "archive"
     if not folder.is_dir():
-        raise FileNotFoundError(
-            f"no sample NYT archive at {folder}; run `python -m spacetime.pipelines.sample.make_sample`"
-        )
+        raise FileNotFoundError(f"no sample NYT archive at {folder}; run `python -m tools.sample` in the repository")
     return folder
 
 

@@ -312,7 +312,7 @@ def sample_folder() -> Path:
 
     folder = SAMPLE_DIR / SAMPLE_FOLDER
     if not folder.is_dir():
-        raise FileNotFoundError(f"no SODA sample at {folder}; run `python -m spacetime.pipelines.sample.make_sample`")
+        raise FileNotFoundError(f"no SODA sample at {folder}; run `python -m tools.sample` in the repository")
     return folder
 
 
