@@ -1,4 +1,5 @@
-"""The bundled sample snapshot: DBpedia-shaped N-Triples and pageview dumps that run with no network.
+"""The bundled sample snapshot: DBpedia-shaped N-Triples, pageview dumps, SODA rows and NYT archive months that run
+with no network; these functions locate its files.
 
 See README.md next to this file for what it holds and how it was made; its generator is ``python -m tools.sample``
 (in the repository, not installed).
@@ -24,12 +25,25 @@ def dbpedia_files() -> list[Path]:
 
 def pageview_dump_dir() -> Path:
     """The folder of monthly ``pageviews-YYYYMM-user.bz2`` dumps (pageview_complete format)."""
-    folder = SAMPLE_DIR / "pageviews"
-    if not folder.is_dir():
-        raise FileNotFoundError(f"no sample pageview dumps at {folder}")
-    return folder
+    return _existing(SAMPLE_DIR / "pageviews", "sample pageview dumps")
 
 
 def manifest() -> dict:
     """MANIFEST.json: how the sample was made, its counts, and the sha256 of every data file."""
     return json.loads((SAMPLE_DIR / "MANIFEST.json").read_text("utf-8"))
+
+
+def soda_dir() -> Path:
+    """The SODA sample: ``<dataset id>/*.json.gz`` pages of rows, served by the SODA emulator."""
+    return _existing(SAMPLE_DIR / "soda", "SODA sample")
+
+
+def nyt_archive_dir() -> Path:
+    """The NYT Archive sample: ``<year>/<month>.json.gz``, served by the archive file server."""
+    return _existing(SAMPLE_DIR / "nyt" / "archive", "NYT archive sample")
+
+
+def _existing(folder: Path, what: str) -> Path:
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no {what} at {folder}; run `python -m tools.sample` in the repository")
+    return folder

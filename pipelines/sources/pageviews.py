@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spacetime.pipelines.sources.errors import SourceError, TransientError
-from spacetime.pipelines.sources.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
+from spacetime.pipelines.sources.retry import RetryPolicy, raise_for_status
 from spacetime.pipelines.sources.useragent import user_agent
 
 if TYPE_CHECKING:
@@ -312,14 +312,8 @@ class PageviewsAPI:
         status = response.status_code
         if status == 404:
             return None, cached
-        if status in RETRYABLE_STATUS or status >= 500:
-            raise TransientError(
-                f"pageviews of {title!r}: HTTP {status}",
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            )
-        if status != 200:
-            snippet = response.content[:200].decode("utf-8", "replace")
-            raise SourceError(f"pageviews of {title!r}: HTTP {status} from {url}: {snippet}")
+        detail = f"from {url}: {response.content[:200].decode('utf-8', 'replace')}" if status != 200 else ""
+        raise_for_status(status, f"pageviews of {title!r}", response.headers.get("Retry-After"), detail)
         try:
             return views_in_body(response.content), cached
         except ValueError as err:  # truncated or an error page; the cache filter kept it out of the cache

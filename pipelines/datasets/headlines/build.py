@@ -39,12 +39,10 @@ import pyarrow as pa
 from spacetime.pipelines.builders.steps import TEST_SHARE, Build, named
 from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.nyt import (
-    MIN_INTERVAL,
     TERMS_URL,
     ArchiveClient,
     ArchiveMonth,
     month_range,
-    open_archive,
 )
 
 DATASET = "headlines"
@@ -114,7 +112,6 @@ class HeadlinesConfig:
     materials: tuple[str, ...] = MATERIALS
     desks: tuple[Desk, ...] = DESKS
     front_pages_from_any_desk: bool = False
-    min_interval: float = MIN_INTERVAL  # seconds between calls to the live service; the sample is not throttled
     test_share: float = TEST_SHARE
 
 
@@ -210,13 +207,13 @@ def rule_list() -> list[dict[str, str]]:
 
 
 def build(sources: Sources, out_dir: Path, config: HeadlinesConfig = HeadlinesConfig()) -> Path:
-    """Fetch the months from the archive the sources' options name (live, or the bundled sample) and write."""
+    """Fetch the months from the sources' NYT archive client (live, or the bundled sample) and write."""
     months = month_range(config.first_month, config.last_month)
-    with open_archive(sources.options, min_interval=config.min_interval) as archive:
-        # One month at a time into rows: a live month is thousands of docs, and only the fields read are kept.
-        frame = pd.concat([month_frame(month) for month in archive.fetch_months(months)], ignore_index=True)
-        provenance = archive.provenance()
-        about = terms(archive)
+    archive = sources.client("nyt")
+    # One month at a time into rows: a live month is thousands of docs, and only the fields read are kept.
+    frame = pd.concat([month_frame(month) for month in archive.fetch_months(months)], ignore_index=True)
+    provenance = archive.provenance()
+    about = terms(archive)
     return _build(sources, out_dir, config, frame, months, provenance, about)
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 from spacetime.pipelines.builders.steps import TEST_SHARE, Build, Step, named
 from spacetime.pipelines.sources import Sources
-from spacetime.pipelines.sources.soda import POINTS_OF_INTEREST, SodaQuery, open_soda
+from spacetime.pipelines.sources.soda import POINTS_OF_INTEREST, SodaQuery
 
 DATASET = "nyc_places"
 # System fields too (":id" among them), so that a row handed out twice by an unstable order is caught.
@@ -91,8 +91,7 @@ class NycPlacesConfig:
 
 def build(sources: Sources, out_dir: Path, config: NycPlacesConfig = NycPlacesConfig()) -> Path:
     run = Build(DATASET, sources)
-    with open_soda(sources.options, QUERY.dataset) as client:
-        result = client.fetch_all(QUERY)
+    result = sources.client("soda").fetch_all(QUERY)
     run.provenance["soda"] = result.provenance
     frame, notes = places_frame(result.rows)
 
