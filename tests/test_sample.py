@@ -12,7 +12,9 @@ import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from spacetime.pipelines.datasets.world_places import build as world_places
 from spacetime.pipelines.sample import SAMPLE_DIR, dbpedia_files, manifest, pageview_dump_dir
 from spacetime.pipelines.servers import OxigraphServer
 
@@ -29,11 +31,14 @@ from tools.sample.common import (
 from tools.sample.make import PARTS, generate
 from tools.sample.world_places import BAD_RECORDS, LANDMARKS
 
+from .conftest import build_from_sample
+
 DBO = "http://dbpedia.org/ontology/"
 RESOURCE = "http://dbpedia.org/resource/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+OWL_THING = "http://www.w3.org/2002/07/owl#Thing"
 LAT = "http://www.w3.org/2003/01/geo/wgs84_pos#lat"
 LONG = "http://www.w3.org/2003/01/geo/wgs84_pos#long"
 COUNTRY = DBO + "country"
@@ -129,11 +134,12 @@ def test_homonyms_get_wikipedia_style_titles_and_keep_their_plain_label():
     assert [c.name for c in cities][:2] == ["Springfield", "Springfield"]
 
 
-def test_every_landmark_class_reaches_place_through_the_ontology():
+def test_every_landmark_class_reaches_its_root_through_the_ontology():
+    # As in DBpedia's ontology since 2020-12: natural places are places, structures are not (a root of their own).
     for lm in LANDMARKS:
         chain = with_ancestors(lm.dbo_class)
-        assert chain[-1] == "Place", lm.title
-        assert {"NaturalPlace", "ArchitecturalStructure"} & set(chain), lm.title
+        assert chain[-1] in ("Place", "ArchitecturalStructure"), lm.title
+        assert ("NaturalPlace" in chain) == (chain[-1] == "Place"), lm.title
         assert -90 <= lm.lat <= 90 and -180 <= lm.lon <= 180, lm.title
     assert len({lm.title for lm in LANDMARKS}) == len(LANDMARKS)
 
@@ -248,6 +254,25 @@ def test_ontology_covers_every_dbo_type_up_to_owl_thing(places):
             current = parents[current]
     assert parents[DBO + "Lake"] == DBO + "BodyOfWater"
     assert parents[DBO + "Bridge"] == DBO + "RouteOfTransportation"
+
+
+def test_architectural_structures_sit_under_owl_thing_and_world_places_still_finds_them(tmp_path):
+    """DBpedia's current ontology puts dbo:ArchitecturalStructure directly under owl:Thing, not under dbo:Place; the
+    world_places query names its three root classes, so the structures are still found."""
+    parents = {s: o.value for s, p, o in triples_of(SAMPLE_DIR / ONTOLOGY_FILE) if p == SUBCLASS}
+    assert parents[DBO + "ArchitecturalStructure"] == OWL_THING
+    assert parents[DBO + "NaturalPlace"] == DBO + "Place" and parents[DBO + "PopulatedPlace"] == DBO + "Place"
+    df = pd.read_parquet(build_from_sample(world_places.build, tmp_path) / "data.parquet")
+    found = set(df.loc[df["place_class"] == "architectural_structure", "entity_id"])
+    totals = en_totals(pageview_dump_dir())
+    expected = {
+        lm.title
+        for lm in LANDMARKS
+        if "ArchitecturalStructure" in with_ancestors(lm.dbo_class)
+        and lm.countries
+        and totals.get(lm.title, 0) > VIEW_THRESHOLD
+    }
+    assert len(expected) > 50 and expected <= found
 
 
 def test_dumps_are_multistream_bz2_in_the_pageview_complete_line_format():

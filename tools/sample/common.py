@@ -54,8 +54,9 @@ ONTOLOGY_FILE = "dbpedia/ontology.nt"
 PAGEVIEW_DIR = "pageviews"
 MANIFEST_FILE = "MANIFEST.json"
 
-# DBpedia ontology classes used here: class -> (superclass, English label). The superclasses follow the class tree
-# of the DBpedia Mappings Wiki; ArchitecturalStructure is under Place as in the DBpedia OWL releases.
+# DBpedia ontology classes used here: class -> (superclass, English label; None: owl:Thing). The superclasses follow
+# the current DBpedia ontology (releases since 2020-12), where ArchitecturalStructure sits directly under owl:Thing,
+# not under Place. A resource is typed with its class and every ancestor, as DBpedia's transitive types are.
 ONTOLOGY: dict[str, tuple[str | None, str]] = {
     "Place": (None, "place"),
     "PopulatedPlace": ("Place", "populated place"),
@@ -71,7 +72,7 @@ ONTOLOGY: dict[str, tuple[str | None, str]] = {
     "Glacier": ("NaturalPlace", "glacier"),
     "BodyOfWater": ("NaturalPlace", "body of water"),
     "Lake": ("BodyOfWater", "lake"),
-    "ArchitecturalStructure": ("Place", "architectural structure"),
+    "ArchitecturalStructure": (None, "architectural structure"),
     "Building": ("ArchitecturalStructure", "building"),
     "Skyscraper": ("Building", "skyscraper"),
     "Castle": ("Building", "castle"),
