@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spacetime.pipelines.sources.errors import SourceError, TransientError
-from spacetime.pipelines.sources.retry import RetryPolicy, raise_for_status
+from spacetime.pipelines.sources.retry import NETWORK_ERRORS, RetryPolicy, raise_for_status
 from spacetime.pipelines.sources.useragent import user_agent
 
 if TYPE_CHECKING:
@@ -297,16 +297,9 @@ class PageviewsAPI:
         return self.retry.call(lambda: self._get(url, title), what=f"pageviews of {title!r}")
 
     def _get(self, url: str, title: str) -> tuple[int | None, bool]:
-        import requests
-
         try:
             response = self.session.get(url, timeout=self.timeout)
-        except (
-            requests.ConnectionError,
-            requests.Timeout,
-            requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError,
-        ) as err:
+        except NETWORK_ERRORS as err:
             raise TransientError(f"pageviews of {title!r}: {type(err).__name__}: {err}") from err
         cached = bool(getattr(response, "from_cache", False))
         status = response.status_code

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import requests
 import tenacity
 from spacetime.pipelines.sources.errors import SourceError, TransientError
 
@@ -71,6 +72,14 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
     return max(0.0, when.timestamp() - time.time())
 
+
+# Failures of a requests call that a retry may cure: resets, timeouts, a body cut off or garbled in transit.
+NETWORK_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 
 # The one rule for every client: which HTTP statuses are worth retrying. Request timeout, too early, rate limited, and
 # every server error but 501 Not Implemented and 505 HTTP Version Not Supported, which no retry cures (5xx codes

@@ -23,7 +23,7 @@ from typing import Any
 
 from spacetime.pipelines.sources.cache import JsonCache
 from spacetime.pipelines.sources.errors import SourceError, TransientError
-from spacetime.pipelines.sources.retry import RetryPolicy, raise_for_status
+from spacetime.pipelines.sources.retry import NETWORK_ERRORS, RetryPolicy, raise_for_status
 from spacetime.pipelines.sources.useragent import user_agent
 
 from spacetime.common import digest
@@ -178,19 +178,12 @@ class SodaClient:
         return self._session
 
     def _request(self, url: str, what: str) -> list[dict[str, Any]]:
-        import requests
-
         session = self._session_for_requests()
         self.http_requests += 1
         try:
             response = session.get(url, timeout=self.timeout)
             body = response.content
-        except (
-            requests.ConnectionError,
-            requests.Timeout,
-            requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError,
-        ) as err:
+        except NETWORK_ERRORS as err:
             raise TransientError(f"{what}: {type(err).__name__}: {err}") from err
         detail = f"from {self.source_label}: {_snippet(body)}"
         raise_for_status(response.status_code, what, response.headers.get("Retry-After"), detail)
