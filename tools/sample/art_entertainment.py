@@ -19,19 +19,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tools.sample.common import (
-    OWL_THING,
-    RDF_TYPE,
-    RDFS_LABEL,
     XSD,
     SamplePart,
     dbo,
     gzip_bytes,
+    label_triples,
     literal,
     lognormal_views,
     resource_iri,
     sorted_text,
     triple,
-    with_ancestors,
+    typed_resource_triples,
 )
 
 DATASET = "art_entertainment"
@@ -553,26 +551,17 @@ def release_literal(value: str) -> str:
 
 def work_triples(work: Work) -> list[str]:
     s = resource_iri(work.title)
-    lines = [triple(s, RDF_TYPE, f"<{dbo(c)}>") for c in with_ancestors(work.dbo_class)]
-    lines.append(triple(s, RDF_TYPE, f"<{OWL_THING}>"))
-    lines.append(triple(s, RDFS_LABEL, f"{literal(work.title.replace('_', ' '))}@en"))
+    lines = typed_resource_triples(work.title, work.dbo_class)
     lines.append(triple(s, dbo("releaseDate"), release_literal(work.release)))
     lines += [triple(s, dbo(work.creator_property), f"<{resource_iri(c)}>") for c in work.creators]
     return lines
 
 
-def creator_triples(titles: set[str]) -> list[str]:
-    return [triple(resource_iri(t), RDFS_LABEL, f"{literal(t.replace('_', ' '))}@en") for t in sorted(titles)]
-
-
 def bad_triples() -> list[str]:
     def work(title: str, cls: str, release: str, datatype: str, label: tuple[str, str] | None = None) -> list[str]:
-        s = resource_iri(title)
-        text, lang = label or (title.replace("_", " "), "en")
         return [
-            *(triple(s, RDF_TYPE, f"<{dbo(c)}>") for c in with_ancestors(cls)),
-            triple(s, RDFS_LABEL, f"{literal(text)}@{lang}"),
-            triple(s, dbo("releaseDate"), f"{literal(release)}^^<{XSD}{datatype}>"),
+            *typed_resource_triples(title, cls, label, owl_thing=False),
+            triple(resource_iri(title), dbo("releaseDate"), f"{literal(release)}^^<{XSD}{datatype}>"),
         ]
 
     def link(title: str, prop: str) -> str:
@@ -594,7 +583,7 @@ def bad_triples() -> list[str]:
             label=("Beispielbuch ohne englischen Titel", "de"),
         ),
         link("Sample_work_book_no_english_label", "author"),
-        *creator_triples({BAD_CREATOR}),
+        *label_triples({BAD_CREATOR}),
     ]
 
 
@@ -605,7 +594,7 @@ def art_entertainment_part(max_cities: int | None = None) -> SamplePart:
     if len(set(titles)) != len(titles):
         raise ValueError("a work is listed twice in WORKS_TABLE")
     triples = [t for w in everything for t in work_triples(w)]
-    triples += creator_triples({c for w in everything for c in w.creators})
+    triples += label_triples({c for w in everything for c in w.creators})
     triples += bad_triples()
     views = lognormal_views(
         DATASET,

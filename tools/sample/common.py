@@ -373,6 +373,24 @@ def ontology_triples() -> list[str]:
     return lines
 
 
+def typed_resource_triples(
+    title: str, dbo_class: str, label: tuple[str, str] | None = None, owl_thing: bool = True
+) -> list[str]:
+    """A resource typed with its class and every ancestor (and ``owl:Thing``, as DBpedia types its good records),
+    and one label: ``label`` as (text, language), by default the title with spaces, in English."""
+    s = resource_iri(title)
+    text, lang = label or (title.replace("_", " "), "en")
+    lines = [triple(s, RDF_TYPE, f"<{dbo(c)}>") for c in with_ancestors(dbo_class)]
+    if owl_thing:
+        lines.append(triple(s, RDF_TYPE, f"<{OWL_THING}>"))
+    return lines + [triple(s, RDFS_LABEL, f"{literal(text)}@{lang}")]
+
+
+def label_triples(titles: Iterable[str]) -> list[str]:
+    """An English label (the title with spaces) for each title: resources the sample knows only by name."""
+    return [triple(resource_iri(t), RDFS_LABEL, f"{literal(t.replace('_', ' '))}@en") for t in sorted(titles)]
+
+
 def sorted_text(lines: Iterable[str]) -> bytes:
     unique = sorted(set(lines), key=lambda line: line.encode("utf-8"))
     return ("\n".join(unique) + "\n").encode("utf-8")

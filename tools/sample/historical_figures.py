@@ -22,19 +22,17 @@ import math
 from dataclasses import dataclass
 
 from tools.sample.common import (
-    OWL_THING,
-    RDF_TYPE,
-    RDFS_LABEL,
     XSD,
     SamplePart,
     dbo,
     gzip_bytes,
+    label_triples,
     literal,
     lognormal_views,
     resource_iri,
     sorted_text,
     triple,
-    with_ancestors,
+    typed_resource_triples,
 )
 
 DATASET = "historical_figures"
@@ -715,9 +713,7 @@ def literal_of(value: str) -> tuple[str, str]:
 
 def person_triples(person: Person) -> list[str]:
     s = resource_iri(person.title)
-    lines = [triple(s, RDF_TYPE, f"<{dbo(c)}>") for c in with_ancestors(person.dbo_class)]
-    lines.append(triple(s, RDF_TYPE, f"<{OWL_THING}>"))
-    lines.append(triple(s, RDFS_LABEL, f"{literal(person.title.replace('_', ' '))}@en"))
+    lines = typed_resource_triples(person.title, person.dbo_class)
     for event, value in (("death", person.died), ("birth", person.born)):
         if value:
             kind, text = literal_of(value)
@@ -728,16 +724,9 @@ def person_triples(person: Person) -> list[str]:
     return lines
 
 
-def occupation_triples(titles: set[str]) -> list[str]:
-    return [triple(resource_iri(t), RDFS_LABEL, f"{literal(t.replace('_', ' '))}@en") for t in sorted(titles)]
-
-
 def bad_triples() -> list[str]:
     def person(title: str, cls: str = "Writer", label: tuple[str, str] | None = None) -> list[str]:
-        s = resource_iri(title)
-        lines = [triple(s, RDF_TYPE, f"<{dbo(c)}>") for c in with_ancestors(cls)]
-        text, lang = label or (title.replace("_", " "), "en")
-        return lines + [triple(s, RDFS_LABEL, f"{literal(text)}@{lang}")]
+        return typed_resource_triples(title, cls, label, owl_thing=False)
 
     def fact(title: str, predicate: str, text: str, datatype: str) -> str:
         return triple(resource_iri(title), dbo(predicate), f"{literal(text)}^^<{XSD}{datatype}>")
@@ -767,7 +756,7 @@ def historical_figures_part(max_cities: int | None = None) -> SamplePart:
     if len(set(titles)) != len(titles):
         raise ValueError("a person is listed twice in PEOPLE_TABLE")
     triples = [t for p in everyone for t in person_triples(p)]
-    triples += occupation_triples({p.occupation for p in everyone if p.occupation})
+    triples += label_triples({p.occupation for p in everyone if p.occupation})
     triples += bad_triples()
     views = lognormal_views(
         DATASET,

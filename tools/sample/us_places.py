@@ -29,13 +29,11 @@ from tools.sample.common import (
     City,
     Place,
     SamplePart,
-    assign_titles,
     coord,
     country_titles,
     dbo,
     gzip_bytes,
     literal,
-    load_cities,
     nfc,
     place_triples,
     resource_iri,
@@ -45,7 +43,7 @@ from tools.sample.common import (
     wiki_title,
     with_ancestors,
 )
-from tools.sample.world_places import BAD_RECORDS, LANDMARKS
+from tools.sample.world_places import LANDMARKS, titled_cities
 
 DATASET = "us_places"
 PLACES_FILE = "dbpedia/us_places.nt.gz"
@@ -235,7 +233,7 @@ US_BAD_RECORDS: tuple[tuple[str, str], ...] = (
 def us_places_part(max_cities: int | None = None) -> SamplePart:
     """US cities, counties, colleges, structures, natural places, states and bad records for us_places."""
     rng = random.Random(f"{SEED}:{DATASET}")
-    world_cities, countries, us_states = _world_cities(max_cities)
+    world_cities, countries, us_states = titled_cities(max_cities)
     state_title = {code: STATE_TITLES.get(code, wiki_title(info["name"])) for code, info in us_states.items()}
     region_title = {**state_title, **TERRITORY_TITLES}
     world_titles = {c.title for c in world_cities} | {lm.title for lm in LANDMARKS}
@@ -321,16 +319,6 @@ def us_places_part(max_cities: int | None = None) -> SamplePart:
         "bad_records": [{"title": t, "defect": d} for t, d in US_BAD_RECORDS],
     }
     return SamplePart(DATASET, {PLACES_FILE: gzip_bytes(sorted_text(triples))}, views, manifest)
-
-
-def _world_cities(max_cities: int | None) -> tuple[list[City], dict, dict]:
-    """world_places' cities with the titles world_part gives them (same inputs, same title rules)."""
-    cities, countries, us_states = load_cities(max_cities)
-    country_title = country_titles(countries)
-    country_label = {iso: title_label(t) for iso, t in country_title.items()}
-    reserved = {lm.title for lm in LANDMARKS} | set(country_title.values()) | {t for t, _ in BAD_RECORDS}
-    assign_titles(cities, reserved, country_label, us_states)
-    return cities, countries, us_states
 
 
 def _region_of(city: City) -> str | None:

@@ -328,14 +328,21 @@ def assign_views(cities: list[Place], landmarks: list[Place], bad: list[Place], 
         place.views = 0.0
 
 
-def world_part(max_cities: int | None = None) -> SamplePart:
-    """Cities, landmarks, countries and bad records for world_places, and the ontology slice."""
-    rng = random.Random(SEED)
+def titled_cities(max_cities: int | None) -> tuple[list[City], dict, dict]:
+    """The GeoNames cities with their unique Wikipedia-style titles, the countries and the US states."""
     cities, countries, us_states = load_cities(max_cities)
     country_title = country_titles(countries)
     country_label = {iso: title_label(t) for iso, t in country_title.items()}
     reserved = {lm.title for lm in LANDMARKS} | set(country_title.values()) | {t for t, _ in BAD_RECORDS}
     assign_titles(cities, reserved, country_label, us_states)
+    return cities, countries, us_states
+
+
+def world_part(max_cities: int | None = None) -> SamplePart:
+    """Cities, landmarks, countries and bad records for world_places, and the ontology slice."""
+    rng = random.Random(SEED)
+    cities, countries, _ = titled_cities(max_cities)
+    country_title = country_titles(countries)
 
     cplaces = city_places(cities, rng)
     foreign = add_foreign_labels(cplaces, rng)
