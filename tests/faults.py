@@ -9,6 +9,8 @@ answers the way Virtuoso applies them: the first N bindings, HTTP 200, and the `
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import time
 import urllib.error
 import urllib.parse
@@ -21,6 +23,23 @@ from typing import Any
 from spacetime.pipelines.servers.loopback import LoopbackServer, Request
 from spacetime.pipelines.servers.nyt import ArchiveFileServer
 from spacetime.pipelines.servers.soda import SodaEmulator
+
+
+def reset(request: Request) -> None:
+    """Answer nothing: the connection is closed with a TCP reset (linger 0) when the handler returns."""
+    request.close_connection = True
+    request.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def send_cut_short(request: Request, body: bytes) -> None:
+    """A 200 whose Content-Length promises ``body`` but only half of it arrives before the connection closes."""
+    request.send_response(200)
+    request.send_header("Content-Type", "application/json")
+    request.send_header("Content-Length", str(len(body)))
+    request.end_headers()
+    request.wfile.write(body[: len(body) // 2])
+    request.wfile.flush()
+    request.close_connection = True
 
 
 class FaultProxy(LoopbackServer):
@@ -67,7 +86,7 @@ class FaultProxy(LoopbackServer):
         if callable(action):
             return action(request)
         if action == "reset":
-            request.reset()
+            reset(request)
             request.connection.close()  # at once: a keep-alive client would otherwise wait for its read timeout
             return
         if action.startswith("429"):
@@ -110,6 +129,9 @@ class FaultySodaEmulator(SodaEmulator):
         self.max_rows = max_rows
         self.app_token = app_token
         self.requests: list[EmulatorRequest] = []
+
+    def resource_url(self, dataset: str) -> str:
+        return f"{self.base_url}/resource/{dataset}.json"
 
     def answer(self, dataset: str, params: dict[str, str]) -> list[dict[str, Any]]:
         rows = super().answer(dataset, params)

@@ -25,6 +25,8 @@ from spacetime.pipelines.sources.retry import RetryPolicy
 
 from spacetime.common import mask_in_logs, redact
 
+from .faults import reset, send_cut_short
+
 KEY = "k3y-SECRET-0123456789abcdef"
 FAST = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.02)
 
@@ -79,7 +81,7 @@ class ScriptedArchive(LoopbackServer):
         if action == "pass" and body is None:
             action = "404"
         if action == "reset":
-            request.reset()
+            reset(request)
         elif action.startswith("429:"):
             request.send(429, b'{"fault":"rate limit"}', headers={"Retry-After": action[4:]})
         elif action.isdigit():
@@ -89,9 +91,7 @@ class ScriptedArchive(LoopbackServer):
         elif action == "truncated":  # a complete response whose JSON stops halfway
             request.send(200, body[: len(body) // 2])
         elif action == "cut":  # the connection drops mid-body
-            request.send(200, body[: len(body) // 2], length=len(body))
-            request.wfile.flush()
-            request.close_connection = True
+            send_cut_short(request, body)
         elif action == "nodocs":
             request.send(200, b'{"status": "OK", "response": {"meta": {"hits": 0}}}')
         else:

@@ -31,6 +31,8 @@ from spacetime.pipelines.sources.retry import RetryPolicy
 
 from spacetime import __version__
 
+from .faults import reset, send_cut_short
+
 FAST_RETRY = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.05)
 WINDOW = PageviewWindow("2021-01", 3)
 PREFIX = "/api/rest_v1/metrics/pageviews/per-article/en.wikipedia/all-access/user/"
@@ -104,7 +106,7 @@ class PageviewServer(LoopbackServer):
 
     def _answer(self, request: Request, action: str, title: str) -> None:
         if action == "reset":  # close without a response, with an RST
-            request.reset()
+            reset(request)
             request.connection.close()
             return
         if action.startswith("429:"):
@@ -141,9 +143,7 @@ class PageviewServer(LoopbackServer):
         if action == "truncate":  # a complete HTTP answer whose JSON is cut off
             return request.send(200, body[: len(body) // 2])
         if action == "short":  # Content-Length promises more than arrives, then the connection closes
-            request.send(200, body[: len(body) // 2], length=len(body))
-            request.close_connection = True
-            return
+            return send_cut_short(request, body)
         request.send(200, body)
 
 

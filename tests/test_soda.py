@@ -14,7 +14,7 @@ from spacetime.pipelines.sources.errors import SourceError
 from spacetime.pipelines.sources.retry import RetryPolicy
 from spacetime.pipelines.sources.soda import APP_TOKEN_ENV, SodaClient, SodaQuery
 
-from .faults import FaultProxy
+from .faults import FaultProxy, reset
 from .faults import FaultySodaEmulator as SodaEmulator
 
 DATASET = "test-rows"
@@ -105,12 +105,6 @@ def test_rows_repeated_across_pages_are_refused():
 
 
 # ------------------------------------------------------------------------------------------------ faults
-
-
-def reset(request) -> None:
-    """Drop the connection with a TCP reset and no answer. (The proxy's own "reset" leaves a keep-alive connection
-    open, so a client like requests waits for its read timeout instead of seeing the reset.)"""
-    request.reset()
 
 
 def test_transient_faults_are_retried(emulator):

@@ -1,14 +1,12 @@
 """One skeleton for every in-process HTTP server: a free 127.0.0.1 port, a daemon thread, start/stop or ``with``.
 
 A server subclasses :class:`LoopbackServer` and answers each request in :meth:`LoopbackServer.respond`, using the
-helpers of :class:`Request` to send a whole response (or to drop the connection, for fault tests).
+helpers of :class:`Request` to send a whole response.
 """
 
 from __future__ import annotations
 
 import json
-import socket
-import struct
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -29,17 +27,12 @@ class Request(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = _dispatch
 
     def send(
-        self,
-        status: int,
-        body: bytes,
-        content_type: str = "application/json",
-        headers: dict[str, str] | None = None,
-        length: int | None = None,
+        self, status: int, body: bytes, content_type: str = "application/json", headers: dict[str, str] | None = None
     ) -> None:
-        """A whole response; ``length`` overrides Content-Length (a fault test's body cut short)."""
+        """A whole response."""
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body) if length is None else length))
+        self.send_header("Content-Length", str(len(body)))
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
@@ -48,11 +41,6 @@ class Request(BaseHTTPRequestHandler):
     def send_json(self, status: int, value: Any, headers: dict[str, str] | None = None) -> None:
         body = json.dumps(value, ensure_ascii=False).encode("utf-8")
         self.send(status, body, "application/json;charset=utf-8", headers)
-
-    def reset(self) -> None:
-        """Answer nothing and close the connection with a TCP reset (linger 0), as a dropped connection looks."""
-        self.close_connection = True
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
 class _HTTPServer(ThreadingHTTPServer):

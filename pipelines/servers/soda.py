@@ -71,9 +71,6 @@ class SodaEmulator(LoopbackServer):
     def base_url(self) -> str:
         return self.url
 
-    def resource_url(self, dataset: str) -> str:
-        return f"{self.base_url}/resource/{dataset}.json"
-
     def start(self) -> SodaEmulator:
         super().start()
         log.info("SODA emulator serving %s", self.base_url)
