@@ -189,6 +189,16 @@ def test_no_key_is_needed_for_cached_months_and_asked_for_otherwise(archive, tmp
     assert len(archive.requests) == 1
 
 
+def test_a_cdn_origin_error_is_retried_and_not_implemented_is_not(archive):
+    archive.plan("520")
+    assert len(client(archive.url).month(2015, 1).docs) == 2
+    assert len(archive.requests) == 2
+    archive.plan("501")
+    with pytest.raises(SourceError, match="HTTP 501"):
+        client(archive.url).month(2015, 2)
+    assert len(archive.requests) == 3
+
+
 # ------------------------------------------------------------------------------------------------ the key
 
 
