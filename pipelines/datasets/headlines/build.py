@@ -134,6 +134,18 @@ def _desk_of(df: pd.DataFrame, config: HeadlinesConfig) -> pd.Series:
     return df["desk"].map(lambda d: known.get(d))
 
 
+def _per_desk(
+    column: str, fails: Callable[[Desk | None, Any], bool]
+) -> Callable[[pd.DataFrame, HeadlinesConfig], pd.Series]:
+    """A rule's drops: rows whose desk and ``column`` value ``fails``, unless the front page exempts them."""
+
+    def drops(df: pd.DataFrame, config: HeadlinesConfig) -> pd.Series:
+        failing = [bool(fails(desk, value)) for desk, value in zip(_desk_of(df, config), df[column])]
+        return pd.Series(failing, index=df.index, dtype=bool) & ~_front_page_exempt(df, config)
+
+    return drops
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "not_an_article",
@@ -153,28 +165,13 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "section_not_kept_for_desk",
         "the section goes with the desk: Foreign/World, National, Politics and Washington/U.S., Obits/any",
-        lambda df, c: (
-            pd.Series(
-                [
-                    d is not None and d.sections is not None and s not in d.sections
-                    for d, s in zip(_desk_of(df, c), df["section"])
-                ],
-                index=df.index,
-            )
-            & ~_front_page_exempt(df, c)
-        ),
+        _per_desk("section", lambda d, s: d is not None and d.sections is not None and s not in d.sections),
     ),
     Rule("not_in_print", "the article ran in print (print_page is a page number)", lambda df, c: df["page"].isna()),
     Rule(
         "beyond_print_page_limit",
         "print page 1-5 for Foreign, 1-10 for the other desks",
-        lambda df, c: (
-            pd.Series(
-                [pd.notna(p) and (d is None or p > d.max_print_page) for d, p in zip(_desk_of(df, c), df["page"])],
-                index=df.index,
-            )
-            & ~_front_page_exempt(df, c)
-        ),
+        _per_desk("page", lambda d, p: pd.notna(p) and (d is None or p > d.max_print_page)),
     ),
     Rule("no_headline", "headline.main is present and not blank", lambda df, c: df["name"].isna()),
     Rule(
