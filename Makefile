@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 bench: $(STAMP)
-	$(VENV)/bin/spacetime bench --out $(OUT)/bench
+	$(PY) -m tools.bench --out $(OUT)/bench
 
 # Refresh the lock after changing dependencies in pyproject.toml or requirements/dev.in (needs the registries).
 lock:

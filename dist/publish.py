@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from spacetime.common import file_sha256
+from spacetime.common import file_sha256, masked_in_logs, redact
 from spacetime.errors import SpacetimeError
 
 log = logging.getLogger(__name__)
@@ -172,11 +172,6 @@ def _size(path: Path) -> str:
 
 # --- token hygiene --------------------------------------------------------------------------------------------
 
-def redact(text: str, token: str | None) -> str:
-    """``text`` with every occurrence of ``token`` masked."""
-    return text.replace(token, MASK) if token else text
-
-
 def _resolve_token(token: str | None) -> str:
     if not token:
         from huggingface_hub import get_token
@@ -185,31 +180,6 @@ def _resolve_token(token: str | None) -> str:
     if not token:
         raise PublishError("no Hugging Face token: set HF_TOKEN or log in with `hf auth login`")
     return token
-
-
-@contextlib.contextmanager
-def _redacting_logs(token: str | None) -> Iterator[None]:
-    """Mask ``token`` in every log record created meanwhile (httpcore's debug log prints response headers,
-    where a careless server or proxy may echo the Authorization header)."""
-    if not token:
-        yield
-        return
-    previous = logging.getLogRecordFactory()
-
-    def factory(*args, **kwargs) -> logging.LogRecord:
-        record = previous(*args, **kwargs)
-        message = record.getMessage()
-        if token in message:
-            record.msg, record.args = redact(message, token), ()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info), token)
-        return record
-
-    logging.setLogRecordFactory(factory)
-    try:
-        yield
-    finally:
-        logging.setLogRecordFactory(previous)
 
 
 @contextlib.contextmanager
@@ -266,22 +236,22 @@ def publish(folder: Path, repo_id: str, tag: str, report_path: Path | None = Non
     secret = _resolve_token(token) if (yes or check_remote) else token
 
     def say(line: str) -> None:
-        echo(redact(line, secret))
+        echo(redact(line, secret, mask=MASK))
 
     say(f"Validation passed on these exact files: {n_data} data files unchanged since "
         f"{report.get('validated_at', 'validation')}.")
     try:
-        with _redacting_logs(secret), _hub_timeouts(timeout):
+        with masked_in_logs(secret, MASK), _hub_timeouts(timeout):
             if yes:
                 return _release(plan, folder, secret, say)
             if check_remote:
                 _read_remote(plan, secret)
     except PublishError as err:
-        raise PublishError(redact(str(err), secret)) from None
+        raise PublishError(redact(str(err), secret, mask=MASK)) from None
     except Exception as err:  # huggingface_hub / network errors: re-raised without the token, without the chain
         step = plan.get("step", "reading the remote")
         landed = " Nothing was committed." if plan["commit_oid"] is None else ""
-        raise PublishError(redact(f"{step} failed: {type(err).__name__}: {err}.{landed}", secret)) from None
+        raise PublishError(redact(f"{step} failed: {type(err).__name__}: {err}.{landed}", secret, mask=MASK)) from None
     _print_plan(plan, folder, say)
     return plan
 

@@ -12,5 +12,5 @@ Activations (this part): ``spacetime activations --model M --dataset D --prompt 
 - :mod:`.activations`: one run (shards, resume, data-parallel under ``accelerate launch``, merge, manifest).
 - :mod:`.store`: the folder layout; ``load_layer``, ``load_entity_ids``, ``load_manifest``, ``verify_folder``,
   ``as_dataset`` (one layer as a ``datasets.Dataset``).
-- :mod:`.commands`: the click command ``activations``; :mod:`.tiny`: tiny models and a tokenizer for tests.
+- :mod:`.commands`: the click command ``activations``. (Tiny test models live in tests/tiny.py.)
 """

@@ -75,18 +75,6 @@ def proximity_errors(
     return counts / (n - 1)
 
 
-def proximity_errors_brute(y_true: np.ndarray, y_pred: np.ndarray, spatial: bool) -> np.ndarray:
-    """The definition, with the full n x n distance matrix: for tests on small inputs only."""
-    y_true, y_pred = _as_2d(y_true), _as_2d(y_pred)
-    if spatial:
-        dist = haversine_km(y_true[:, None, 0], y_true[:, None, 1], y_pred[None, :, 0], y_pred[None, :, 1])
-    else:
-        dist = np.abs(y_true[:, None, 0] - y_pred[None, :, 0])
-    closer = dist < np.diag(dist)[:, None]
-    np.fill_diagonal(closer, False)
-    return closer.sum(axis=1) / (len(y_true) - 1)
-
-
 def _closer_counts_line(truth: np.ndarray, pred: np.ndarray, all_pred: np.ndarray) -> np.ndarray:
     """|p_j - t_i| < |p_i - t_i|  <=>  p_j in the open interval (t_i - r_i, t_i + r_i): two binary searches."""
     radius = np.abs(pred - truth)

@@ -1,4 +1,4 @@
-"""Small helpers every stage uses: atomic writes, digests, deterministic JSON."""
+"""Small helpers every stage uses: atomic writes, digests, deterministic JSON, secrets kept out of text and logs."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -79,3 +81,66 @@ def folder_in_use(folder: Path, what: str) -> Iterator[None]:
         yield
     finally:
         handle.close()  # closing releases the lock
+
+# --- secrets ----------------------------------------------------------------------------------------------------
+# One registry of secrets (API keys, tokens) and one log record factory that masks them in every record, whichever
+# library logs it (urllib3 and httpcore print request lines and headers at DEBUG).
+
+_masks: dict[str, str] = {}  # secret -> what replaces it
+_masks_lock = threading.Lock()
+_plain_record_factory: Any = None
+
+
+def redact(text: str, *secrets: str | None, mask: str = "***") -> str:
+    """``text`` with ``secrets`` replaced by ``mask`` and every secret registered by :func:`mask_in_logs` by its own."""
+    with _masks_lock:
+        masks = dict(_masks)
+    masks.update({secret: mask for secret in secrets if secret})
+    for secret in sorted(masks, key=len, reverse=True):
+        text = text.replace(secret, masks[secret])
+    return text
+
+
+def mask_in_logs(secret: str, mask: str = "***") -> None:
+    """Mask ``secret`` in every log record created from now on (message and exception text) and in :func:`redact`."""
+    global _plain_record_factory
+    with _masks_lock:
+        _masks[secret] = mask
+        if _plain_record_factory is None:
+            _plain_record_factory = logging.getLogRecordFactory()
+            logging.setLogRecordFactory(_masked_record)
+
+
+@contextlib.contextmanager
+def masked_in_logs(secret: str | None, mask: str = "***") -> Iterator[None]:
+    """:func:`mask_in_logs` while the block runs, for a secret held only that long (nothing for an empty one)."""
+    if not secret:
+        yield
+        return
+    with _masks_lock:
+        before = _masks.get(secret)
+    mask_in_logs(secret, mask)
+    try:
+        yield
+    finally:
+        with _masks_lock:
+            if before is None:
+                _masks.pop(secret, None)
+            else:
+                _masks[secret] = before
+
+
+def _masked_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    record = _plain_record_factory(*args, **kwargs)
+    if not _masks:
+        return record
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):  # a bad format string: logging reports it when the record is handled
+        return record
+    clean = redact(message)
+    if clean != message:
+        record.msg, record.args = clean, ()
+    if record.exc_info and not record.exc_text:
+        record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+    return record

@@ -14,12 +14,12 @@ import base64
 import hashlib
 import json
 import re
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from spacetime.pipelines.servers.loopback import LoopbackServer, Request
 
 GITATTRIBUTES = b"*.parquet filter=lfs diff=lfs merge=lfs -text\n"
 REPO_TYPES = {"models": "model", "datasets": "dataset", "spaces": "space"}
@@ -85,7 +85,7 @@ class HubError(Exception):
         self.status, self.message, self.code, self.payload = status, message, code, payload
 
 
-class HubServer:
+class HubServer(LoopbackServer):
     """Start with ``with HubServer(token=...) as hub:``; point HfApi at ``hub.url``.
 
     ``fail[name] = (status, message)`` makes the endpoint ``name`` (create, refs, tree, preupload, commit, tag,
@@ -93,43 +93,20 @@ class HubServer:
     Authorization header, the way a careless server or proxy might echo it. ``stall[name] = seconds`` delays it.
     """
 
+    name = "Hub server"
+
     def __init__(self, token: str | None = None):
+        super().__init__()
         self.token = token
         self.repos: dict[tuple[str, str], Repo] = {}
         self.requests: list[Recorded] = []
         self.fail: dict[str, tuple[int, str]] = {}
         self.stall: dict[str, float] = {}
-        self.lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # --- lifecycle --------------------------------------------------------------------------------------------
-    def start(self) -> HubServer:
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="hubserver", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._thread.join(timeout=5)
-            self._httpd = None
-
-    def __enter__(self) -> HubServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+    def respond(self, request: Request) -> None:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        status, extra, payload = self.handle(request.command, request.path, headers, _body(request))
+        request.send(status, json.dumps(payload).encode(), headers=extra)
 
     # --- helpers for tests ------------------------------------------------------------------------------------
     def seed_repo(
@@ -367,38 +344,15 @@ class HubServer:
         return {}
 
 
-def _handler_for(hub: HubServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body go out in separate writes
-
-        def _serve(self) -> None:
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            status, extra, payload = hub.handle(self.command, self.path, headers, self._body())
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in extra.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _body(self) -> bytes:
-            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                chunks = []
-                while True:
-                    size = int(self.rfile.readline().strip() or b"0", 16)
-                    if size == 0:
-                        self.rfile.readline()
-                        return b"".join(chunks)
-                    chunks.append(self.rfile.read(size))
-                    self.rfile.readline()
-            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-        do_GET = do_POST = do_PUT = do_DELETE = _serve
-
-        def log_message(self, format: str, *args) -> None:  # keep test output quiet
-            pass
-
-    return Handler
+def _body(request: Request) -> bytes:
+    """The request body, sent with a Content-Length or chunked."""
+    if request.headers.get("Transfer-Encoding", "").lower() == "chunked":
+        chunks = []
+        while True:
+            size = int(request.rfile.readline().strip() or b"0", 16)
+            if size == 0:
+                request.rfile.readline()
+                return b"".join(chunks)
+            chunks.append(request.rfile.read(size))
+            request.rfile.readline()
+    return request.rfile.read(int(request.headers.get("Content-Length") or 0))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
+import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,14 +15,19 @@ from spacetime.pipelines.builders.steps import split_of
 from spacetime.pipelines.datasets.headlines import build as headlines
 from spacetime.pipelines.datasets.headlines.build import HeadlinesConfig, canonical_desk, parse_pub_date, print_page
 from spacetime.pipelines.sample import SAMPLE_DIR, manifest
-from spacetime.pipelines.sources import SourceOptions, Sources, nyt
+from spacetime.pipelines.sources import Sources, nyt
 from spacetime.pipelines.sources.errors import SourceError
-from spacetime.pipelines.sources.nyt import ArchiveFileServer, gzip_json
+from spacetime.pipelines.sources.nyt import ArchiveClient
 from spacetime.pipelines.sources.pageviews import DEFAULT_WINDOW
+
+from tools.sample.common import gzip_json
+
+from .conftest import build_from_sample
+from .faults import RecordingArchiveServer
 
 KEY = "fixture-key-7f3a9c"
 MIDNIGHT = "T05:00:00+0000"  # midnight in New York in winter
-CONFIG = HeadlinesConfig(first_month="2015-01", last_month="2015-02", min_interval=0.0)
+CONFIG = HeadlinesConfig(first_month="2015-01", last_month="2015-02")
 
 # (id, pub_date, desk, section, print page, headline, overrides); the comment says what the builder must do.
 FIXTURE = [
@@ -160,13 +165,14 @@ def served(tmp_path, monkeypatch):
     folder = tmp_path / "archive"
     write_months(folder, [fixture_doc(*row) for row in FIXTURE])
     monkeypatch.setenv(nyt.KEY_ENV, KEY)
-    with ArchiveFileServer(folder) as server:
+    with RecordingArchiveServer(folder) as server:
         yield server
 
 
-def sources(url: str | None, cache: Path, sample: bool = False) -> Sources:
-    options = SourceOptions(sample=sample, nyt_url=url, cache_dir=cache)
-    return Sources(None, None, DEFAULT_WINDOW, {"mode": "sample" if sample else "test"}, options)
+def sources(url: str, cache: Path) -> Sources:
+    """As a live build gets them, pointed at ``url``: the key from the environment; no throttle."""
+    client = ArchiveClient(url, os.environ.get(nyt.KEY_ENV), cache_dir=cache / "nyt", min_interval=0.0)
+    return Sources(None, None, DEFAULT_WINDOW, {"mode": "test"}, nyt=client)
 
 
 def build(src: Sources, out: Path, config: HeadlinesConfig = CONFIG) -> tuple[pd.DataFrame, dict]:
@@ -224,9 +230,7 @@ def test_split_is_by_headline_text(served, tmp_path):
 
 
 def test_front_pages_of_any_desk_on_request(served, tmp_path):
-    config = HeadlinesConfig(
-        first_month="2015-01", last_month="2015-02", min_interval=0.0, front_pages_from_any_desk=True
-    )
+    config = HeadlinesConfig(first_month="2015-01", last_month="2015-02", front_pages_from_any_desk=True)
     df, meta = build(sources(served.url, tmp_path / "cache"), tmp_path / "out", config)
     assert set(df["entity_id"]) == KEPT | {"nyt://article/a08"}
     assert meta["drops"]["counts"]["other_desk"] == 1
@@ -290,9 +294,8 @@ def test_rerun_from_cache_is_byte_identical_and_needs_no_key(served, tmp_path, m
 
 def test_bundled_sample_builds_end_to_end(tmp_path):
     expected = manifest()["datasets"]["headlines"]["counts"]
-    started = time.monotonic()
-    df, meta = build(sources(None, tmp_path / "cache", sample=True), tmp_path / "out", HeadlinesConfig())
-    assert time.monotonic() - started < 15
+    folder = build_from_sample(headlines.build, tmp_path)
+    df, meta = pd.read_parquet(folder / "data.parquet"), json.loads((folder / "metadata.json").read_text())
     assert meta["drops"]["counts"] == expected["expected_drops"]
     assert len(df) == expected["kept_events"] >= 400
     assert meta["query_rows"] == expected["docs"]
@@ -331,12 +334,12 @@ def test_sample_dates_are_new_york_dates():
 
 
 def test_sample_part_is_deterministic_and_matches_the_shipped_files():
-    from spacetime.pipelines.sample.headlines_part import headlines_part
+    from tools.sample.headlines import headlines_part
 
     first, second = headlines_part(), headlines_part()
     assert first.files == second.files and first.manifest == second.manifest and first.views == {}
     assert len(first.files) == 132
     for rel, data in first.files.items():
         assert data[4:8] == b"\0\0\0\0", rel  # gzip without a timestamp
-        assert (SAMPLE_DIR / rel).read_bytes() == data, f"{rel} is stale: run make_sample"
+        assert (SAMPLE_DIR / rel).read_bytes() == data, f"{rel} is stale: run python -m tools.sample"
     assert manifest()["datasets"]["headlines"]["counts"] == first.manifest["counts"]

@@ -14,11 +14,13 @@ from spacetime.pipelines.builders.steps import split_of
 from spacetime.pipelines.datasets.nyc_places import build as nyc_places
 from spacetime.pipelines.datasets.nyc_places.build import haversine_m, name_key, parse_point, prompt_name
 from spacetime.pipelines.sample import SAMPLE_DIR
-from spacetime.pipelines.sources import SourceOptions, Sources
+from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.pageviews import DEFAULT_WINDOW
-from spacetime.pipelines.sources.soda import POINTS_OF_INTEREST, SodaEmulator
+from spacetime.pipelines.sources.soda import POINTS_OF_INTEREST, SodaClient
 
+from .conftest import build_from_sample
 from .faults import FaultProxy
+from .faults import FaultySodaEmulator as SodaEmulator
 
 
 def poi(placeid, name, lon, lat, borough="1", facility="4", complexid="0", **changes) -> dict:
@@ -88,8 +90,7 @@ DROPS = {
 
 
 def sources_for(base_url: str, cache: Path) -> Sources:
-    options = SourceOptions(soda_url=base_url, cache_dir=cache)
-    return Sources(None, None, DEFAULT_WINDOW, {"mode": "test"}, options)
+    return Sources(None, None, DEFAULT_WINDOW, {"mode": "test"}, soda=SodaClient(base_url, cache_dir=cache / "soda"))
 
 
 def build(rows: list[dict], out: Path, cache: Path) -> tuple[pd.DataFrame, dict, SodaEmulator]:
@@ -265,9 +266,7 @@ def test_sample_rows_are_in_the_service_format():
 
 
 def test_end_to_end_from_the_bundled_sample(tmp_path):
-    options = SourceOptions(sample=True, cache_dir=tmp_path / "cache")
-    sources = Sources(None, None, DEFAULT_WINDOW, {"mode": "sample"}, options)
-    df, meta = read(nyc_places.build(sources, tmp_path / "out"))
+    df, meta = read(build_from_sample(nyc_places.build, tmp_path))
     assert len(df) >= 300 and meta["rows"] == len(df)
     assert meta["drops"]["counts"] == {
         "conflicting_placeid": 2,
@@ -293,11 +292,12 @@ def test_end_to_end_from_the_bundled_sample(tmp_path):
 def test_build_command_takes_a_soda_url(tmp_path):
     """`spacetime build nyc_places --soda-url URL`: the live code path, pointed at another SODA server."""
     from click.testing import CliRunner
-    from spacetime.pipelines.sources.soda import SodaEmulator, sample_folder
+    from spacetime.pipelines.sample import soda_dir
+    from spacetime.pipelines.servers.soda import SodaEmulator
 
     from spacetime.cli import main
 
-    with SodaEmulator.from_folder(sample_folder()) as emulator:
+    with SodaEmulator.from_folder(soda_dir()) as emulator:
         url = emulator.base_url
         result = CliRunner().invoke(main, ["build", "nyc_places", "--soda-url", url, "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output

@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
-import threading
 import time
 import traceback
 import urllib.error
 import urllib.request
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from spacetime.pipelines.sources import SourceOptions, nyt
+from spacetime.pipelines.servers.loopback import LoopbackServer, Request
+from spacetime.pipelines.sources import SourceOptions, nyt, open_sources
 from spacetime.pipelines.sources.errors import SourceError
-from spacetime.pipelines.sources.nyt import ArchiveClient, NytAuthError, month_range, open_archive, redact
+from spacetime.pipelines.sources.nyt import ArchiveClient, NytAuthError, month_range
 from spacetime.pipelines.sources.retry import RetryPolicy
+
+from spacetime.common import mask_in_logs, redact
+
+from .faults import reset, send_cut_short
 
 KEY = "k3y-SECRET-0123456789abcdef"
 FAST = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.02)
@@ -52,19 +54,16 @@ def month_body(year: int, month: int, n: int = 2) -> dict:
     }
 
 
-class ScriptedArchive:
+class ScriptedArchive(LoopbackServer):
     """Serves ``/svc/archive/v1/{y}/{m}.json`` from month bodies, each request answered by the script's next action."""
 
+    name = "scripted NYT archive"
+
     def __init__(self, months: list[tuple[int, int]]):
+        super().__init__()
         self.bodies = {(y, m): json.dumps(month_body(y, m)).encode() for y, m in months}
         self.script: deque[str] = deque()
         self.requests: list[tuple[float, str, str | None]] = []  # (monotonic time, path, api-key sent)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def plan(self, *actions: str) -> None:
         self.script.extend(actions)
@@ -72,68 +71,31 @@ class ScriptedArchive:
     def paths(self) -> list[str]:
         return [path for _, path, _ in self.requests]
 
-    def __enter__(self) -> ScriptedArchive:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def _handler(self):
-        archive = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                parts = urlsplit(self.path)
-                key = parse_qs(parts.query).get("api-key", [None])[0]
-                archive.requests.append((time.monotonic(), parts.path, key))
-                action = archive.script.popleft() if archive.script else "pass"
-                y, m = (int(x) for x in parts.path.removesuffix(".json").split("/")[-2:])
-                body = archive.bodies.get((y, m))
-                if action == "pass" and body is None:
-                    action = "404"
-                if action == "reset":
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
-                    self.close_connection = True  # closed on return, with linger 0: a reset, no response
-                elif action.startswith("429:"):
-                    self._send(429, b'{"fault":"rate limit"}', {"Retry-After": action[4:]})
-                elif action.isdigit():
-                    self._send(int(action), b'{"fault":{"faultstring":"error"}}')
-                elif action == "html":
-                    self._send(200, b"<html><body>Service Unavailable</body></html>", content_type="text/html")
-                elif action == "truncated":  # a complete response whose JSON stops halfway
-                    self._send(200, body[: len(body) // 2])
-                elif action == "cut":  # the connection drops mid-body
-                    self.send_response(200)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body[: len(body) // 2])
-                    self.wfile.flush()
-                    self.close_connection = True
-                elif action == "nodocs":
-                    self._send(200, b'{"status": "OK", "response": {"meta": {"hits": 0}}}')
-                else:
-                    self._send(200, body)
-
-            def _send(
-                self, status: int, body: bytes, headers: dict | None = None, content_type: str = "application/json"
-            ) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(body)
-
-        return Handler
+    def respond(self, request: Request) -> None:
+        parts = urlsplit(request.path)
+        key = parse_qs(parts.query).get("api-key", [None])[0]
+        self.requests.append((time.monotonic(), parts.path, key))
+        action = self.script.popleft() if self.script else "pass"
+        y, m = (int(x) for x in parts.path.removesuffix(".json").split("/")[-2:])
+        body = self.bodies.get((y, m))
+        if action == "pass" and body is None:
+            action = "404"
+        if action == "reset":
+            reset(request)
+        elif action.startswith("429:"):
+            request.send(429, b'{"fault":"rate limit"}', headers={"Retry-After": action[4:]})
+        elif action.isdigit():
+            request.send(int(action), b'{"fault":{"faultstring":"error"}}')
+        elif action == "html":
+            request.send(200, b"<html><body>Service Unavailable</body></html>", "text/html")
+        elif action == "truncated":  # a complete response whose JSON stops halfway
+            request.send(200, body[: len(body) // 2])
+        elif action == "cut":  # the connection drops mid-body
+            send_cut_short(request, body)
+        elif action == "nodocs":
+            request.send(200, b'{"status": "OK", "response": {"meta": {"hits": 0}}}')
+        else:
+            request.send(200, body)
 
 
 @pytest.fixture
@@ -227,6 +189,16 @@ def test_no_key_is_needed_for_cached_months_and_asked_for_otherwise(archive, tmp
     assert len(archive.requests) == 1
 
 
+def test_a_cdn_origin_error_is_retried_and_not_implemented_is_not(archive):
+    archive.plan("520")
+    assert len(client(archive.url).month(2015, 1).docs) == 2
+    assert len(archive.requests) == 2
+    archive.plan("501")
+    with pytest.raises(SourceError, match="HTTP 501"):
+        client(archive.url).month(2015, 2)
+    assert len(archive.requests) == 3
+
+
 # ------------------------------------------------------------------------------------------------ the key
 
 
@@ -271,11 +243,12 @@ def test_a_key_echoed_in_the_body_is_redacted_before_docs_and_cache(archive, tmp
 
 
 def test_redact():
+    mask_in_logs(KEY)  # what a client with a key does
     assert (
         redact(f"GET /svc/archive/v1/2015/3.json?api-key={KEY}&x=1")
         == "GET /svc/archive/v1/2015/3.json?api-key=***&x=1"
     )
-    assert redact(f"bad key {KEY} here", KEY) == "bad key *** here"
+    assert redact("bad key other-key here", "other-key") == "bad key *** here"
 
 
 # ------------------------------------------------------------------------------------------------ throttle, cache
@@ -334,28 +307,29 @@ def test_month_range():
         month_range("2010-13", "2011-01")
 
 
-# ------------------------------------------------------------------------------------------------ open_archive
+# ------------------------------------------------------------------------------------------------ open_sources
 
 
 def test_live_mode_reads_the_key_from_the_environment(archive, tmp_path, monkeypatch):
     monkeypatch.setenv(nyt.KEY_ENV, KEY)
-    options = SourceOptions(nyt_url=archive.url, cache_dir=tmp_path)
-    with open_archive(options, min_interval=0.0, retry=FAST) as c:
-        c.month(2015, 6)
+    options = SourceOptions(nyt_url=archive.url, cache_dir=tmp_path, nyt_min_interval=0.0)
+    with open_sources(options) as sources:
+        sources.nyt.month(2015, 6)
     assert archive.requests[0][2] == KEY
     assert list((tmp_path / "nyt").rglob("*.json"))
 
 
 def test_live_mode_without_a_key_fails_clearly(archive, tmp_path, monkeypatch):
     monkeypatch.delenv(nyt.KEY_ENV, raising=False)
-    with open_archive(SourceOptions(nyt_url=archive.url, cache_dir=tmp_path), min_interval=0.0) as c:
+    with open_sources(SourceOptions(nyt_url=archive.url, cache_dir=tmp_path, nyt_min_interval=0.0)) as sources:
         with pytest.raises(NytAuthError, match="set NYT_API_KEY"):
-            c.month(2015, 6)
+            sources.nyt.month(2015, 6)
     assert archive.requests == []
 
 
 def test_sample_mode_serves_the_bundled_months_like_the_service(tmp_path):
-    with open_archive(SourceOptions(sample=True, cache_dir=tmp_path)) as c:
+    with open_sources(SourceOptions(sample=True, cache_dir=tmp_path)) as sources:
+        c = sources.nyt
         month = c.month(2011, 5)
         base = c.base_url
         assert c.source_label.startswith("bundled-sample:nyt:")

@@ -6,15 +6,13 @@ from __future__ import annotations
 import bz2
 import hashlib
 import json
-import socket
-import threading
 import time
 import urllib.parse
 from collections import defaultdict, deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from spacetime.pipelines.servers.loopback import LoopbackServer, Request
 from spacetime.pipelines.sources import useragent
 from spacetime.pipelines.sources.errors import SourceError
 from spacetime.pipelines.sources.pageviews import (
@@ -33,6 +31,8 @@ from spacetime.pipelines.sources.retry import RetryPolicy
 
 from spacetime import __version__
 
+from .faults import reset, send_cut_short
+
 FAST_RETRY = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.05)
 WINDOW = PageviewWindow("2021-01", 3)
 PREFIX = "/api/rest_v1/metrics/pageviews/per-article/en.wikipedia/all-access/user/"
@@ -50,14 +50,17 @@ MONTHLY = {
 # --- a per-article server on loopback -----------------------------------------------------------------------------
 
 
-class PageviewServer:
+class PageviewServer(LoopbackServer):
     """Answers per-article requests from ``monthly`` (title -> views per month); 404 for other titles.
 
     ``faults[title]`` is a queue of actions used up one per request for that title; ``fail_all`` answers 500 to
     everything. Records each request's time, raw path and headers, and the most requests in flight at once.
     """
 
+    name = "pageview server"
+
     def __init__(self, monthly: dict[str, list[int]], delay: float = 0.0):
+        super().__init__()
         self.monthly = monthly
         self.delay = delay
         self.faults: dict[str, deque[str]] = defaultdict(deque)
@@ -66,14 +69,10 @@ class PageviewServer:
         self.headers: list[dict[str, str]] = []
         self.in_flight = 0
         self.max_in_flight = 0
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/api/rest_v1"
+        return f"{self.url}/api/rest_v1"
 
     def paths(self) -> list[str]:
         return [path for _, _, path in self.requests]
@@ -81,108 +80,71 @@ class PageviewServer:
     def times(self, title: str) -> list[float]:
         return [t for t, name, _ in self.requests if name == title]
 
-    def __enter__(self) -> PageviewServer:
-        self.thread.start()
-        return self
+    def respond(self, request: Request) -> None:
+        title = self._title(request.path)
+        with self.lock:
+            self.requests.append((time.monotonic(), title, request.path))
+            self.headers.append(dict(request.headers))
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            action = self.faults[title].popleft() if self.faults[title] else "ok"
+        try:
+            time.sleep(self.delay)
+            self._answer(request, "500" if self.fail_all else action, title)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up first (read timeout test)
+            pass
+        finally:
+            with self.lock:
+                self.in_flight -= 1
 
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    @staticmethod
+    def _title(path: str) -> str:
+        assert path.startswith(PREFIX), path
+        encoded, granularity, start, end = path[len(PREFIX) :].split("/")
+        assert (granularity, start, end) == ("monthly", "2021010100", "2021033100"), path
+        return urllib.parse.unquote(encoded)
 
-    def _handler(self):
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                title = self._title()
-                with server.lock:
-                    server.requests.append((time.monotonic(), title, self.path))
-                    server.headers.append(dict(self.headers))
-                    server.in_flight += 1
-                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
-                    action = server.faults[title].popleft() if server.faults[title] else "ok"
-                try:
-                    time.sleep(server.delay)
-                    self._answer("500" if server.fail_all else action, title)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up first (read timeout test)
-                    pass
-                finally:
-                    with server.lock:
-                        server.in_flight -= 1
-
-            def _title(self) -> str:
-                assert self.path.startswith(PREFIX), self.path
-                encoded, granularity, start, end = self.path[len(PREFIX) :].split("/")
-                assert (granularity, start, end) == ("monthly", "2021010100", "2021033100"), self.path
-                return urllib.parse.unquote(encoded)
-
-            def _send(
-                self,
-                status: int,
-                body: bytes,
-                content_type: str = "application/json",
-                headers: dict[str, str] | None = None,
-                length: int | None = None,
-            ) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body) if length is None else length))
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def _answer(self, action: str, title: str) -> None:
-                if action == "reset":  # close without a response, with an RST
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00" * 2)
-                    self.connection.close()
-                    self.close_connection = True
-                    return
-                if action.startswith("429:"):
-                    return self._send(429, b"{}", headers={"Retry-After": action[4:]})
-                if action.isdigit():
-                    return self._send(int(action), b'{"detail": "injected"}')
-                if action == "html":
-                    return self._send(200, b"<html><body>upstream error</body></html>", "text/html")
-                if action.startswith("slow:"):
-                    time.sleep(float(action[5:]))
-                if title not in server.monthly:
-                    return self._send(
-                        404,
-                        b'{"type": "not found", "detail": "The date(s) you used are valid, '
-                        b"but we either do not have data for those date(s), or the project "
-                        b'you asked for is not loaded yet."}',
-                    )
-                body = json.dumps(
+    def _answer(self, request: Request, action: str, title: str) -> None:
+        if action == "reset":  # close without a response, with an RST
+            reset(request)
+            request.connection.close()
+            return
+        if action.startswith("429:"):
+            return request.send(429, b"{}", headers={"Retry-After": action[4:]})
+        if action.isdigit():
+            return request.send(int(action), b'{"detail": "injected"}')
+        if action == "html":
+            return request.send(200, b"<html><body>upstream error</body></html>", "text/html")
+        if action.startswith("slow:"):
+            time.sleep(float(action[5:]))
+        if title not in self.monthly:
+            return request.send(
+                404,
+                b'{"type": "not found", "detail": "The date(s) you used are valid, '
+                b"but we either do not have data for those date(s), or the project "
+                b'you asked for is not loaded yet."}',
+            )
+        body = json.dumps(
+            {
+                "items": [
                     {
-                        "items": [
-                            {
-                                "project": "en.wikipedia",
-                                "article": title,
-                                "granularity": "monthly",
-                                "timestamp": f"2021{m + 1:02d}0100",
-                                "access": "all-access",
-                                "agent": "user",
-                                "views": v,
-                            }
-                            for m, v in enumerate(server.monthly[title])
-                        ]
+                        "project": "en.wikipedia",
+                        "article": title,
+                        "granularity": "monthly",
+                        "timestamp": f"2021{m + 1:02d}0100",
+                        "access": "all-access",
+                        "agent": "user",
+                        "views": v,
                     }
-                ).encode()
-                if action == "truncate":  # a complete HTTP answer whose JSON is cut off
-                    return self._send(200, body[: len(body) // 2])
-                if action == "short":  # Content-Length promises more than arrives, then the connection closes
-                    self._send(200, body[: len(body) // 2], length=len(body))
-                    self.close_connection = True
-                    return
-                self._send(200, body)
-
-        return Handler
+                    for m, v in enumerate(self.monthly[title])
+                ]
+            }
+        ).encode()
+        if action == "truncate":  # a complete HTTP answer whose JSON is cut off
+            return request.send(200, body[: len(body) // 2])
+        if action == "short":  # Content-Length promises more than arrives, then the connection closes
+            return send_cut_short(request, body)
+        request.send(200, body)
 
 
 @pytest.fixture

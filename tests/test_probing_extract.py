@@ -16,7 +16,8 @@ from spacetime.probing.extract import (
 )
 from spacetime.probing.models import decoder_blocks, load_model
 from spacetime.probing.prompts import get_prompt
-from spacetime.probing.tiny import tiny_model, tiny_tokenizer
+
+from .tiny import tiny_model, tiny_tokenizer
 
 NAMES = [
     "Paris",

@@ -14,7 +14,8 @@ from spacetime.probing.prompts import (
     render,
     required_columns,
 )
-from spacetime.probing.tiny import tiny_tokenizer
+
+from .tiny import tiny_tokenizer
 
 ROWS = {
     "world_places": [{"name": "Paris"}, {"name": "São Paulo"}, {"name": "Xi'an"}, {"name": "Golden Gate Bridge"}],

@@ -150,7 +150,8 @@ def test_mlp_probe_is_seeded_and_fits_a_nonlinear_target():
 
 def test_neuron_search_finds_a_planted_direction_in_a_tiny_llama():
     import torch
-    from spacetime.probing.tiny import tiny_model
+
+    from .tiny import tiny_model
 
     model = tiny_model("llama", 64, seed=0, layers=2, hidden=32)
     up = model.model.layers[1].mlp.up_proj.weight.detach().double().numpy()
@@ -168,7 +169,7 @@ def test_neuron_search_finds_a_planted_direction_in_a_tiny_llama():
 
 
 def test_neuron_search_refuses_models_without_llama_mlps():
-    from spacetime.probing.tiny import tiny_model
+    from .tiny import tiny_model
 
     model = tiny_model("gpt2", 64, layers=1, hidden=32)
     with pytest.raises(ValueError, match=r"Llama-style MLP .* 'gpt2' model lacks mlp.up_proj"):
@@ -176,7 +177,7 @@ def test_neuron_search_refuses_models_without_llama_mlps():
 
 
 def test_benchmark_runs_small_and_reports_agreement():
-    from spacetime.benchmarks.probes import proximity_benchmark, ridge_benchmark
+    from tools.bench.probes import proximity_benchmark, ridge_benchmark
 
     ridge = ridge_benchmark(layers=2, rows=300, hidden=32)
     assert ridge["equal"] and ridge["alpha_equal_layers"] == 2 and ridge["max_relative_prediction_difference"] < 1e-6

@@ -19,7 +19,8 @@ from spacetime.probing.data import read_entities
 from spacetime.probing.extract import encode_rows, extract
 from spacetime.probing.models import load_model
 from spacetime.probing.prompts import get_prompt
-from spacetime.probing.tiny import tiny_model, tiny_tokenizer
+
+from .tiny import tiny_model, tiny_tokenizer
 
 NAMES = [
     "Paris",

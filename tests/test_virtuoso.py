@@ -15,17 +15,17 @@ import urllib.request
 from collections import Counter
 
 import pytest
-from spacetime.pipelines.servers import VirtuosoServer, virtuoso_available
 from spacetime.pipelines.sources.errors import TruncatedResult
 from spacetime.pipelines.sources.retry import RetryPolicy
 from spacetime.pipelines.sources.sparql import HistoricalDate, SparqlClient, binding_value
 
-from spacetime.benchmarks.sparql import (
+from tools.bench.sparql import (
     generate_places,
     generate_places_ntriples,
     places_query,
     virtuoso_paging_benchmark,
 )
+from tools.virtuoso import VirtuosoServer, virtuoso_available
 
 REASON = virtuoso_available()
 needs_virtuoso = pytest.mark.skipif(REASON is not None, reason=REASON or "")

@@ -1,24 +1,37 @@
-"""Where a build reads from: the live services by default, or the bundled sample served the same way."""
+"""Where a build reads from: the live services by default, or the bundled sample served the same way.
+
+:func:`open_sources` is the one place that decides between the two; every builder takes its clients from the
+:class:`Sources` it yields.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spacetime.pipelines.sample import dbpedia_files, manifest, nyt_archive_dir, pageview_dump_dir, soda_dir
 from spacetime.pipelines.servers import OxigraphServer
+from spacetime.pipelines.servers.nyt import ArchiveFileServer
+from spacetime.pipelines.servers.soda import SodaEmulator
+from spacetime.pipelines.sources.errors import SourceError
+from spacetime.pipelines.sources.nyt import KEY_ENV, MIN_INTERVAL, NYT_BASE_URL, SAMPLE_KEY, ArchiveClient
 from spacetime.pipelines.sources.pageviews import DEFAULT_WINDOW, PageviewDumps, PageviewsAPI, PageviewWindow
+from spacetime.pipelines.sources.soda import SODA_BASE, SodaClient
 from spacetime.pipelines.sources.sparql import DBPEDIA_ENDPOINT, SparqlClient
 
 log = logging.getLogger(__name__)
 
+SAMPLE_CONTACT = "offline sample build"
+
 
 @dataclass
 class SourceOptions:
-    """What the CLI's source flags say. ``sample`` overrides the endpoint and the pageview source."""
+    """What the CLI's source flags say. ``sample`` overrides every endpoint and the pageview source."""
 
     sample: bool = False
     sparql_endpoint: str = DBPEDIA_ENDPOINT
@@ -29,48 +42,89 @@ class SourceOptions:
     contact: str | None = None
     soda_url: str | None = None  # NYC Open Data (SODA) base URL; None: the live service
     nyt_url: str | None = None  # NYT Archive API base URL; None: the live service
+    nyt_min_interval: float = MIN_INTERVAL  # seconds between calls to the live NYT service (the sample: none)
 
 
 @dataclass
 class Sources:
-    """The clients every DBpedia-based builder uses, and the options for the builders with sources of their own."""
+    """The four clients a build reads through, and the pageview window. A test may leave out the ones it does not use
+    (None); a builder asks for its own with :meth:`client`, which names a missing one."""
 
-    sparql: SparqlClient
-    pageviews: PageviewsAPI | PageviewDumps
+    sparql: SparqlClient | None
+    pageviews: PageviewsAPI | PageviewDumps | None
     window: PageviewWindow
     info: dict[str, Any] = field(default_factory=dict)
     options: SourceOptions = field(default_factory=SourceOptions)
+    soda: SodaClient | None = None
+    nyt: ArchiveClient | None = None
+
+    def client(self, name: str) -> Any:
+        found = getattr(self, name)
+        if found is None:
+            raise SourceError(f"this build reads from {name}, and the sources it was given have no {name} client")
+        return found
 
 
 @contextlib.contextmanager
 def open_sources(options: SourceOptions) -> Iterator[Sources]:
-    """Clients for one build; in sample mode a local Oxigraph serves the bundled DBpedia sample meanwhile."""
-    if options.sample:
-        from spacetime.pipelines.sample import dbpedia_files, manifest, pageview_dump_dir
+    """Clients for one build: the live services, or in sample mode local servers over the bundled sample (Oxigraph
+    for DBpedia, the SODA emulator, the NYT archive file server), running while the block runs."""
+    with contextlib.ExitStack() as stack:
+        sources = _sample_sources(options, stack) if options.sample else _live_sources(options)
+        stack.callback(sources.soda.close)
+        yield sources
 
-        server = OxigraphServer(dbpedia_files(), store_root=options.cache_dir / "oxigraph")
-        with server:
-            # The port changes from run to run; the cache and the provenance name the sample's content instead.
-            label = f"bundled-sample:oxigraph:{server.store_location().name}"
-            sparql = SparqlClient(
-                server.endpoint,
-                source_label=label,
-                cache_dir=options.cache_dir / "sparql",
-                contact=options.contact or "offline sample build",
-            )
-            pageviews = PageviewDumps(pageview_dump_dir())
-            about = manifest()
-            info = {
-                "mode": "sample",
-                "note": "bundled sample snapshot, not a DBpedia extract; see pipelines/sample/README.md",
-                "sample": {k: about[k] for k in ("what", "generator", "files")},
-            }
-            yield Sources(sparql, pageviews, options.window, info, options)
-        return
-    sparql = SparqlClient(options.sparql_endpoint, cache_dir=options.cache_dir / "sparql", contact=options.contact)
+
+def _live_sources(options: SourceOptions) -> Sources:
+    cache = options.cache_dir
+    sparql = SparqlClient(options.sparql_endpoint, cache_dir=cache / "sparql", contact=options.contact)
     if options.pageviews_dump:
         pageviews: PageviewsAPI | PageviewDumps = PageviewDumps(options.pageviews_dump)
     else:
         kwargs = {"base_url": options.pageviews_url} if options.pageviews_url else {}
-        pageviews = PageviewsAPI(cache_path=options.cache_dir / "pageviews.sqlite", contact=options.contact, **kwargs)
-    yield Sources(sparql, pageviews, options.window, {"mode": "live"}, options)
+        pageviews = PageviewsAPI(cache_path=cache / "pageviews.sqlite", contact=options.contact, **kwargs)
+    soda = SodaClient(options.soda_url or SODA_BASE, cache_dir=cache / "soda", contact=options.contact)
+    nyt = ArchiveClient(
+        options.nyt_url or NYT_BASE_URL,
+        os.environ.get(KEY_ENV, "").strip() or None,
+        cache_dir=cache / "nyt",
+        min_interval=options.nyt_min_interval,
+        contact=options.contact,
+    )
+    return Sources(sparql, pageviews, options.window, {"mode": "live"}, options, soda, nyt)
+
+
+def _sample_sources(options: SourceOptions, stack: contextlib.ExitStack) -> Sources:
+    """Every client pointed at a local server over the bundled sample. The servers listen on new ports each run, so
+    the caches and the provenance name the sample's content instead (``source_label``)."""
+    cache, contact = options.cache_dir, options.contact or SAMPLE_CONTACT
+    oxigraph = stack.enter_context(OxigraphServer(dbpedia_files(), store_root=cache / "oxigraph"))
+    sparql = SparqlClient(
+        oxigraph.endpoint,
+        source_label=f"bundled-sample:oxigraph:{oxigraph.store_location().name}",
+        cache_dir=cache / "sparql",
+        contact=contact,
+    )
+    emulator = stack.enter_context(SodaEmulator.from_folder(soda_dir()))
+    soda = SodaClient(
+        emulator.base_url,
+        cache_dir=cache / "soda",
+        source_label=f"bundled-sample:soda:{emulator.content_id}",
+        contact=contact,
+    )
+    archive = stack.enter_context(ArchiveFileServer(nyt_archive_dir()))
+    nyt = ArchiveClient(
+        archive.url,
+        SAMPLE_KEY,
+        cache_dir=cache / "nyt",
+        min_interval=0.0,
+        contact=contact,
+        source_label=f"bundled-sample:nyt:{archive.label()}",
+    )
+    about = manifest()
+    info = {
+        "mode": "sample",
+        "note": "bundled sample snapshot, not a DBpedia extract; see pipelines/sample/README.md",
+        "sample": {k: about[k] for k in ("what", "generator", "files")},
+    }
+    return Sources(sparql, PageviewDumps(pageview_dump_dir()), options.window, info, options, soda, nyt)

@@ -7,34 +7,30 @@ Retry-After, and every month is cached on disk as soon as it arrives: a build th
 stopped and asks only for the months it lacks. A body that is not the archive's JSON (truncated, an HTML error page,
 no ``response.docs``) is retried, then fails naming the month.
 
-The key never leaves this module in clear: URLs in logs, errors, the cache and the provenance carry no key, and a
-logging filter redacts it from urllib3's debug lines.
+The key never leaves this module in clear: URLs in errors, the cache and the provenance carry no key, and it is
+masked in every log record (urllib3 logs request lines, query string included, at DEBUG): see
+:func:`spacetime.common.mask_in_logs`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gzip
 import json
 import logging
-import os
 import re
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import requests
 from spacetime.pipelines.sources.cache import JsonCache
 from spacetime.pipelines.sources.errors import SourceError, TransientError
-from spacetime.pipelines.sources.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
+from spacetime.pipelines.sources.retry import RetryPolicy, raise_for_status
 from spacetime.pipelines.sources.useragent import user_agent
 
-from spacetime.common import digest, file_sha256
+from spacetime.common import mask_in_logs, redact
 
 log = logging.getLogger(__name__)
 
@@ -70,45 +66,6 @@ _KEY_PARAM = re.compile(r"(api-key=)[^&\s'\"]+", re.IGNORECASE)
 
 class NytAuthError(SourceError):
     """The service refused the key (401/403), or no key was given where one is needed."""
-
-
-# --- keeping the key out of text ----------------------------------------------------------------------------------
-
-_secrets: set[str] = set()
-_secrets_lock = threading.Lock()
-
-
-def redact(text: str, key: str | None = None) -> str:
-    """``text`` with ``api-key=...`` values and any known key replaced by ``***``."""
-    text = _KEY_PARAM.sub(r"\1***", text)
-    with _secrets_lock:
-        secrets = set(_secrets) | ({key} if key else set())
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
-
-
-class _RedactKey(logging.Filter):
-    """Rewrites a record's message without the key. urllib3 logs request lines, query string included, at DEBUG."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = redact(message)
-        if clean != message:
-            record.msg, record.args = clean, ()
-        return True
-
-
-_REDACTOR = _RedactKey()
-
-
-def _guard_logs(key: str) -> None:
-    with _secrets_lock:
-        _secrets.add(key)
-    for name in ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.response", "urllib3", "requests", __name__):
-        logger = logging.getLogger(name)
-        if _REDACTOR not in logger.filters:
-            logger.addFilter(_REDACTOR)
 
 
 # --- months -------------------------------------------------------------------------------------------------------
@@ -194,9 +151,9 @@ class ArchiveClient:
         if _KEY_PARAM.search(self.base_url) or "?" in self.base_url:
             raise ValueError("the NYT base URL must not carry a query string (pass the key as api_key)")
         if self.api_key:
-            _guard_logs(self.api_key)
+            mask_in_logs(self.api_key)
         self.source_label = self.source_label or self.base_url
-        self.cache = JsonCache(self.cache_dir) if self.cache_dir else None
+        self.cache = JsonCache(self.cache_dir)
         self.throttle = Throttle(self.min_interval)
         self.session = requests.Session()
         self.session.headers.update(
@@ -214,25 +171,16 @@ class ArchiveClient:
         if not 1 <= month <= 12:
             raise ValueError(f"month {month} out of range")
         key = (self.url(year, month), "fields=" + ",".join(self.fields))
-        cached = self.cache.get(*key) if self.cache else None
-        if cached is not None:
-            result = ArchiveMonth(
-                year, month, cached["docs"], cached["hits"], cached["copyright"], cached["fetched_at"], from_cache=True
-            )
-        else:
-            result = self.retry.call(lambda: self._fetch(year, month), f"NYT archive {month_label(year, month)}")
-            if self.cache:
-                self.cache.put(
-                    {
-                        "url": key[0],
-                        "fields": list(self.fields),
-                        "fetched_at": result.fetched_at,
-                        "hits": result.hits,
-                        "copyright": result.copyright,
-                        "docs": result.docs,
-                    },
-                    *key,
-                )
+
+        def fetch() -> dict[str, Any]:
+            got = self.retry.call(lambda: self._fetch(year, month), f"NYT archive {month_label(year, month)}")
+            fields = {"fetched_at": got.fetched_at, "hits": got.hits, "copyright": got.copyright, "docs": got.docs}
+            return {"url": key[0], "fields": list(self.fields), **fields}
+
+        kept, from_cache = self.cache.fetch(fetch, *key)
+        result = ArchiveMonth(
+            year, month, kept["docs"], kept["hits"], kept["copyright"], kept["fetched_at"], from_cache=from_cache
+        )
         log.info("NYT archive %s: %d docs%s", result.label, len(result.docs), " (cached)" if result.from_cache else "")
         self.fetched[result.label] = {
             "docs": len(result.docs),
@@ -286,13 +234,7 @@ class ArchiveClient:
                 f"{what}: the service refused the API key (HTTP {status}); check {KEY_ENV} and that "
                 "the key is enabled for the Archive API"
             )
-        if status in RETRYABLE_STATUS:
-            raise TransientError(
-                f"{what}: HTTP {status}: {_snippet(body)}",
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            )
-        if status != 200:
-            raise SourceError(f"{what}: HTTP {status}: {_snippet(body)}")
+        raise_for_status(status, what, response.headers.get("Retry-After"), _snippet(body))
         docs, hits, copyright_line = self._parse(body, what)
         return ArchiveMonth(year, month, docs, hits, copyright_line, fetched_at)
 
@@ -322,134 +264,3 @@ class ArchiveClient:
 def _snippet(body: bytes, size: int = 120) -> str:
     text = body[:size].decode("utf-8", errors="replace").replace("\n", " ")
     return redact(text + ("..." if len(body) > size else ""))
-
-
-# --- the bundled sample, served like the service ------------------------------------------------------------------
-
-
-class ArchiveFileServer:
-    """Serves ``{root}/{year}/{month}.json.gz`` files at ``/svc/archive/v1/{year}/{month}.json`` on loopback.
-
-    Like the service it answers 401 without an ``api-key`` parameter, 404 for a month it does not hold, and sends
-    the JSON gzip-encoded. Runs in a thread of this process; stopped on exit from the ``with`` block.
-    """
-
-    PATH = re.compile(r"^/svc/archive/v1/(\d{4})/(\d{1,2})\.json$")
-
-    def __init__(self, root: Path):
-        self.root = Path(root)
-        self.requests: list[str] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def file_for(self, path: str) -> Path | None:
-        match = self.PATH.match(path)
-        if not match:
-            return None
-        return self.root / match.group(1) / f"{int(match.group(2))}.json.gz"
-
-    def label(self) -> str:
-        """A name for the served content (not the port): the hash of every file's name and bytes."""
-        files = sorted(self.root.rglob("*.json.gz"))
-        return digest(*[part for f in files for part in (str(f.relative_to(self.root)), file_sha256(f))])[:16]
-
-    def __enter__(self) -> ArchiveFileServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
-
-    def _handler(self):
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms delayed-ACK stall
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                from urllib.parse import parse_qs, urlsplit
-
-                parts = urlsplit(self.path)
-                owner.requests.append(parts.path)
-                if not parse_qs(parts.query).get("api-key"):
-                    return self._send(401, b'{"fault":{"faultstring":"Failed to resolve API Key variable"}}')
-                path = owner.file_for(parts.path)
-                if path is None or not path.is_file():
-                    return self._send(404, b'{"fault":{"faultstring":"not found"}}')
-                self._send(200, path.read_bytes(), {"Content-Encoding": "gzip"})
-
-            def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(body)
-
-        return Handler
-
-
-def sample_archive_dir() -> Path:
-    from spacetime.pipelines.sample import SAMPLE_DIR
-
-    folder = SAMPLE_DIR / "nyt" / "archive"
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"no sample NYT archive at {folder}; run `python -m spacetime.pipelines.sample.make_sample`"
-        )
-    return folder
-
-
-@contextlib.contextmanager
-def open_archive(
-    options: Any, min_interval: float = MIN_INTERVAL, retry: RetryPolicy = RETRY
-) -> Iterator[ArchiveClient]:
-    """The archive client a build uses: the live service (key from ``NYT_API_KEY``) or the bundled sample.
-
-    ``options`` is a :class:`~spacetime.pipelines.sources.SourceOptions`. In sample mode a local server serves the
-    sample months and the same client reads them with a dummy key and no throttle.
-    """
-    cache_dir = Path(options.cache_dir) / "nyt"
-    if options.sample:
-        server = ArchiveFileServer(sample_archive_dir())
-        with server:
-            yield ArchiveClient(
-                server.url,
-                SAMPLE_KEY,
-                cache_dir=cache_dir,
-                min_interval=0.0,
-                retry=retry,
-                contact=options.contact or "offline sample build",
-                source_label=f"bundled-sample:nyt:{server.label()}",
-            )
-        return
-    key = os.environ.get(KEY_ENV, "").strip() or None
-    yield ArchiveClient(
-        options.nyt_url or NYT_BASE_URL,
-        key,
-        cache_dir=cache_dir,
-        min_interval=min_interval,
-        retry=retry,
-        contact=options.contact,
-    )
-
-
-def gzip_json(value: Any) -> bytes:
-    """Deterministic gzip of a JSON value (no timestamp), as the sample's month files are stored."""
-    import io
-
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=9, mtime=0) as gz:
-        gz.write(json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8"))
-    return buf.getvalue()

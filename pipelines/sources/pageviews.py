@@ -9,7 +9,7 @@ The REST client is polite (descriptive User-Agent, a few workers, Retry-After ho
 complete answer is kept in a SQLite cache). The dump reader streams the monthly ``pageview_complete`` files
 (``pageviews-YYYYMM-user.bz2``): the file is split at bzip2 stream starts, background threads decompress the parts
 (bz2 releases the GIL) and the calling thread parses large byte pieces with one regular expression, so on two
-cores it reads a dump faster than ``bzip2 -dc`` alone (see ``spacetime.benchmarks.pageviews``).
+cores it reads a dump faster than ``bzip2 -dc`` alone (see ``tools.bench.pageviews``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spacetime.pipelines.sources.errors import SourceError, TransientError
-from spacetime.pipelines.sources.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
+from spacetime.pipelines.sources.retry import NETWORK_ERRORS, RetryPolicy, raise_for_status
 from spacetime.pipelines.sources.useragent import user_agent
 
 if TYPE_CHECKING:
@@ -302,29 +302,16 @@ class PageviewsAPI:
         return self.retry.call(lambda: self._get(url, title), what=f"pageviews of {title!r}")
 
     def _get(self, url: str, title: str) -> tuple[int | None, bool]:
-        import requests
-
         try:
             response = self.session.get(url, timeout=self.timeout)
-        except (
-            requests.ConnectionError,
-            requests.Timeout,
-            requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError,
-        ) as err:
+        except NETWORK_ERRORS as err:
             raise TransientError(f"pageviews of {title!r}: {type(err).__name__}: {err}") from err
         cached = bool(getattr(response, "from_cache", False))
         status = response.status_code
         if status == 404:
             return None, cached
-        if status in RETRYABLE_STATUS or status >= 500:
-            raise TransientError(
-                f"pageviews of {title!r}: HTTP {status}",
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            )
-        if status != 200:
-            snippet = response.content[:200].decode("utf-8", "replace")
-            raise SourceError(f"pageviews of {title!r}: HTTP {status} from {url}: {snippet}")
+        detail = f"from {url}: {response.content[:200].decode('utf-8', 'replace')}" if status != 200 else ""
+        raise_for_status(status, f"pageviews of {title!r}", response.headers.get("Retry-After"), detail)
         try:
             return views_in_body(response.content), cached
         except ValueError as err:  # truncated or an error page; the cache filter kept it out of the cache

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import requests
 import tenacity
 from spacetime.pipelines.sources.errors import SourceError, TransientError
 
@@ -72,4 +73,26 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+# Failures of a requests call that a retry may cure: resets, timeouts, a body cut off or garbled in transit.
+NETWORK_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+# The one rule for every client: which HTTP statuses are worth retrying. Request timeout, too early, rate limited, and
+# every server error but 501 Not Implemented and 505 HTTP Version Not Supported, which no retry cures (5xx codes
+# outside RFC 9110, such as a CDN's 520-524, are transient too). Any other status but 200 fails at once.
+RETRYABLE_STATUS = frozenset({408, 425, 429} | {code for code in range(500, 600) if code not in (501, 505)})
+
+
+def raise_for_status(status: int, what: str, retry_after: str | None = None, detail: str = "") -> None:
+    """Nothing for 200; :class:`TransientError` (with the server's Retry-After) for a status worth retrying;
+    :class:`SourceError` for any other. ``detail``: what the answer said (a short, key-free snippet)."""
+    if status == 200:
+        return
+    message = f"{what}: HTTP {status}" + (f": {detail}" if detail else "")
+    if status in RETRYABLE_STATUS:
+        raise TransientError(message, parse_retry_after(retry_after))
+    raise SourceError(message)

@@ -20,8 +20,8 @@ Titles: ``title`` is the raw English label, ``name`` the cleaned one: a disambig
 period removed (not an ellipsis, an abbreviation such as "Inc." or "Jr.", an initialism such as "U.S.A.", or a
 single initial).
 
-Split: works and creators form a graph (a work is linked to each of its creators); each connected component (found
-by union-find) goes to one side, by hash of its key (the smallest entity_id in it), so no page and no creator is on
+Split: works and creators form a graph (a work is linked to each of its creators); each connected component goes
+to one side, by hash of its key (the smallest entity_id in it), so no page and no creator is on
 both sides. A component holding more than ``max_component_share`` of the rows cannot be split sensibly: it is put in
 train (so that the test share stays near ``test_share``) and reported in the metadata with the other largest
 components. When a new release links two components, their works move together; that is the price of the guarantee.
@@ -47,6 +47,7 @@ from spacetime.pipelines.builders.dbpedia import (
     title_or_none,
     types_query,
 )
+from spacetime.pipelines.builders.graph import component_labels
 from spacetime.pipelines.builders.steps import TEST_SHARE, Build, named, split_of
 from spacetime.pipelines.datasets.art_entertainment.spec import SPEC
 from spacetime.pipelines.sources import Sources
@@ -190,39 +191,21 @@ def first_release(values: Iterable[Any], malformed: bool) -> Release:
 
 
 def connected_groups(links: Iterable[tuple[str, Iterable[str]]]) -> dict[str, str]:
-    """Work id -> key of its connected component in the graph linking each work to its creators (union-find).
+    """Work id -> key of its connected component in the graph linking each work to its creators.
 
     The key is the smallest work id in the component, so it does not depend on the order of ``links``.
     """
-    parent: dict[str, str] = {}
-
-    def find(node: str) -> str:
-        root = node
-        while parent[root] != root:
-            root = parent[root]
-        while parent[node] != root:  # path compression
-            parent[node], node = root, parent[node]
-        return root
-
-    def union(a: str, b: str) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
-    works = []
+    nodes: dict[str, int] = {}  # "work\0<id>" and "creator\0<id>" -> node number
+    works, edges = [], []
     for work, creators in links:
-        node = "work\x00" + work
-        parent.setdefault(node, node)
+        node = nodes.setdefault("work\x00" + work, len(nodes))
         works.append((work, node))
-        for creator in creators:
-            other = "creator\x00" + creator
-            parent.setdefault(other, other)
-            union(node, other)
-    smallest: dict[str, str] = {}
+        edges += [(node, nodes.setdefault("creator\x00" + creator, len(nodes))) for creator in creators]
+    label = component_labels(len(nodes), edges)
+    smallest: dict[int, str] = {}
     for work, node in works:
-        root = find(node)
-        smallest[root] = min(smallest.get(root, work), work)
-    return {work: smallest[find(node)] for work, node in works}
+        smallest[label[node]] = min(smallest.get(label[node], work), work)
+    return {work: smallest[label[node]] for work, node in works}
 
 
 # -- build -------------------------------------------------------------------------------------------------------------

@@ -39,12 +39,10 @@ from spacetime.pipelines.builders.steps import TEST_SHARE, Build, named
 from spacetime.pipelines.datasets.headlines.spec import SPEC
 from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.nyt import (
-    MIN_INTERVAL,
     TERMS_URL,
     ArchiveClient,
     ArchiveMonth,
     month_range,
-    open_archive,
 )
 
 DATASET = SPEC.name
@@ -95,7 +93,6 @@ class HeadlinesConfig:
     materials: tuple[str, ...] = MATERIALS
     desks: tuple[Desk, ...] = DESKS
     front_pages_from_any_desk: bool = False
-    min_interval: float = MIN_INTERVAL  # seconds between calls to the live service; the sample is not throttled
     test_share: float = TEST_SHARE
 
 
@@ -118,6 +115,18 @@ def _desk_of(df: pd.DataFrame, config: HeadlinesConfig) -> pd.Series:
     return df["desk"].map(lambda d: known.get(d))
 
 
+def _per_desk(
+    column: str, fails: Callable[[Desk | None, Any], bool]
+) -> Callable[[pd.DataFrame, HeadlinesConfig], pd.Series]:
+    """A rule's drops: rows whose desk and ``column`` value ``fails``, unless the front page exempts them."""
+
+    def drops(df: pd.DataFrame, config: HeadlinesConfig) -> pd.Series:
+        failing = [bool(fails(desk, value)) for desk, value in zip(_desk_of(df, config), df[column])]
+        return pd.Series(failing, index=df.index, dtype=bool) & ~_front_page_exempt(df, config)
+
+    return drops
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "not_an_article",
@@ -137,28 +146,13 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "section_not_kept_for_desk",
         "the section goes with the desk: Foreign/World, National, Politics and Washington/U.S., Obits/any",
-        lambda df, c: (
-            pd.Series(
-                [
-                    d is not None and d.sections is not None and s not in d.sections
-                    for d, s in zip(_desk_of(df, c), df["section"])
-                ],
-                index=df.index,
-            )
-            & ~_front_page_exempt(df, c)
-        ),
+        _per_desk("section", lambda d, s: d is not None and d.sections is not None and s not in d.sections),
     ),
     Rule("not_in_print", "the article ran in print (print_page is a page number)", lambda df, c: df["page"].isna()),
     Rule(
         "beyond_print_page_limit",
         "print page 1-5 for Foreign, 1-10 for the other desks",
-        lambda df, c: (
-            pd.Series(
-                [pd.notna(p) and (d is None or p > d.max_print_page) for d, p in zip(_desk_of(df, c), df["page"])],
-                index=df.index,
-            )
-            & ~_front_page_exempt(df, c)
-        ),
+        _per_desk("page", lambda d, p: pd.notna(p) and (d is None or p > d.max_print_page)),
     ),
     Rule("no_headline", "headline.main is present and not blank", lambda df, c: df["name"].isna()),
     Rule(
@@ -191,13 +185,13 @@ def rule_list() -> list[dict[str, str]]:
 
 
 def build(sources: Sources, out_dir: Path, config: HeadlinesConfig = HeadlinesConfig()) -> Path:
-    """Fetch the months from the archive the sources' options name (live, or the bundled sample) and write."""
+    """Fetch the months from the sources' NYT archive client (live, or the bundled sample) and write."""
     months = month_range(config.first_month, config.last_month)
-    with open_archive(sources.options, min_interval=config.min_interval) as archive:
-        # One month at a time into rows: a live month is thousands of docs, and only the fields read are kept.
-        frame = pd.concat([month_frame(month) for month in archive.fetch_months(months)], ignore_index=True)
-        provenance = archive.provenance()
-        about = terms(archive)
+    archive = sources.client("nyt")
+    # One month at a time into rows: a live month is thousands of docs, and only the fields read are kept.
+    frame = pd.concat([month_frame(month) for month in archive.fetch_months(months)], ignore_index=True)
+    provenance = archive.provenance()
+    about = terms(archive)
     return _build(sources, out_dir, config, frame, months, provenance, about)
 
 

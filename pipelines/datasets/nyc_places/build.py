@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from spacetime.pipelines.builders.graph import component_labels
 from spacetime.pipelines.builders.steps import TEST_SHARE, Build, Step, named
 from spacetime.pipelines.datasets.nyc_places.spec import SPEC
 from spacetime.pipelines.sources import Sources
-from spacetime.pipelines.sources.soda import POINTS_OF_INTEREST, SodaQuery, open_soda
+from spacetime.pipelines.sources.soda import POINTS_OF_INTEREST, SodaQuery
 
 DATASET = SPEC.name
 # System fields too (":id" among them), so that a row handed out twice by an unstable order is caught.
@@ -65,8 +66,7 @@ class NycPlacesConfig:
 
 def build(sources: Sources, out_dir: Path, config: NycPlacesConfig = NycPlacesConfig()) -> Path:
     run = Build(DATASET, sources)
-    with open_soda(sources.options, QUERY.dataset) as client:
-        result = client.fetch_all(QUERY)
+    result = sources.client("soda").fetch_all(QUERY)
     run.provenance["soda"] = result.provenance
     frame, notes = places_frame(result.rows)
 
@@ -479,21 +479,14 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def same_place_clusters(records: list[dict[str, Any]], distance_m: float) -> list[int]:
     """A cluster number per record: records of one complex, or within ``distance_m`` of each other, join one cluster
     (transitively)."""
-    parent = list(range(len(records)))
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    def same_place(a: dict[str, Any], b: dict[str, Any]) -> bool:
+        same_complex = a["complex"] is not None and a["complex"] == b["complex"]
+        return same_complex or haversine_m(a["lat"], a["lon"], b["lat"], b["lon"]) <= distance_m
 
-    for i, a in enumerate(records):
-        for j in range(i + 1, len(records)):
-            b = records[j]
-            same_complex = a["complex"] is not None and a["complex"] == b["complex"]
-            if same_complex or haversine_m(a["lat"], a["lon"], b["lat"], b["lon"]) <= distance_m:
-                parent[root(j)] = root(i)
-    return [root(i) for i in range(len(records))]
+    n = len(records)
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n) if same_place(records[i], records[j])]
+    return component_labels(n, pairs).tolist()
 
 
 def duplicate_names(run: Build, distance_m: float) -> Step:

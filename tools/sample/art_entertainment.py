@@ -17,10 +17,20 @@ Deterministic: seeded RNG, sorted output, gzip without a timestamp.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from spacetime.pipelines.sample.make_sample import SamplePart
+from tools.sample.common import (
+    XSD,
+    SamplePart,
+    dbo,
+    gzip_bytes,
+    label_triples,
+    literal,
+    lognormal_views,
+    resource_iri,
+    sorted_text,
+    triple,
+    typed_resource_triples,
+)
 
 DATASET = "art_entertainment"
 WORKS_FILE = "dbpedia/art_entertainment.nt.gz"
@@ -533,40 +543,29 @@ def works() -> list[Work]:
     return found
 
 
-def release_literal(ms, value: str) -> str:
+def release_literal(value: str) -> str:
     """The N-Triples literal of a table release: xsd:date, xsd:gYearMonth or xsd:gYear by its precision."""
     datatype = {3: "date", 2: "gYearMonth", 1: "gYear"}[len(value.split("-"))]
-    return f"{ms.literal(value)}^^<{ms.XSD}{datatype}>"
+    return f"{literal(value)}^^<{XSD}{datatype}>"
 
 
-def work_triples(ms, work: Work) -> list[str]:
-    s = ms.resource_iri(work.title)
-    lines = [ms.triple(s, ms.RDF_TYPE, f"<{ms.dbo(c)}>") for c in ms.with_ancestors(work.dbo_class)]
-    lines.append(ms.triple(s, ms.RDF_TYPE, f"<{ms.OWL_THING}>"))
-    lines.append(ms.triple(s, ms.RDFS_LABEL, f"{ms.literal(work.title.replace('_', ' '))}@en"))
-    lines.append(ms.triple(s, ms.dbo("releaseDate"), release_literal(ms, work.release)))
-    lines += [ms.triple(s, ms.dbo(work.creator_property), f"<{ms.resource_iri(c)}>") for c in work.creators]
+def work_triples(work: Work) -> list[str]:
+    s = resource_iri(work.title)
+    lines = typed_resource_triples(work.title, work.dbo_class)
+    lines.append(triple(s, dbo("releaseDate"), release_literal(work.release)))
+    lines += [triple(s, dbo(work.creator_property), f"<{resource_iri(c)}>") for c in work.creators]
     return lines
 
 
-def creator_triples(ms, titles: set[str]) -> list[str]:
-    return [
-        ms.triple(ms.resource_iri(t), ms.RDFS_LABEL, f"{ms.literal(t.replace('_', ' '))}@en") for t in sorted(titles)
-    ]
-
-
-def bad_triples(ms) -> list[str]:
+def bad_triples() -> list[str]:
     def work(title: str, cls: str, release: str, datatype: str, label: tuple[str, str] | None = None) -> list[str]:
-        s = ms.resource_iri(title)
-        text, lang = label or (title.replace("_", " "), "en")
         return [
-            *(ms.triple(s, ms.RDF_TYPE, f"<{ms.dbo(c)}>") for c in ms.with_ancestors(cls)),
-            ms.triple(s, ms.RDFS_LABEL, f"{ms.literal(text)}@{lang}"),
-            ms.triple(s, ms.dbo("releaseDate"), f"{ms.literal(release)}^^<{ms.XSD}{datatype}>"),
+            *typed_resource_triples(title, cls, label, owl_thing=False),
+            triple(resource_iri(title), dbo("releaseDate"), f"{literal(release)}^^<{XSD}{datatype}>"),
         ]
 
     def link(title: str, prop: str) -> str:
-        return ms.triple(ms.resource_iri(title), ms.dbo(prop), f"<{ms.resource_iri(BAD_CREATOR)}>")
+        return triple(resource_iri(title), dbo(prop), f"<{resource_iri(BAD_CREATOR)}>")
 
     return [
         *work("Sample_work_film_without_director", "Film", "2000", "gYear"),
@@ -584,22 +583,20 @@ def bad_triples(ms) -> list[str]:
             label=("Beispielbuch ohne englischen Titel", "de"),
         ),
         link("Sample_work_book_no_english_label", "author"),
-        *creator_triples(ms, {BAD_CREATOR}),
+        *label_triples({BAD_CREATOR}),
     ]
 
 
 def art_entertainment_part(max_cities: int | None = None) -> SamplePart:
     """Films, books and songs released around 1950 .. 2020, their creators, and bad records."""
-    from spacetime.pipelines.sample import make_sample as ms
-
     everything = works()
     titles = [w.title for w in everything]
     if len(set(titles)) != len(titles):
         raise ValueError("a work is listed twice in WORKS_TABLE")
-    triples = [t for w in everything for t in work_triples(ms, w)]
-    triples += creator_triples(ms, {c for w in everything for c in w.creators})
-    triples += bad_triples(ms)
-    views = ms.lognormal_views(
+    triples = [t for w in everything for t in work_triples(w)]
+    triples += label_triples({c for w in everything for c in w.creators})
+    triples += bad_triples()
+    views = lognormal_views(
         DATASET,
         [w.title for w in everything],
         TYPICAL_VIEWS,
@@ -637,4 +634,4 @@ def art_entertainment_part(max_cities: int | None = None) -> SamplePart:
         "good_titles": [w.title for w, y in zip(everything, years) if 1950 <= y <= 2020],
         "bad_records": [{"title": t, "defect": d} for t, d in BAD_RECORDS],
     }
-    return ms.SamplePart(DATASET, {WORKS_FILE: ms.gzip_bytes(ms.sorted_text(triples))}, views, manifest)
+    return SamplePart(DATASET, {WORKS_FILE: gzip_bytes(sorted_text(triples))}, views, manifest)

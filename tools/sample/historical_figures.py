@@ -20,10 +20,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from spacetime.pipelines.sample.make_sample import SamplePart
+from tools.sample.common import (
+    XSD,
+    SamplePart,
+    dbo,
+    gzip_bytes,
+    label_triples,
+    literal,
+    lognormal_views,
+    resource_iri,
+    sorted_text,
+    triple,
+    typed_resource_triples,
+)
 
 DATASET = "historical_figures"
 PEOPLE_FILE = "dbpedia/historical_figures.nt.gz"
@@ -701,36 +711,25 @@ def literal_of(value: str) -> tuple[str, str]:
     return "year", text
 
 
-def person_triples(ms, person: Person) -> list[str]:
-    s = ms.resource_iri(person.title)
-    lines = [ms.triple(s, ms.RDF_TYPE, f"<{ms.dbo(c)}>") for c in ms.with_ancestors(person.dbo_class)]
-    lines.append(ms.triple(s, ms.RDF_TYPE, f"<{ms.OWL_THING}>"))
-    lines.append(ms.triple(s, ms.RDFS_LABEL, f"{ms.literal(person.title.replace('_', ' '))}@en"))
+def person_triples(person: Person) -> list[str]:
+    s = resource_iri(person.title)
+    lines = typed_resource_triples(person.title, person.dbo_class)
     for event, value in (("death", person.died), ("birth", person.born)):
         if value:
             kind, text = literal_of(value)
             predicate, datatype = (f"{event}Date", "date") if kind == "date" else (f"{event}Year", "gYear")
-            lines.append(ms.triple(s, ms.dbo(predicate), f"{ms.literal(text)}^^<{ms.XSD}{datatype}>"))
+            lines.append(triple(s, dbo(predicate), f"{literal(text)}^^<{XSD}{datatype}>"))
     if person.occupation:
-        lines.append(ms.triple(s, ms.dbo("occupation"), f"<{ms.resource_iri(person.occupation)}>"))
+        lines.append(triple(s, dbo("occupation"), f"<{resource_iri(person.occupation)}>"))
     return lines
 
 
-def occupation_triples(ms, titles: set[str]) -> list[str]:
-    return [
-        ms.triple(ms.resource_iri(t), ms.RDFS_LABEL, f"{ms.literal(t.replace('_', ' '))}@en") for t in sorted(titles)
-    ]
-
-
-def bad_triples(ms) -> list[str]:
+def bad_triples() -> list[str]:
     def person(title: str, cls: str = "Writer", label: tuple[str, str] | None = None) -> list[str]:
-        s = ms.resource_iri(title)
-        lines = [ms.triple(s, ms.RDF_TYPE, f"<{ms.dbo(c)}>") for c in ms.with_ancestors(cls)]
-        text, lang = label or (title.replace("_", " "), "en")
-        return lines + [ms.triple(s, ms.RDFS_LABEL, f"{ms.literal(text)}@{lang}")]
+        return typed_resource_triples(title, cls, label, owl_thing=False)
 
     def fact(title: str, predicate: str, text: str, datatype: str) -> str:
-        return ms.triple(ms.resource_iri(title), ms.dbo(predicate), f"{ms.literal(text)}^^<{ms.XSD}{datatype}>")
+        return triple(resource_iri(title), dbo(predicate), f"{literal(text)}^^<{XSD}{datatype}>")
 
     return [
         *person("Sample_person_malformed_death_date"),
@@ -752,16 +751,14 @@ def bad_triples(ms) -> list[str]:
 
 def historical_figures_part(max_cities: int | None = None) -> SamplePart:
     """People with death dates across 1000 BCE .. 2000 CE (and a few outside), and bad records."""
-    from spacetime.pipelines.sample import make_sample as ms
-
     everyone = people()
     titles = [p.title for p in everyone]
     if len(set(titles)) != len(titles):
         raise ValueError("a person is listed twice in PEOPLE_TABLE")
-    triples = [t for p in everyone for t in person_triples(ms, p)]
-    triples += occupation_triples(ms, {p.occupation for p in everyone if p.occupation})
-    triples += bad_triples(ms)
-    views = ms.lognormal_views(
+    triples = [t for p in everyone for t in person_triples(p)]
+    triples += label_triples({p.occupation for p in everyone if p.occupation})
+    triples += bad_triples()
+    views = lognormal_views(
         DATASET,
         [p.title for p in everyone],
         TYPICAL_VIEWS,
@@ -792,7 +789,7 @@ def historical_figures_part(max_cities: int | None = None) -> SamplePart:
         "good_titles": [p.title for p in in_range],
         "bad_records": [{"title": t, "defect": d} for t, d in BAD_RECORDS],
     }
-    return ms.SamplePart(DATASET, {PEOPLE_FILE: ms.gzip_bytes(ms.sorted_text(triples))}, views, manifest)
+    return SamplePart(DATASET, {PEOPLE_FILE: gzip_bytes(sorted_text(triples))}, views, manifest)
 
 
 def _year(value: str) -> int:

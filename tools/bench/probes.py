@@ -10,7 +10,7 @@ shared machine hits both alike. Reported: wall and process CPU seconds of each, 
 ``proximity_benchmark``: the chunked proximity error on 40,000 places (time, peak traced memory via tracemalloc,
 which sees numpy's allocations), against what the n x n distance matrix of the original code would need.
 
-Run: ``python -m spacetime.benchmarks.probes [--threads N] [--out bench.json]``.
+Run: ``python -m tools.bench.probes [--threads N] [--out bench.json]``.
 """
 
 from __future__ import annotations
@@ -55,9 +55,8 @@ def ridge_benchmark(
     machine multi-threaded LAPACK calls (``eigh``, ``svd``) slow down by up to 10x when other jobs hold the cores."""
     from sklearn import __version__ as sklearn_version
     from sklearn.linear_model import RidgeCV
-    from threadpoolctl import threadpool_limits
-
     from spacetime.probing.ridge import DEFAULT_ALPHAS, RidgeLOO
+    from threadpoolctl import threadpool_limits
 
     alphas = list(alphas or DEFAULT_ALPHAS)
     targets = synthetic_places(rows, seed)

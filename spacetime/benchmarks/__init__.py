@@ -1,1 +1,0 @@
-"""Benchmarks of the package's hot paths (run by `spacetime bench`); each returns a dict of figures."""
