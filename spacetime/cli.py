@@ -26,6 +26,12 @@ def main(verbose: int) -> None:
 @click.option("--all", "build_all", is_flag=True, help="Build every dataset.")
 @click.option("--sample", is_flag=True, help="Read the bundled sample snapshot (served by a local Oxigraph).")
 @click.option("--sparql-endpoint", default=None, help="SPARQL endpoint [default: https://dbpedia.org/sparql].")
+@click.option(
+    "--dbpedia-dump",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of a DBpedia release downloaded from the Databus (N-Triples, .bz2/.gz/plain) instead of the endpoint.",
+)
 @click.option("--pageviews-url", default=None, help="Base URL of the Wikimedia REST API [default: wikimedia.org].")
 @click.option(
     "--pageviews-dump",
@@ -61,6 +67,7 @@ def build(
     build_all,
     sample,
     sparql_endpoint,
+    dbpedia_dump,
     pageviews_url,
     pageviews_dump,
     soda_url,
@@ -74,6 +81,10 @@ def build(
     """Build DATASETS from the live sources (or the bundled sample) into OUT/build/<dataset>/."""
     if pageviews_url and pageviews_dump:
         raise click.UsageError("give --pageviews-url or --pageviews-dump, not both")
+    if dbpedia_dump and (sample or sparql_endpoint):
+        raise click.UsageError(
+            "--dbpedia-dump replaces the SPARQL endpoint: give it without --sample or --sparql-endpoint"
+        )
     names = list(DATASETS) if build_all else list(datasets)
     if not names:
         raise click.UsageError("name a dataset or pass --all")
@@ -81,6 +92,7 @@ def build(
         sample, sparql_endpoint, pageviews_url, pageviews_dump, window_start, window_months, out, cache_dir, contact
     )
     options.soda_url, options.nyt_url = soda_url, nyt_url
+    options.dbpedia_dump, options.datasets = dbpedia_dump, tuple(names)
     _run_builds(names, options, out)
 
 

@@ -1,4 +1,5 @@
-"""Where a build reads from: the live services by default, or the bundled sample served the same way."""
+"""Where a build reads from: the live services by default, the bundled sample served the same way, or the files of
+a DBpedia release (filtered, then served the same way)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class SourceOptions:
-    """What the CLI's source flags say. ``sample`` overrides the endpoint and the pageview source."""
+    """What the CLI's source flags say. ``sample`` overrides the endpoint and the pageview source; ``dbpedia_dump``
+    replaces the endpoint by a release's files."""
 
     sample: bool = False
     sparql_endpoint: str = DBPEDIA_ENDPOINT
@@ -29,6 +31,8 @@ class SourceOptions:
     contact: str | None = None
     soda_url: str | None = None  # NYC Open Data (SODA) base URL; None: the live service
     nyt_url: str | None = None  # NYT Archive API base URL; None: the live service
+    dbpedia_dump: Path | None = None  # a DBpedia release downloaded from the Databus, instead of the endpoint
+    datasets: tuple[str, ...] = ()  # the datasets to build (what a release is filtered for); () means all
 
 
 @dataclass
@@ -67,10 +71,40 @@ def open_sources(options: SourceOptions) -> Iterator[Sources]:
             }
             yield Sources(sparql, pageviews, options.window, info, options)
         return
+    if options.dbpedia_dump:
+        with _release_sources(options) as sources:
+            yield sources
+        return
     sparql = SparqlClient(options.sparql_endpoint, cache_dir=options.cache_dir / "sparql", contact=options.contact)
+    yield Sources(sparql, _pageviews(options), options.window, {"mode": "live"}, options)
+
+
+def _pageviews(options: SourceOptions) -> PageviewsAPI | PageviewDumps:
     if options.pageviews_dump:
-        pageviews: PageviewsAPI | PageviewDumps = PageviewDumps(options.pageviews_dump)
-    else:
-        kwargs = {"base_url": options.pageviews_url} if options.pageviews_url else {}
-        pageviews = PageviewsAPI(cache_path=options.cache_dir / "pageviews.sqlite", contact=options.contact, **kwargs)
-    yield Sources(sparql, pageviews, options.window, {"mode": "live"}, options)
+        return PageviewDumps(options.pageviews_dump)
+    kwargs = {"base_url": options.pageviews_url} if options.pageviews_url else {}
+    return PageviewsAPI(cache_path=options.cache_dir / "pageviews.sqlite", contact=options.contact, **kwargs)
+
+
+# A local store has no row cap: one page holds the whole result.
+UNCAPPED_PAGE = 1_000_000_000
+
+
+@contextlib.contextmanager
+def _release_sources(options: SourceOptions) -> Iterator[Sources]:
+    """A DBpedia release from the Databus, filtered for the datasets and served by a local Oxigraph."""
+    from spacetime.pipelines.registry import DATASETS
+    from spacetime.pipelines.sources.dbpedia_dump import DbpediaDump, DumpNeeds
+
+    needs = DumpNeeds.for_datasets(options.datasets or DATASETS)
+    dump = DbpediaDump(options.dbpedia_dump, needs, options.cache_dir / "dbpedia-release")
+    prepared = dump.prepare()
+    with OxigraphServer(prepared.files, store_root=prepared.folder / "oxigraph") as server:
+        sparql = SparqlClient(
+            server.endpoint,
+            source_label=f"dbpedia-release:{prepared.folder.name}",
+            page_size=UNCAPPED_PAGE,
+            contact=options.contact or "offline build from a DBpedia release",
+        )
+        info = {"mode": "dbpedia-release", "dbpedia_release": dump.info(prepared)}
+        yield Sources(sparql, _pageviews(options), options.window, info, options)
