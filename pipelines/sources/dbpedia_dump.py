@@ -50,7 +50,7 @@ FILTER_VERSION = 1  # part of the cache key: bump when the filter's output for t
 SNIFF_TRIPLES = 1_000  # triples looked at to recognise a file
 SNIFF_BYTES = 8 << 20  # at most this much decompressed text for that
 MAX_EXAMPLES = 5  # malformed lines kept as examples, per file
-_BLOCK = 1 << 20  # compressed bytes per read
+_BLOCK = 256 << 10  # compressed bytes per read
 _PIECE = 4 << 20  # decompressed bytes per filter step
 
 RDF_TYPE = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -148,13 +148,15 @@ _DECOMPRESSORS: dict[str, Callable[[], Any]] = {
 }
 
 
-def _decompressed_blocks(path: Path, compression: str, counter: Callable[[int], None] | None) -> Iterator[bytes]:
+def _decompressed_blocks(
+    path: Path, compression: str, counter: Callable[[int], None] | None, block_size: int = _BLOCK
+) -> Iterator[bytes]:
     """The file's decompressed bytes in order; concatenated streams (multi-stream bzip2, multi-member gzip) too."""
     new = _DECOMPRESSORS.get(compression)
     offset = 0
     decompressor, started = (new(), False) if new else (None, False)
     with open(path, "rb") as fh:
-        while block := fh.read(_BLOCK):
+        while block := fh.read(block_size):
             if counter:
                 counter(len(block))
             if decompressor is None:
@@ -220,12 +222,18 @@ def _in_background(items: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
         worker.join()
 
 
-def line_pieces(path: Path, compression: str, counter: Callable[[int], None] | None = None) -> Iterator[bytes]:
+def line_pieces(
+    path: Path,
+    compression: str,
+    counter: Callable[[int], None] | None = None,
+    block_size: int = _BLOCK,
+    piece_size: int = _PIECE,
+) -> Iterator[bytes]:
     """The file's text as pieces of whole lines (each ends with a newline but perhaps the very last)."""
     carry = b""
-    for block in _in_background(_decompressed_blocks(path, compression, counter)):
+    for block in _in_background(_decompressed_blocks(path, compression, counter, block_size)):
         carry += block
-        if len(carry) < _PIECE:
+        if len(carry) < piece_size:
             continue
         cut = carry.rfind(b"\n") + 1
         if cut:
@@ -329,7 +337,7 @@ def sniff(path: Path, folder: Path) -> FileReport:
     )
     counts: dict[bytes, int] = {}
     triples = dbpedia = seen = 0
-    pieces = line_pieces(path, compression)
+    pieces = line_pieces(path, compression, block_size=64 << 10, piece_size=256 << 10)  # a file's head only
     try:
         for piece in pieces:
             for line in piece.splitlines():
