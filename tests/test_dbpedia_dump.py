@@ -232,6 +232,10 @@ def test_release_gives_the_same_rows_as_the_sparql_path(dump_build, dumps, tmp_p
     meta = json.loads((dump_build / "metadata.json").read_text())
     sparql_meta = json.loads((tmp_path / "sparql-out" / "metadata.json").read_text())
     assert meta["drops"] == sparql_meta["drops"]
+    queries = [{k: q[k] for k in ("name", "query", "query_sha256", "rows")} for q in meta["sources"]["dbpedia"]]
+    assert queries == [
+        {k: q[k] for k in ("name", "query", "query_sha256", "rows")} for q in sparql_meta["sources"]["dbpedia"]
+    ]
     assert meta["drops"]["counts"]["missing_country"] == 1
 
 

@@ -86,24 +86,19 @@ def _pageviews(options: SourceOptions) -> PageviewsAPI | PageviewDumps:
     return PageviewsAPI(cache_path=options.cache_dir / "pageviews.sqlite", contact=options.contact, **kwargs)
 
 
-# A local store has no row cap: one page holds the whole result.
-UNCAPPED_PAGE = 1_000_000_000
-
-
 @contextlib.contextmanager
 def _release_sources(options: SourceOptions) -> Iterator[Sources]:
     """A DBpedia release from the Databus, filtered for the datasets and served by a local Oxigraph."""
     from spacetime.pipelines.registry import DATASETS
-    from spacetime.pipelines.sources.dbpedia_dump import DbpediaDump, DumpNeeds
+    from spacetime.pipelines.sources.dbpedia_dump import DbpediaDump, DumpNeeds, ReleaseStoreClient
 
     needs = DumpNeeds.for_datasets(options.datasets or DATASETS)
     dump = DbpediaDump(options.dbpedia_dump, needs, options.cache_dir / "dbpedia-release")
     prepared = dump.prepare()
     with OxigraphServer(prepared.files, store_root=prepared.folder / "oxigraph") as server:
-        sparql = SparqlClient(
+        sparql = ReleaseStoreClient(
             server.endpoint,
             source_label=f"dbpedia-release:{prepared.folder.name}",
-            page_size=UNCAPPED_PAGE,
             contact=options.contact or "offline build from a DBpedia release",
         )
         info = {"mode": "dbpedia-release", "dbpedia_release": dump.info(prepared)}

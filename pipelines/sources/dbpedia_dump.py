@@ -40,7 +40,7 @@ from typing import Any
 
 import pyoxigraph
 from spacetime.pipelines.sources.errors import SourceError
-from spacetime.pipelines.sources.sparql import PagedQuery
+from spacetime.pipelines.sources.sparql import PagedQuery, QueryResult, SparqlClient
 
 from spacetime.common import digest, file_sha256, write_json_atomic
 
@@ -126,6 +126,21 @@ class DumpNeeds:
 
     def digest(self) -> str:
         return digest(*sorted(self.classes), "|", *sorted(self.predicates))
+
+
+class ReleaseStoreClient(SparqlClient):
+    """The SPARQL client for the local store of a release, which has no row cap: each PagedQuery in one request.
+
+    The paging clauses are left out (Oxigraph sorts by ``STR(?key)`` several times slower than it evaluates the
+    pattern, and there is nothing to page); the rows are sorted here exactly as :meth:`SparqlClient.select_all` sorts
+    them, and the provenance names the query as the paged path does (template and sha256).
+    """
+
+    def select_all(self, query: PagedQuery) -> QueryResult:
+        text = f"{query.prefixes}SELECT {query.select} WHERE {{\n{query.where}\n}}\n"
+        result = self.select(text, query.name)
+        rows = sorted(result.rows, key=lambda row: (row[query.key]["value"], json.dumps(row, sort_keys=True)))
+        return QueryResult(rows, 1, {**result.provenance, "query": query.template, "query_sha256": query.sha256})
 
 
 # --- reading files ----------------------------------------------------------------------------------------------
