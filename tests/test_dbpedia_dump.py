@@ -371,3 +371,16 @@ def test_dump_and_endpoint_flags_exclude_each_other(release, tmp_path):
     for extra in (["--sample"], ["--sparql-endpoint", "http://127.0.0.1:9/sparql"]):
         result = CliRunner().invoke(main, ["build", "world_places", "--dbpedia-dump", str(release), *extra])
         assert result.exit_code == 2 and "--dbpedia-dump replaces the SPARQL endpoint" in result.output
+
+
+def test_kept_lines_the_parser_refuses_are_counted_and_the_rest_kept():
+    from spacetime.pipelines.sources.dbpedia_dump import FileReport
+
+    good = [f'{r(f"P{i}")} {LABEL} "P {i}"@en .'.encode() for i in range(4)]
+    bad = [f'{r("Q")} {LABEL} "unterminated@en .'.encode(), f"{r('R')} {LABEL} <not an iri> .".encode()]
+    kept = [good[0], bad[0], good[1], good[2], bad[1], good[3]]
+    report = FileReport(name="labels.ttl", bytes=0, sha256="", compression="none")
+    out = DumpFilter(DumpNeeds(frozenset(), frozenset()))._parsed(kept, [10, 11, 12, 13, 14, 15], report)
+    assert out == b"".join(line + b"\n" for line in good)
+    assert report.kept == 4 and sum(report.malformed.values()) == 2
+    assert [e["line"] for e in report.malformed_examples] == [11, 14]

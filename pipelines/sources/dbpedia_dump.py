@@ -25,6 +25,7 @@ release's content and the needs, and bulk-loaded into a local Oxigraph that serv
 from __future__ import annotations
 
 import bz2
+import io
 import json
 import logging
 import os
@@ -455,24 +456,32 @@ class DumpFilter:
 
     def _parsed(self, kept: list[bytes], line_numbers: list[int], report: FileReport) -> bytes:
         """The kept lines the N-Triples parser accepts; the others are counted as malformed with its reason."""
-        start = 0
-        good: list[bytes] = []
+        text = b"".join(line + b"\n" for line in kept)
+        starts = [0]
+        for line in kept:
+            starts.append(starts[-1] + len(line) + 1)
+        stream, start, bad_lines = io.BytesIO(text), 0, []
         while start < len(kept):
-            text = b"\n".join(kept[start:]) + b"\n"
+            stream.seek(starts[start])  # after a bad line the parser resumes at the next one, without a copy
             try:
-                for _ in pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_TRIPLES):
+                for _ in pyoxigraph.parse(stream, format=pyoxigraph.RdfFormat.N_TRIPLES):
                     pass
+                break
             except SyntaxError as err:
                 bad = start + (err.lineno or 1) - 1
-                good.extend(kept[start:bad])
                 reason = str(err.msg).split(": ", 1)[-1] if err.msg else "N-Triples syntax error"
                 report.note_malformed(reason, line_numbers[bad], kept[bad])
+                bad_lines.append(bad)
                 start = bad + 1
-                continue
-            good.extend(kept[start:])
-            break
-        report.kept += len(good)
-        return b"".join(line + b"\n" for line in good)
+        report.kept += len(kept) - len(bad_lines)
+        if not bad_lines:
+            return text
+        good, previous = [], 0
+        for bad in bad_lines:
+            good.append(text[starts[previous] : starts[bad]])
+            previous = bad + 1
+        good.append(text[starts[previous] :])
+        return b"".join(good)
 
 
 @dataclass
