@@ -78,7 +78,7 @@ def build(
     cache_dir,
     contact,
 ) -> None:
-    """Build DATASETS from the live sources (or the bundled sample) into OUT/build/<dataset>/."""
+    """Build DATASETS from the live sources (or the bundled sample, or a DBpedia release) into OUT/build/<dataset>/."""
     if pageviews_url and pageviews_dump:
         raise click.UsageError("give --pageviews-url or --pageviews-dump, not both")
     if dbpedia_dump and (sample or sparql_endpoint):
