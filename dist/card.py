@@ -151,12 +151,20 @@ def _cell(text: str) -> str:
 def _provenance_lines(meta: dict) -> list[str]:
     sources = meta.get("sources", {})
     lines = []
+    release = sources.get("dbpedia_release")
+    if release:  # a pinned DBpedia release read from its dump files: the release, not a query time, dates the data
+        versions = ", ".join(release.get("versions") or []) or "version not in the file paths"
+        lines.append(f"**DBpedia release:** {versions}, read from these Databus files:\n")
+        lines.append("| file | bytes | sha256 | malformed lines |\n|---|---|---|---|")
+        lines.extend(f"| `{f['name']}` | {f['bytes']} | `{f['sha256']}` | {sum(f.get('malformed', {}).values())} |"
+                     for f in release.get("files", []))
+        lines.append("")
     queries = sources.get("dbpedia") or []
     if queries:
         lines.append("**Queries** (full text in `metadata/<config>.json`):\n")
         lines.extend(
             f"- `{q['name']}`: sha256 `{q['query_sha256'][:16]}…`, {q['rows']} rows in {q['pages']} pages "
-            f"from {q['source']}, fetched {q.get('fetched_first')}"
+            + ("from the release files above" if release else f"from {q['source']}, fetched {q.get('fetched_first')}")
             for q in queries
         )
         lines.append("")

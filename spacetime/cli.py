@@ -61,6 +61,12 @@ def main(ctx: click.Context, verbose: int) -> None:
 @click.option("--all", "build_all", is_flag=True, help="Build every dataset.")
 @click.option("--sample", is_flag=True, help="Read the bundled sample snapshot (served by a local Oxigraph).")
 @click.option("--sparql-endpoint", default=None, help="SPARQL endpoint [default: https://dbpedia.org/sparql].")
+@click.option(
+    "--dbpedia-dump",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of a DBpedia release downloaded from the Databus (N-Triples, .bz2/.gz/plain) instead of the endpoint.",
+)
 @click.option("--pageviews-url", default=None, help="Base URL of the Wikimedia REST API [default: wikimedia.org].")
 @click.option(
     "--pageviews-dump",
@@ -98,6 +104,7 @@ def build(
     build_all,
     sample,
     sparql_endpoint,
+    dbpedia_dump,
     pageviews_url,
     pageviews_dump,
     soda_url,
@@ -108,7 +115,7 @@ def build(
     cache_dir,
     contact,
 ) -> None:
-    """Build DATASETS from the live sources (or the bundled sample) into OUT/build/<dataset>/."""
+    """Build DATASETS from the live sources (or the bundled sample, or a DBpedia release) into OUT/build/<dataset>/."""
     if pageviews_url and pageviews_dump:
         raise click.UsageError("give --pageviews-url or --pageviews-dump, not both")
     if sample:
@@ -118,10 +125,13 @@ def build(
             "--pageviews-dump": pageviews_dump,
             "--soda-url": soda_url,
             "--nyt-url": nyt_url,
+            "--dbpedia-dump": dbpedia_dump,
         }
         given = [flag for flag, value in live.items() if value]
         if given:
             raise click.UsageError(f"--sample reads the bundled sample; it cannot be combined with {', '.join(given)}")
+    if dbpedia_dump and sparql_endpoint:
+        raise click.UsageError("--dbpedia-dump replaces the SPARQL endpoint: give one of them, not both")
     names = list(DATASETS) if build_all else list(datasets)
     if not names:
         raise click.UsageError("name a dataset or pass --all")
@@ -129,6 +139,7 @@ def build(
         sample, sparql_endpoint, pageviews_url, pageviews_dump, window_start, window_months, out, cache_dir, contact
     )
     options.soda_url, options.nyt_url = soda_url, nyt_url
+    options.dbpedia_dump, options.datasets = dbpedia_dump, tuple(names)
     _run_builds(names, options, out)
 
 

@@ -82,6 +82,7 @@ def folder_in_use(folder: Path, what: str) -> Iterator[None]:
     finally:
         handle.close()  # closing releases the lock
 
+
 # --- secrets ----------------------------------------------------------------------------------------------------
 # One registry of secrets (API keys, tokens) and one log record factory that masks them in every record, whichever
 # library logs it (urllib3 and httpcore print request lines and headers at DEBUG).

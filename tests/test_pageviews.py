@@ -477,3 +477,21 @@ def test_truncated_or_invalid_dump_is_an_error(tmp_path):
     junk.write_bytes(b"not bzip2 at all")
     with pytest.raises(SourceError, match="junk.bz2: not a valid bzip2"):
         read_dump(junk)
+
+
+def test_dump_fetch_streams_each_month_once_keeping_only_wanted_titles(dumps, monkeypatch):
+    """At a million candidate titles the reader must not re-read a month nor hold the counts of unwanted titles."""
+    parsed, totals_seen = [], []
+    parse_file = DumpParser.parse_file
+
+    def recording(self, path, on_compressed=None):
+        parsed.append(path.name)
+        stats = parse_file(self, path, on_compressed)
+        totals_seen.append(set(self.totals))
+        assert stats.compressed_bytes == path.stat().st_size  # every byte read, and once
+        return stats
+
+    monkeypatch.setattr(DumpParser, "parse_file", recording)
+    PageviewDumps(dumps, progress=False).fetch(["Paris", "Nowhere"], PageviewWindow("2021-01", 2))
+    assert parsed == ["pageviews-202101-user.bz2", "pageviews-202102-user.bz2"]
+    assert totals_seen[-1] == {b"Paris"}

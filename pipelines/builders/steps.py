@@ -69,6 +69,8 @@ class Build:
     counts: Counter = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
     stats: list[dict[str, Any]] = field(default_factory=list)
+    repairs: Counter = field(default_factory=Counter)  # rows kept by filling a value in, per rule
+    repair_examples: dict[str, list[str]] = field(default_factory=dict)
 
     # -- sources -------------------------------------------------------------------------------------------------------
 
@@ -90,6 +92,14 @@ class Build:
             self.examples.setdefault(rule, []).extend(df.loc[mask, self.id_column].astype(str).head(room).tolist())
             log.info("%s: dropped %d rows: %s", self.dataset, n, rule)
         return df.loc[~mask].reset_index(drop=True)
+
+    def note_repair(self, rule: str, ids: Sequence[str]) -> None:
+        """Count the entities ``ids`` kept under ``rule`` by filling a missing value in instead of dropping them."""
+        if ids:
+            self.repairs[rule] += len(ids)
+            room = EXAMPLES_PER_RULE - len(self.repair_examples.get(rule, []))
+            self.repair_examples.setdefault(rule, []).extend(list(ids)[:room])
+            log.info("%s: repaired %d rows: %s", self.dataset, len(ids), rule)
 
     def run(self, df: pd.DataFrame, steps: Iterable[Step]) -> pd.DataFrame:
         """Run ``steps`` in order; each one's rows in, rows out and drops by rule go into the metadata."""
@@ -225,6 +235,10 @@ class Build:
             "sources": {**self.sources.info, **self.provenance},
             "pageview_window": self.sources.window.as_dict(),
             "drops": {"counts": dict(sorted(self.counts.items())), "examples": dict(sorted(self.examples.items()))},
+            "repairs": {
+                "counts": dict(sorted(self.repairs.items())),
+                "examples": dict(sorted(self.repair_examples.items())),
+            },
             "steps": self.stats,
         }
 

@@ -1,6 +1,7 @@
-"""Where a build reads from: the live services by default, or the bundled sample served the same way.
+"""Where a build reads from: the live services by default, the bundled sample served the same way, or the files of
+a DBpedia release (filtered, then served the same way).
 
-:func:`open_sources` is the one place that decides between the two; every builder takes its clients from the
+:func:`open_sources` is the one place that decides between them; every builder takes its clients from the
 :class:`Sources` it yields.
 """
 
@@ -31,7 +32,8 @@ SAMPLE_CONTACT = "offline sample build"
 
 @dataclass
 class SourceOptions:
-    """What the CLI's source flags say. ``sample`` overrides every endpoint and the pageview source."""
+    """What the CLI's source flags say. ``sample`` overrides every endpoint and the pageview source; ``dbpedia_dump``
+    replaces the SPARQL endpoint by a release's files."""
 
     sample: bool = False
     sparql_endpoint: str = DBPEDIA_ENDPOINT
@@ -43,6 +45,8 @@ class SourceOptions:
     soda_url: str | None = None  # NYC Open Data (SODA) base URL; None: the live service
     nyt_url: str | None = None  # NYT Archive API base URL; None: the live service
     nyt_min_interval: float = MIN_INTERVAL  # seconds between calls to the live NYT service (the sample: none)
+    dbpedia_dump: Path | None = None  # a DBpedia release downloaded from the Databus, instead of the endpoint
+    datasets: tuple[str, ...] = ()  # the datasets to build (what a release is filtered for); () means all
 
 
 @dataclass
@@ -70,14 +74,19 @@ def open_sources(options: SourceOptions) -> Iterator[Sources]:
     """Clients for one build: the live services, or in sample mode local servers over the bundled sample (Oxigraph
     for DBpedia, the SODA emulator, the NYT archive file server), running while the block runs."""
     with contextlib.ExitStack() as stack:
-        sources = _sample_sources(options, stack) if options.sample else _live_sources(options)
+        sources = _sample_sources(options, stack) if options.sample else _live_sources(options, stack)
         stack.callback(sources.soda.close)
         yield sources
 
 
-def _live_sources(options: SourceOptions) -> Sources:
+def _live_sources(options: SourceOptions, stack: contextlib.ExitStack) -> Sources:
+    """The live services; with ``dbpedia_dump``, a local store over the release's files in place of the endpoint."""
     cache = options.cache_dir
-    sparql = SparqlClient(options.sparql_endpoint, cache_dir=cache / "sparql", contact=options.contact)
+    info: dict[str, Any] = {"mode": "live"}
+    if options.dbpedia_dump:
+        sparql, info = _release_client(options, stack)
+    else:
+        sparql = SparqlClient(options.sparql_endpoint, cache_dir=cache / "sparql", contact=options.contact)
     if options.pageviews_dump:
         pageviews: PageviewsAPI | PageviewDumps = PageviewDumps(options.pageviews_dump)
     else:
@@ -91,7 +100,24 @@ def _live_sources(options: SourceOptions) -> Sources:
         min_interval=options.nyt_min_interval,
         contact=options.contact,
     )
-    return Sources(sparql, pageviews, options.window, {"mode": "live"}, options, soda, nyt)
+    return Sources(sparql, pageviews, options.window, info, options, soda, nyt)
+
+
+def _release_client(options: SourceOptions, stack: contextlib.ExitStack) -> tuple[Any, dict[str, Any]]:
+    """A DBpedia release from the Databus, filtered for the datasets and served by a local Oxigraph."""
+    from spacetime.pipelines.registry import DATASETS
+    from spacetime.pipelines.sources.dbpedia_dump import DbpediaDump, DumpNeeds, ReleaseStoreClient
+
+    needs = DumpNeeds.for_datasets(options.datasets or DATASETS)
+    dump = DbpediaDump(options.dbpedia_dump, needs, options.cache_dir / "dbpedia-release")
+    prepared = dump.prepare()
+    server = stack.enter_context(OxigraphServer(prepared.files, store_root=prepared.folder / "oxigraph"))
+    sparql = ReleaseStoreClient(
+        server.endpoint,
+        source_label=f"dbpedia-release:{prepared.folder.name}",
+        contact=options.contact or "offline build from a DBpedia release",
+    )
+    return sparql, {"mode": "dbpedia-release", "dbpedia_release": dump.info(prepared)}
 
 
 def _sample_sources(options: SourceOptions, stack: contextlib.ExitStack) -> Sources:

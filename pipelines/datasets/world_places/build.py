@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
+from spacetime.pipelines.builders.countries import country_from_iri
 from spacetime.pipelines.builders.dbpedia import ONTOLOGY, Ontology, bindings_frame, local_name, types_query
 from spacetime.pipelines.builders.places import collapse_places, coordinate_rules
 from spacetime.pipelines.builders.steps import TEST_SHARE, Build
@@ -85,7 +86,8 @@ def build(sources: Sources, out_dir: Path, config: WorldPlacesConfig = WorldPlac
         )
         return run.drop(df, df["place_class"].isna(), "no_root_class")
 
-    frame = collapse_places(bindings_frame(places.rows, PLACE_COLUMNS), config.coordinate_tolerance)
+    rows = country_from_iri(run, bindings_frame(places.rows, PLACE_COLUMNS))  # a country without an English label
+    frame = collapse_places(rows, config.coordinate_tolerance)
     frame = run.run(
         frame,
         [
