@@ -18,9 +18,10 @@ from typing import Any
 
 from spacetime import __version__
 from spacetime.common import digest
+from spacetime.layout import Layout
 
 from . import store
-from .data import EntityRows
+from .data import EntityRows, read_entities
 from .extract import (
     ActivationExtractor,
     Encoded,
@@ -74,6 +75,7 @@ def run_fingerprint(
 ) -> str:
     """Everything that changes the stored bytes; shards from a run with another fingerprint are never reused."""
     return digest(
+        store.FORMAT,
         json.dumps(
             {k: info.get(k) for k in ("model", "model_revision", "model_dtype", "random_init", "seed", "tokenizer")},
             sort_keys=True,
@@ -193,25 +195,41 @@ def extract_to_folder(
     bar.close()
     state.wait_for_everyone()
     if state.is_main_process:
-        nonfinite = store.merge_shards(folder, fingerprint, ranges, extractor.layers, hidden)
         manifest = _manifest(
-            loaded,
-            rows,
-            prompt,
-            prompt_text,
-            random_text,
-            extractor.layers,
-            nonfinite,
-            batch_tokens,
-            shard_rows,
-            padding_side,
+            loaded, rows, prompt, prompt_text, random_text, extractor.layers, batch_tokens, shard_rows, padding_side,
             extractor,
-        )
+        )  # fmt: skip
+        nonfinite = store.merge_shards(folder, fingerprint, ranges, extractor.layers, hidden, manifest)
+        manifest["nonfinite_values"] = nonfinite
         store.finish_folder(folder, fingerprint, ids, extractor.layers, manifest)
         if any(nonfinite.values()):
             log.warning("float16 overflow: non-finite values per layer %s", nonfinite)
     state.wait_for_everyone()
     return folder
+
+
+def dataset_rows(
+    dataset: str, prompt: Prompt, out: Layout, data: str | None = None, data_revision: str | None = None
+) -> EntityRows:
+    """The rows ``prompt`` reads from ``data`` (default: the release under ``out``, else the build); checked."""
+    rows = read_entities(dataset, data or out.data_source(dataset), required_columns(prompt), data_revision)
+    if not len(rows):
+        raise ValueError(f"{dataset}: the dataset has no rows")
+    return rows
+
+
+def extract_dataset(
+    loaded: LoadedModel,
+    rows: EntityRows,
+    prompt: Prompt,
+    out: Layout,
+    layers: Sequence[int] | None = None,
+    **options: Any,
+) -> Path:
+    """Activations of ``loaded`` on ``rows`` into ``out.activations/<model>/<dataset>/<prompt>/``; returns that
+    folder. ``layers`` defaults to every block; ``options`` go to :func:`extract_to_folder`."""
+    selected = list(range(loaded.info["num_layers"])) if layers is None else list(layers)
+    return extract_to_folder(loaded, rows, prompt, selected, out.activations, **options)
 
 
 def _warmup_seconds(
@@ -252,7 +270,6 @@ def _manifest(
     prompt_text: str,
     random_text: str | None,
     layers: list[int],
-    nonfinite: dict[str, int],
     batch_tokens: int,
     shard_rows: int,
     padding_side: str,
@@ -262,6 +279,7 @@ def _manifest(
     return {
         "package_version": __version__,
         "model": info["model"],
+        "model_slug": loaded.slug,
         "model_revision": info["model_revision"],
         "model_dtype": info["model_dtype"],
         "model_source": info.get("model_source"),
@@ -277,6 +295,7 @@ def _manifest(
         "dataset_revision": rows.source.get("revision"),
         "dataset_file_sha256": rows.source.get("file_sha256"),
         "dataset_rows_sha256": rows.source.get("rows_sha256"),
+        "entity_ids_sha256": store.entity_ids_sha256(rows.entity_ids),
         "prompt": prompt.name,
         "prompt_text": prompt_text,
         "random_prefix": random_text,
@@ -290,7 +309,8 @@ def _manifest(
             "shape": [len(rows), info["hidden_size"]],
             "layer_file": "layer_{layer:03d}.safetensors",
         },
-        "nonfinite_values": nonfinite,
+        "hook_point": store.HOOK_POINT,
+        "nonfinite_values": {},
         "extraction": {
             "batch_tokens": batch_tokens,
             "shard_rows": shard_rows,
