@@ -22,51 +22,28 @@ PAGEVIEWS = "Wikimedia pageviews (https://dumps.wikimedia.org/other/pageview_com
 ATTRIBUTION: dict[str, list[str]] = {
     "world_places": [DBPEDIA, PAGEVIEWS],
     "us_places": [DBPEDIA, PAGEVIEWS],
-    "nyc_places": [
-        "NYC Open Data, Points of Interest (dataset rxuy-2muj), NYC Open Data Terms of Use "
-        "(https://opendata.cityofnewyork.us/overview/#termsofuse)"
-    ],
+    "nyc_places": ["NYC Open Data, Points of Interest (dataset rxuy-2muj), NYC Open Data Terms of Use "
+                   "(https://opendata.cityofnewyork.us/overview/#termsofuse)"],
     "historical_figures": [DBPEDIA, PAGEVIEWS],
     "art_entertainment": [DBPEDIA, PAGEVIEWS],
-    "headlines": [
-        "The New York Times Archive API (https://developer.nytimes.com/docs/archive-product/1/overview): "
-        "headlines and dates are (c) The New York Times Company, provided under the NYT APIs Terms of Use "
-        "(https://developer.nytimes.com/terms), which allow non-commercial use with attribution; check them "
-        "before any other use"
-    ],
+    "headlines": ["The New York Times Archive API (https://developer.nytimes.com/docs/archive-product/1/overview): "
+                  "headlines and dates are (c) The New York Times Company, provided under the NYT APIs Terms of Use "
+                  "(https://developer.nytimes.com/terms), which allow non-commercial use with attribution; check them "
+                  "before any other use"],
 }
-SAMPLE_NOTE = (
-    "**Built from the bundled sample snapshot** (`pipelines/sample/`): DBpedia-shaped data made from "
-    "GeoNames and hand-entered facts, with synthetic pageviews. It shows the pipeline end to end; it is "
-    "not a DBpedia extract and not a release of the full datasets."
-)
+SAMPLE_NOTE = ("**Built from the bundled sample snapshot** (`pipelines/sample/`): DBpedia-shaped data made from "
+               "GeoNames and hand-entered facts, with synthetic pageviews. It shows the pipeline end to end; it is "
+               "not a DBpedia extract and not a release of the full datasets.")
 
 
 def front_matter(releases: list["ConfigRelease"]) -> dict[str, Any]:
     configs, infos = [], []
     for r in releases:
-        configs.append(
-            {
-                "config_name": r.config,
-                "data_files": [
-                    {"split": split, "path": f"data/{r.config}/{split}-*.parquet"} for split in ("train", "test")
-                ],
-            }
-        )
-        infos.append(
-            {
-                "config_name": r.config,
-                "features": features(r.config)._to_yaml_list(),
-                "splits": [
-                    {
-                        "name": split,
-                        "num_bytes": (r.split_bytes or {}).get(split, 0),
-                        "num_examples": int((r.frame["split"] == split).sum()),
-                    }
-                    for split in ("train", "test")
-                ],
-            }
-        )
+        configs.append({"config_name": r.config, "data_files": [
+            {"split": split, "path": f"data/{r.config}/{split}-*.parquet"} for split in ("train", "test")]})
+        infos.append({"config_name": r.config, "features": features(r.config)._to_yaml_list(), "splits": [
+            {"name": split, "num_bytes": (r.split_bytes or {}).get(split, 0),
+             "num_examples": int((r.frame["split"] == split).sum())} for split in ("train", "test")]})
     return {
         "pretty_name": TITLE,
         "language": ["en"],
@@ -82,33 +59,23 @@ def front_matter(releases: list["ConfigRelease"]) -> dict[str, Any]:
 
 def render_card(releases: list["ConfigRelease"], previous: dict | None) -> str:
     header = yaml.safe_dump(front_matter(releases), sort_keys=False, allow_unicode=True, width=120)
-    parts = [
-        f"---\n{header}---\n",
-        f"# {TITLE}\n",
-        f"Entity datasets for probing how language models represent space and time, after {PAPER}. "
-        "One config per dataset; each has a fixed `train`/`test` split (about 20% test, drawn from a hash of a "
-        "group key, so an entity keeps its side across releases).\n",
-        '```python\nimport datasets\nds = datasets.load_dataset("<repo>", "world_places", revision="<tag>")\n```\n',
-    ]
+    parts = [f"---\n{header}---\n", f"# {TITLE}\n",
+             f"Entity datasets for probing how language models represent space and time, after {PAPER}. "
+             "One config per dataset; each has a fixed `train`/`test` split (about 20% test, drawn from a hash of a "
+             "group key, so an entity keeps its side across releases).\n",
+             "```python\nimport datasets\nds = datasets.load_dataset(\"<repo>\", \"world_places\", revision=\"<tag>\")\n```\n"]
     if any(r.metadata.get("sources", {}).get("mode") == "sample" for r in releases):
         parts.append(SAMPLE_NOTE + "\n")
-    parts.append(
-        "| config | train | test | target |\n|---|---|---|---|\n"
-        + "".join(
-            f"| `{r.config}` | {(r.frame['split'] == 'train').sum()} | {(r.frame['split'] == 'test').sum()} | "
-            f"{', '.join(TARGETS[r.config])} |\n"
-            for r in releases
-        )
-    )
+    parts.append("| config | train | test | target |\n|---|---|---|---|\n" + "".join(
+        f"| `{r.config}` | {(r.frame['split'] == 'train').sum()} | {(r.frame['split'] == 'test').sum()} | "
+        f"{', '.join(TARGETS[r.config])} |\n" for r in releases))
     for r in releases:
         parts.append(config_section(r))
     parts.append(changelog(releases, previous))
-    parts.append(
-        "## Citation\n\nIf you use these datasets, cite the paper that introduced them:\n\n"
-        "```bibtex\n@article{gurnee2023language,\n  title={Language Models Represent Space and Time},\n"
-        "  author={Gurnee, Wes and Tegmark, Max},\n  journal={arXiv preprint arXiv:2310.02207},\n"
-        "  year={2023}\n}\n```\n"
-    )
+    parts.append("## Citation\n\nIf you use these datasets, cite the paper that introduced them:\n\n"
+                 "```bibtex\n@article{gurnee2023language,\n  title={Language Models Represent Space and Time},\n"
+                 "  author={Gurnee, Wes and Tegmark, Max},\n  journal={arXiv preprint arXiv:2310.02207},\n"
+                 "  year={2023}\n}\n```\n")
     return "\n".join(parts)
 
 
@@ -144,18 +111,13 @@ def _provenance_lines(meta: dict) -> list[str]:
     queries = sources.get("dbpedia") or []
     if queries:
         lines.append("**Queries** (full text in `metadata/<config>.json`):\n")
-        lines.extend(
-            f"- `{q['name']}`: sha256 `{q['query_sha256'][:16]}…`, {q['rows']} rows in {q['pages']} pages "
-            f"from {q['source']}, fetched {q.get('fetched_first')}"
-            for q in queries
-        )
+        lines.extend(f"- `{q['name']}`: sha256 `{q['query_sha256'][:16]}…`, {q['rows']} rows in {q['pages']} pages "
+                     f"from {q['source']}, fetched {q.get('fetched_first')}" for q in queries)
         lines.append("")
     window = meta.get("pageview_window")
     if window and "pageviews" in sources:
-        lines.append(
-            f"**Pageview window:** {window.get('start')} to {window.get('end', '?')} "
-            f"({window.get('months')} months), source: {sources['pageviews'].get('kind')}.\n"
-        )
+        lines.append(f"**Pageview window:** {window.get('start')} to {window.get('end', '?')} "
+                     f"({window.get('months')} months), source: {sources['pageviews'].get('kind')}.\n")
     lines.append(f"Built {meta.get('built_at')} with llm-spacetime {meta.get('package_version')}.\n")
     return lines
 

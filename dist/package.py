@@ -53,7 +53,8 @@ class ConfigRelease:
     split_bytes: dict[str, int] | None = None  # Arrow size of each split, for the card's dataset_info
 
 
-def package(build_root: Path, out: Path, previous: Path | None = None, configs: Iterable[str] = DATASETS) -> Path:
+def package(build_root: Path, out: Path, previous: Path | None = None,
+            configs: Iterable[str] = DATASETS) -> Path:
     """Write the release folder for ``configs`` from their build folders under ``build_root``."""
     releases = []
     for config in configs:
@@ -69,9 +70,8 @@ def package(build_root: Path, out: Path, previous: Path | None = None, configs: 
         release.split_bytes = {}
         for split in SPLITS:
             path = out / data_file(release.config, split)
-            release.split_bytes[split] = write_split(
-                release.config, release.frame[release.frame["split"] == split], path
-            )
+            release.split_bytes[split] = write_split(release.config, release.frame[release.frame["split"] == split],
+                                                     path)
             files[data_file(release.config, split)] = sha256_file(path)
         meta_path = out / "metadata" / f"{release.config}.json"
         write_atomic(meta_path, (json.dumps(release.metadata, indent=2, ensure_ascii=False) + "\n").encode())
@@ -81,17 +81,10 @@ def package(build_root: Path, out: Path, previous: Path | None = None, configs: 
     write_atomic(out / "README.md", render_card(releases, previous_release).encode("utf-8"))
     manifest = {
         "package_version": __version__,
-        "configs": {
-            r.config: {
-                "rows": {s: int((r.frame["split"] == s).sum()) for s in SPLITS},
-                "built_at": r.metadata.get("built_at"),
-                "changes": r.changes,
-            }
-            for r in releases
-        },
+        "configs": {r.config: {"rows": {s: int((r.frame["split"] == s).sum()) for s in SPLITS},
+                               "built_at": r.metadata.get("built_at"), "changes": r.changes} for r in releases},
         "previous": {"folder": str(previous), "configs": sorted(previous_release.get("configs", {}))}
-        if previous_release
-        else None,
+        if previous_release else None,
         "files": dict(sorted(files.items())),
     }
     write_atomic(out / "release.json", (json.dumps(manifest, indent=2) + "\n").encode())
@@ -119,10 +112,8 @@ def write_split(config: str, rows: pd.DataFrame, path: Path) -> int:
 def _encode_labels(config: str, column: str, values: pd.Series, label) -> list[int]:
     unknown = sorted(set(values.dropna()) - set(label.names))
     if unknown or values.isna().any():
-        raise ValueError(
-            f"{config}.{column}: values outside the declared class labels {label.names}: "
-            f"{unknown[:5] or ['<null>']}; add them to loaders/features.py CLASS_LABELS"
-        )
+        raise ValueError(f"{config}.{column}: values outside the declared class labels {label.names}: "
+                         f"{unknown[:5] or ['<null>']}; add them to loaders/features.py CLASS_LABELS")
     return [label.str2int(v) for v in values]
 
 
@@ -143,14 +134,9 @@ def changes_since(previous: Path | None, config: str, frame: pd.DataFrame) -> di
     after = new.loc[common, shared_columns].astype("string").fillna("<null>")
     changed = common[(before != after).any(axis=1).to_numpy()]
     return {
-        "added": len(added),
-        "removed": len(removed),
-        "changed": len(changed),
-        "examples": {
-            "added": list(added[:CHANGE_EXAMPLES]),
-            "removed": list(removed[:CHANGE_EXAMPLES]),
-            "changed": list(changed[:CHANGE_EXAMPLES]),
-        },
+        "added": len(added), "removed": len(removed), "changed": len(changed),
+        "examples": {"added": list(added[:CHANGE_EXAMPLES]), "removed": list(removed[:CHANGE_EXAMPLES]),
+                     "changed": list(changed[:CHANGE_EXAMPLES])},
     }
 
 
