@@ -59,8 +59,8 @@ def _float_list(text: str | None, option: str) -> list[float] | None:
 @click.option(
     "--data",
     "source",
-    required=True,
-    help="The released dataset: a release folder (e.g. out/release) or a Hub dataset repo id.",
+    default=None,
+    help="The released dataset: a release folder or a Hub dataset repo id [default: OUT/release].",
 )
 @DATA_REVISION_OPTION
 @OUT_OPTION
@@ -130,9 +130,12 @@ def probe(
         neuron_model=neuron_model,
         plots=not no_plots,
     )
+    layout = Layout(out)
     try:
-        folder = Layout(out).probes(name or submission_name(activations[0]))
-        payload = run_probe(list(activations), source, folder, list(controls), options, echo=click.echo)
+        folder = layout.probes(name or submission_name(activations[0]))
+        payload = run_probe(
+            list(activations), source or str(layout.release), folder, list(controls), options, echo=click.echo
+        )
     except (ValueError, FileNotFoundError) as error:
         raise click.ClickException(str(error)) from None
     for dataset, result in payload["results"].items():
@@ -147,7 +150,12 @@ def probe(
 
 @click.command()
 @click.argument("submission", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--data", "source", required=True, help="The released dataset: a release folder or a Hub repo id.")
+@click.option(
+    "--data",
+    "source",
+    default=None,
+    help="The released dataset: a release folder or a Hub dataset repo id [default: OUT/release].",
+)
 @DATA_REVISION_OPTION
 @OUT_OPTION
 @click.option(
@@ -158,6 +166,7 @@ def score(submission, source, data_revision, out, name) -> None:
     from .leaderboard import SubmissionError, score_submission
 
     target = Layout(out).scored_entry(name or submission.resolve().name)
+    source = source or str(Layout(out).release)
     try:
         entry = score_submission(submission, source, data_revision, target)
     except (SubmissionError, FileNotFoundError) as error:

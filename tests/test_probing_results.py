@@ -325,6 +325,10 @@ def test_score_recomputes_every_metric(setup, submission, tmp_path):
     )
     assert result.exit_code == 0, result.output
     entry = json.loads(Layout(tmp_path).scored_entry("tiny").read_text())
+    # Without --data, the release under --out is the reference.
+    default = CliRunner().invoke(score, [str(submission), "--out", str(setup["root"]), "--name", "same-data"])
+    assert default.exit_code == 0, default.output
+    assert json.loads(Layout(setup["root"]).scored_entry("same-data").read_text())["results"] == entry["results"]
     claimed = load_results(setup["out"])["results"]
     assert entry["format"] == "llm-spacetime-leaderboard-entry/1" and entry["model_name"] == "tiny/test-llama"
     for dataset, scored in entry["results"].items():
