@@ -196,9 +196,17 @@ def extract_to_folder(
     state.wait_for_everyone()
     if state.is_main_process:
         manifest = _manifest(
-            loaded, rows, prompt, prompt_text, random_text, extractor.layers, batch_tokens, shard_rows, padding_side,
+            loaded,
+            rows,
+            prompt,
+            prompt_text,
+            random_text,
+            extractor.layers,
+            batch_tokens,
+            shard_rows,
+            padding_side,
             extractor,
-        )  # fmt: skip
+        )
         nonfinite = store.merge_shards(folder, fingerprint, ranges, extractor.layers, hidden, manifest)
         manifest["nonfinite_values"] = nonfinite
         store.finish_folder(folder, fingerprint, ids, extractor.layers, manifest)
@@ -310,7 +318,7 @@ def _manifest(
             "layer_file": "layer_{layer:03d}.safetensors",
         },
         "hook_point": store.HOOK_POINT,
-        "nonfinite_values": {},
+        "nonfinite_values": {},  # filled in once the layer files are merged
         "extraction": {
             "batch_tokens": batch_tokens,
             "shard_rows": shard_rows,

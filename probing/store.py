@@ -84,10 +84,15 @@ def layer_metadata(run: dict[str, Any], layer: int) -> dict[str, str]:
         "layer": layer,
         "hook_point": hook_point(layer),
     }
-    return {
-        k: "" if meta[k] is None else str(meta[k]).lower() if isinstance(meta[k], bool) else str(meta[k])
-        for k in LAYER_KEYS
-    }
+    return {k: _metadata_text(meta[k]) for k in LAYER_KEYS}
+
+
+def _metadata_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def layer_file(layer: int) -> str:
