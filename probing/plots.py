@@ -76,13 +76,29 @@ def r2_by_layer(
         )
     if best_layer is not None and best_layer in layers:
         value = r2[layers.index(best_layer)]
-        ax.plot([best_layer], [max(value, R2_FLOOR)], marker="*", ms=14, color="C3", zorder=4, linestyle="none",
-                label=f"chosen layer {best_layer} (train leave-one-out): $R^2$ = {value:.2f}")  # fmt: skip
+        ax.plot(
+            [best_layer],
+            [max(value, R2_FLOOR)],
+            marker="*",
+            ms=14,
+            color="C3",
+            zorder=4,
+            linestyle="none",
+            label=f"chosen layer {best_layer} (train leave-one-out): $R^2$ = {value:.2f}",
+        )
     low = min(min(v) for v in shown)
     ax.set_ylim(max(min(low, 0.0), R2_FLOOR) - 0.05, max(1.0, max(max(v) for v in shown)) + 0.02)
     if low < R2_FLOOR:
-        ax.text(0.99, 0.02, f"values below {R2_FLOOR} drawn at {R2_FLOOR}", transform=ax.transAxes, ha="right",
-                va="bottom", fontsize=7, color="0.4")  # fmt: skip
+        ax.text(
+            0.99,
+            0.02,
+            f"values below {R2_FLOOR} drawn at {R2_FLOOR}",
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color="0.4",
+        )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("layer (residual stream after block)")
     ax.set_ylabel("test $R^2$")
@@ -232,9 +248,16 @@ def prediction_map(path: Path, dataset: str, truth: np.ndarray, pred: np.ndarray
     ax.add_collection(LineCollection(segments, colors="0.45", linewidths=0.3, alpha=0.45, zorder=1))
     ax.scatter(tx, ty, s=3, c="black", linewidths=0, zorder=2, label="true position")
     points = ax.scatter(
-        px, py, c=truth[:, 1], cmap="turbo", s=8, linewidths=0.2, edgecolors="white", zorder=3,
+        px,
+        py,
+        c=truth[:, 1],
+        cmap="turbo",
+        s=8,
+        linewidths=0.2,
+        edgecolors="white",
+        zorder=3,
         label="prediction (colour: true longitude)",
-    )  # fmt: skip
+    )
     bar = fig.colorbar(points, ax=ax, orientation="horizontal", fraction=0.035, pad=0.04, aspect=50)
     bar.set_label("true longitude of the entity (degrees)")
     ax.legend(loc="lower left", fontsize=8, markerscale=2.5, framealpha=0.9)
