@@ -23,13 +23,14 @@ import click
 
 from spacetime.common import file_sha256, masked_in_logs, redact
 from spacetime.errors import SpacetimeError
+from spacetime.layout import Layout
 
 log = logging.getLogger(__name__)
 
 REPO_TYPE = "dataset"
 DATA_DIR = "data/"
 CARD = "README.md"
-DEFAULT_FOLDER = Path("out/release")
+DEFAULT_FOLDER = Layout().release
 DEFAULT_ENDPOINT = "https://huggingface.co"
 DEFAULT_TIMEOUT = 300.0  # seconds per network read/write; a big commit can take the Hub a while to answer
 CONNECT_TIMEOUT = 30.0
@@ -49,8 +50,8 @@ class PublishError(SpacetimeError):
 # --- validation gate ------------------------------------------------------------------------------------------
 
 def default_report_path(folder: Path) -> Path:
-    """Where `spacetime validate` writes its report by default: next to the folder."""
-    return Path(folder).parent / "validation" / "report.json"
+    """Where `spacetime validate --out OUT` writes its report when FOLDER is OUT/release."""
+    return Layout(Path(folder).parent).validation / "report.json"
 
 
 def local_files(folder: Path) -> list[str]:
@@ -184,29 +185,27 @@ def _resolve_token(token: str | None) -> str:
 
 @contextlib.contextmanager
 def _hub_timeouts(seconds: float) -> Iterator[None]:
-    """Give every request huggingface_hub sends a timeout (its shared client has none by default)."""
-    import httpx2
-    from huggingface_hub import set_client_factory
-    from huggingface_hub.utils import _http
+    """Give every request huggingface_hub sends a timeout: its shared client (public ``get_session``) has none, and
+    HfApi passes none for commits. A request hook sets httpx's documented ``timeout`` request extension (connect,
+    read, write, pool), overriding the per-call value, which may be None. If huggingface_hub replaces its client
+    meanwhile (it does after an SSL error), requests on the new client go without the hook."""
+    from huggingface_hub import get_session
 
-    previous = getattr(_http, "_GLOBAL_CLIENT_FACTORY", _http.default_client_factory)
-    timeout = httpx2.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT)).as_dict()
+    timeout = {"connect": min(seconds, CONNECT_TIMEOUT), "read": seconds, "write": seconds, "pool": seconds}
 
-    def force_timeout(request) -> None:  # runs after the client set the per-call value, which may be None
+    def force_timeout(request) -> None:
         request.extensions["timeout"] = timeout
 
-    def factory():
-        client = previous()
-        hooks = client.event_hooks
-        hooks["request"] = [*hooks.get("request", []), force_timeout]
-        client.event_hooks = hooks
-        return client
-
-    set_client_factory(factory)
+    client = get_session()
+    hooks = client.event_hooks
+    hooks["request"] = [*hooks.get("request", []), force_timeout]
+    client.event_hooks = hooks
     try:
         yield
     finally:
-        set_client_factory(previous)
+        hooks = client.event_hooks
+        hooks["request"] = [hook for hook in hooks.get("request", []) if hook is not force_timeout]
+        client.event_hooks = hooks
 
 
 # --- publish --------------------------------------------------------------------------------------------------

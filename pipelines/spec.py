@@ -100,6 +100,7 @@ class DatasetSpec:
     group_column: str = "entity_id"  # rows sharing it sit on one side of the split
     required: tuple[str, ...] = ("entity_id", "name")  # never null in a release
     plot_extent: tuple[float, float, float, float] | None = None  # map axes (lon_min, lon_max, lat_min, lat_max)
+    map_projection: str | None = None  # the projected basemap of the plots ("equal_earth", "albers_usa"); None: none
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "class_labels", MappingProxyType({k: tuple(v) for k, v in self.class_labels.items()}))

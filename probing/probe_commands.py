@@ -10,6 +10,21 @@ from pathlib import Path
 
 import click
 
+from spacetime.layout import DEFAULT_OUT, Layout
+
+from .commands import LAYERS_HELP
+
+OUT_OPTION = click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Output root (see spacetime/layout.py).",
+)
+DATA_REVISION_OPTION = click.option(
+    "--data-revision", default=None, help="Revision (a Hub tag or commit) of the dataset given as --data."
+)
+
 
 def _int_list(text: str | None, option: str) -> list[int]:
     if not text:
@@ -39,21 +54,21 @@ def _float_list(text: str | None, option: str) -> list[float] | None:
     multiple=True,
     required=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Activation folder (OUT/<model>/<dataset>/<prompt>/); repeat for several datasets.",
+    help="Activation folder (OUT/activations/<model>/<dataset>/<prompt>/); repeat for several datasets.",
 )
 @click.option(
     "--data",
     "source",
-    required=True,
-    help="The released dataset: a release folder (e.g. out/release) or a Hub dataset repo id.",
+    default=None,
+    help="The released dataset: a release folder or a Hub dataset repo id [default: OUT/release].",
 )
-@click.option("--revision", default=None, help="Dataset revision (a Hub tag or commit) to probe against.")
+@DATA_REVISION_OPTION
+@OUT_OPTION
 @click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("out/probe"),
-    show_default=True,
-    help="Results folder: results.json, predictions/, plots/, report.md.",
+    "--name",
+    default=None,
+    help="Results go to OUT/probes/NAME/ (results.json, predictions/, plots/, report.md) [default: the model's "
+    "folder name, as under OUT/activations/].",
 )
 @click.option(
     "--control",
@@ -62,7 +77,7 @@ def _float_list(text: str | None, option: str) -> list[float] | None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Activation folder of the random-init control for the same dataset (dashed line in the plots).",
 )
-@click.option("--layers", default=None, help="Comma-separated layers to probe [default: every stored layer].")
+@click.option("--layers", default=None, help=LAYERS_HELP + " [default: every stored layer]")
 @click.option("--alphas", default=None, help="Comma-separated ridge alphas [default: 13 from 0.1 to 1e5, log-spaced].")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the MLP probe and the map's sampling.")
 @click.option("--mlp", is_flag=True, help="Also fit an MLP probe (one hidden layer of 256) at the best layer.")
@@ -79,25 +94,48 @@ def _float_list(text: str | None, option: str) -> list[float] | None:
 )
 @click.option("--no-plots", is_flag=True, help="Skip the plots and the report.")
 def probe(
-    activations, source, revision, out, controls, layers, alphas, seed, mlp, pca, block_holdout, neuron_model, no_plots
+    activations,
+    source,
+    data_revision,
+    out,
+    name,
+    controls,
+    layers,
+    alphas,
+    seed,
+    mlp,
+    pca,
+    block_holdout,
+    neuron_model,
+    no_plots,
 ) -> None:
     """Ridge probes on every layer of ACTIVATIONS, scored on the dataset's fixed test split."""
-    from .results import ProbeOptions, run_probe
+    from .extract import check_layers_spec
+    from .results import ProbeOptions, run_probe, submission_name
     from .ridge import DEFAULT_ALPHAS
 
+    if layers is not None:
+        try:
+            check_layers_spec(layers)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--layers") from None
     options = ProbeOptions(
         alphas=_float_list(alphas, "--alphas") or DEFAULT_ALPHAS,
-        layers=_int_list(layers, "--layers") or None,
+        layers=layers,
         seed=seed,
-        revision=revision,
+        revision=data_revision,
         mlp=mlp,
         pca=_int_list(pca, "--pca"),
         block_holdout=block_holdout,
         neuron_model=neuron_model,
         plots=not no_plots,
     )
+    layout = Layout(out)
     try:
-        payload = run_probe(list(activations), source, out, list(controls), options, echo=click.echo)
+        folder = layout.probes(name or submission_name(activations[0]))
+        payload = run_probe(
+            list(activations), source or str(layout.release), folder, list(controls), options, echo=click.echo
+        )
     except (ValueError, FileNotFoundError) as error:
         raise click.ClickException(str(error)) from None
     for dataset, result in payload["results"].items():
@@ -107,26 +145,30 @@ def probe(
             f"Spearman {result['spearman']:.3f}, MAE {result['mae']:.3g}{extra}, "
             f"proximity error {result.get('proximity_error', float('nan')):.3f}"
         )
-    click.echo(f"results: {out / 'results.json'}")
+    click.echo(f"results: {folder / 'results.json'}")
 
 
 @click.command()
 @click.argument("submission", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--data", "source", required=True, help="The released dataset: a release folder or a Hub repo id.")
-@click.option("--revision", default=None, help="Dataset revision (a Hub tag or commit).")
 @click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    "--data",
+    "source",
     default=None,
-    help="Where the scored entry goes [default: SUBMISSION/scored.json].",
+    help="The released dataset: a release folder or a Hub dataset repo id [default: OUT/release].",
 )
-def score(submission, source, revision, out) -> None:
+@DATA_REVISION_OPTION
+@OUT_OPTION
+@click.option(
+    "--name", default=None, help="The scored entry goes to OUT/leaderboard/NAME.json [default: SUBMISSION's name]."
+)
+def score(submission, source, data_revision, out, name) -> None:
     """Verify a SUBMISSION folder (results.json + predictions/) and recompute its metrics."""
     from .leaderboard import SubmissionError, score_submission
 
-    target = out or submission / "scored.json"
+    target = Layout(out).scored_entry(name or submission.resolve().name)
+    source = source or str(Layout(out).release)
     try:
-        entry = score_submission(submission, source, revision, target)
+        entry = score_submission(submission, source, data_revision, target)
     except (SubmissionError, FileNotFoundError) as error:
         raise click.ClickException(str(error)) from None
     for dataset, result in entry["results"].items():
@@ -138,19 +180,14 @@ def score(submission, source, revision, out) -> None:
 
 
 @click.command()
-@click.argument("entries", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where leaderboard.md and leaderboard.png go [default: ENTRIES].",
-)
-def leaderboard(entries, out) -> None:
-    """Render the leaderboard (Markdown and PNG) from the scored entries (*.json) in ENTRIES."""
+@OUT_OPTION
+def leaderboard(out) -> None:
+    """Render the leaderboard (OUT/leaderboard/leaderboard.{md,png}) from the scored entries OUT/leaderboard/*.json."""
     from .leaderboard import render_leaderboard
 
+    folder = Layout(out).leaderboard
     try:
-        paths = render_leaderboard(entries, out or entries)
-    except ValueError as error:
+        paths = render_leaderboard(folder, folder)
+    except (ValueError, FileNotFoundError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"leaderboard: {paths['markdown']} and {paths['png']}")

@@ -149,6 +149,33 @@ def prepare(folder: Path, data: Any) -> DatasetProbe:
     )
 
 
+def submission_name(folder: Path) -> str:
+    """The default name of a probe run on activation folder ``folder``: its model's folder name."""
+    manifest = store.load_manifest(folder)
+    if manifest.get("model_slug"):
+        return manifest["model_slug"]
+    raise ValueError(f"{folder}: the manifest does not name the model's folder (model_slug); pass --name")
+
+
+def select_layers(folder: Path, spec: str | None) -> list[int]:
+    """The layers of ``folder`` that ``spec`` (``--layers`` syntax, resolved against the model's depth) names;
+    every stored layer when ``spec`` is None. A layer the folder does not hold is an error."""
+    from .extract import parse_layers
+
+    manifest = store.load_manifest(folder)
+    stored = list(manifest["layers"])
+    if spec is None:
+        return stored
+    depth = manifest.get("num_model_layers")
+    if not depth:
+        raise ValueError(f"{folder}: the manifest does not record the model's depth (num_model_layers)")
+    chosen = parse_layers(spec, int(depth))
+    unknown = [layer for layer in chosen if layer not in stored]
+    if unknown:
+        raise ValueError(f"{folder}: layer(s) {unknown} are not stored (stored: {stored})")
+    return chosen
+
+
 def sweep(
     folder: Path,
     probe: DatasetProbe,
@@ -291,7 +318,7 @@ def write_parquet(path: Path, frame: Any) -> None:
 @dataclass
 class ProbeOptions:
     alphas: Sequence[float] = DEFAULT_ALPHAS
-    layers: Sequence[int] | None = None
+    layers: str | None = None  # ``--layers`` syntax (all, 0,4,8, 0:32:2, -1); None: every stored layer
     seed: int = 0
     revision: str | None = None
     mlp: bool = False
@@ -330,13 +357,15 @@ def run_probe(
         probe = prepare(folder, data_for(folder))
         if probe.dataset in probes:
             raise ValueError(f"two activation folders for {probe.dataset}: {probes[probe.dataset][0]} and {folder}")
-        probes[probe.dataset] = (folder, sweep(folder, probe, options.layers, options.alphas, echo))
+        layers = select_layers(folder, options.layers)
+        probes[probe.dataset] = (folder, sweep(folder, probe, layers, options.alphas, echo))
     control_probes: dict[str, DatasetProbe] = {}
     for folder in map(Path, controls):
         probe = prepare(folder, data_for(folder))
         if probe.dataset not in probes:
             raise ValueError(f"control {folder} is of {probe.dataset}, which no --activations folder probes")
-        control_probes[probe.dataset] = sweep(folder, probe, options.layers, options.alphas, echo)
+        layers = select_layers(folder, options.layers)
+        control_probes[probe.dataset] = sweep(folder, probe, layers, options.alphas, echo)
 
     results: dict[str, Any] = {}
     for dataset, (folder, probe) in probes.items():

@@ -11,6 +11,11 @@ Why safetensors per layer: reading one layer maps one file (``safe_open``) and t
 format is a JSON header plus raw little-endian data, so it is safe to load (no pickle) and byte-deterministic. For
 ``datasets`` users, :func:`as_dataset` wraps one layer and the ids in a ``datasets.Dataset`` (Arrow, zero extra files).
 
+Each layer file describes itself in its safetensors metadata (:data:`LAYER_KEYS`): model and revision, layer and its
+TransformerLens hook point (``blocks.{layer}.hook_resid_post``), dataset and revision, prompt, and the sha256 of the
+entity ids in row order, so :func:`check_layer` can match one file against a dataset without the manifest.
+:func:`export_parquet` writes one layer as Parquet (``entity_id`` + a fixed-size list column) for ``datasets`` users.
+
 While a run is in progress, finished work sits in ``.shards-<fingerprint>/shard-NNNNN.safetensors`` (all selected
 layers of a contiguous block of rows); every shard and every final file is written to a temp file and moved into
 place with ``os.replace``, so a killed run leaves whole files only and resumes at the first missing shard.
@@ -18,6 +23,7 @@ place with ``os.replace``, so a killed run leaves whole files only and resumes a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -32,10 +38,61 @@ FORMAT = "llm-spacetime-activations/1"
 TENSOR = "activations"
 MANIFEST = "manifest.json"
 ENTITY_IDS = "entity_ids.json"
+HOOK_POINT = "blocks.{layer}.hook_resid_post"
+PARQUET_DIR = "parquet"  # optional per-layer Parquet exports (spacetime activations --export-parquet)
+
+
+# The safetensors metadata of every layer file (all values are strings, as safetensors requires).
+LAYER_KEYS = (
+    "format",
+    "model",
+    "model_revision",
+    "random_init",
+    "layer",
+    "hook_point",
+    "dataset",
+    "dataset_revision",
+    "prompt",
+    "rows",
+    "entity_ids_sha256",
+)
 
 
 def activation_folder(root: Path, model_slug: str, dataset: str, prompt: str) -> Path:
     return Path(root) / model_slug / dataset / prompt
+
+
+def hook_point(layer: int) -> str:
+    """TransformerLens' name for the residual stream after block ``layer``: what a layer file holds."""
+    return HOOK_POINT.format(layer=layer)
+
+
+def entity_ids_sha256(entity_ids: Sequence[str]) -> str:
+    """sha256 of the entity ids in row order (one per line, UTF-8): changes with any id or any reordering."""
+    h = hashlib.sha256()
+    for entity_id in entity_ids:
+        h.update(entity_id.encode("utf-8") + b"\n")
+    return h.hexdigest()
+
+
+def layer_metadata(run: dict[str, Any], layer: int) -> dict[str, str]:
+    """The metadata of one layer file, from the run's description (``model``, ``model_revision``, ``random_init``,
+    ``dataset``, ``dataset_revision``, ``prompt``, ``rows``, ``entity_ids_sha256``)."""
+    meta = {
+        "format": FORMAT,
+        **{k: run.get(k) for k in LAYER_KEYS[1:]},
+        "layer": layer,
+        "hook_point": hook_point(layer),
+    }
+    return {k: _metadata_text(meta[k]) for k in LAYER_KEYS}
+
+
+def _metadata_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def layer_file(layer: int) -> str:
@@ -52,11 +109,25 @@ def save_tensors_atomic(path: Path, tensors: dict[str, Any], metadata: dict[str,
     try:
         save_file({k: v.contiguous() for k, v in tensors.items()}, tmp, metadata=metadata)
         with open(tmp, "rb+") as fh:
+            _sort_header(fh)
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _sort_header(fh: Any) -> None:
+    """Rewrite a safetensors file's JSON header in place with sorted keys: safetensors writes the metadata in hash
+    order, which changes between runs, and the files must be byte-deterministic. Same length (the format pads the
+    header with spaces), so the tensor data does not move."""
+    size = int.from_bytes(fh.read(8), "little")
+    header = json.loads(fh.read(size))
+    text = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    if len(text) > size:  # cannot happen for the header safetensors wrote; guard against a format change
+        raise ValueError(f"safetensors header grew from {size} to {len(text)} bytes when sorted")
+    fh.seek(8)
+    fh.write(text + b" " * (size - len(text)))
 
 
 # --- shards (work in progress) -------------------------------------------------------------------------------------
@@ -107,9 +178,15 @@ def shard_done(folder: Path, fingerprint: str, index: int, start: int, stop: int
 
 
 def merge_shards(
-    folder: Path, fingerprint: str, ranges: Sequence[tuple[int, int]], layers: Sequence[int], hidden: int
+    folder: Path,
+    fingerprint: str,
+    ranges: Sequence[tuple[int, int]],
+    layers: Sequence[int],
+    hidden: int,
+    run: dict[str, Any],
 ) -> dict[str, int]:
-    """One float16 file per layer from the shards (one layer in memory at a time); returns non-finite counts."""
+    """One float16 file per layer from the shards (one layer in memory at a time), each with its metadata
+    (:func:`layer_metadata` of ``run``); returns non-finite counts."""
     import torch
     from safetensors import safe_open
 
@@ -121,7 +198,7 @@ def merge_shards(
             with safe_open(shard_path(folder, fingerprint, index), framework="pt") as fh:
                 out[start:stop] = fh.get_tensor(f"layer.{layer}")
         nonfinite[str(layer)] = int((~torch.isfinite(out)).sum())
-        save_tensors_atomic(Path(folder) / layer_file(layer), {TENSOR: out})
+        save_tensors_atomic(Path(folder) / layer_file(layer), {TENSOR: out}, layer_metadata(run, layer))
     return nonfinite
 
 
@@ -154,8 +231,10 @@ def is_complete(folder: Path, fingerprint: str) -> bool:
 
 
 def start_folder(folder: Path) -> None:
-    """Before a run writes into ``folder``: a manifest from another run must not vouch for files being replaced."""
+    """Before a run writes into ``folder``: a manifest from another run must not vouch for files being replaced, nor
+    stale Parquet exports sit beside them."""
     (Path(folder) / MANIFEST).unlink(missing_ok=True)
+    shutil.rmtree(Path(folder) / PARQUET_DIR, ignore_errors=True)
 
 
 # --- reading -------------------------------------------------------------------------------------------------------
@@ -189,6 +268,34 @@ def load_layer(folder: Path, layer: int, as_: str = "numpy") -> Any:
         return fh.get_tensor(TENSOR)
 
 
+def read_layer_metadata(path: Path) -> dict[str, str]:
+    """The safetensors metadata of one layer file (see :data:`LAYER_KEYS`)."""
+    from safetensors import safe_open
+
+    with safe_open(Path(path), framework="np") as fh:
+        return dict(fh.metadata() or {})
+
+
+def check_layer(
+    path: Path, entity_ids: Sequence[str], dataset: str | None = None, dataset_revision: str | None = None
+) -> dict[str, str]:
+    """Check one layer file against a dataset, from the file alone: its rows must be ``entity_ids`` in this order
+    (and, when given, of ``dataset`` at ``dataset_revision``). Returns the metadata; raises ValueError naming the
+    first disagreement."""
+    meta = read_layer_metadata(path)
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a self-describing layer file (format {meta.get('format')!r}, want {FORMAT!r})")
+    expected = {"dataset": dataset, "dataset_revision": dataset_revision, "rows": str(len(entity_ids))}
+    for key, value in expected.items():
+        if value is not None and meta.get(key) != value:
+            raise ValueError(f"{path}: {key} is {meta.get(key)!r}, the dataset's is {value!r}")
+    if meta.get("entity_ids_sha256") != entity_ids_sha256(entity_ids):
+        raise ValueError(
+            f"{path}: rows are not the dataset's entity ids in the dataset's order (entity_ids_sha256 differs)"
+        )
+    return meta
+
+
 def stored_layers(folder: Path) -> list[int]:
     return list(load_manifest(folder)["layers"])
 
@@ -204,24 +311,55 @@ def verify_folder(folder: Path, files: Iterable[str] | None = None) -> None:
             raise ValueError(f"{folder}/{name}: sha256 {actual} does not match the manifest's {expected}")
 
 
-def as_dataset(folder: Path, layer: int) -> Any:
-    """One layer as a ``datasets.Dataset`` with columns ``entity_id`` and ``activation`` (float16, fixed length)."""
-    import datasets
+def layer_table(folder: Path, layer: int, dtype: str = "float16") -> Any:
+    """One layer as an Arrow table: ``entity_id`` (string) and ``activation`` (fixed-size list of ``dtype``), in
+    row order, with the layer file's metadata in the schema."""
     import numpy as np
     import pyarrow as pa
 
-    values = load_layer(folder, layer, as_="numpy")
-    flat = pa.array(np.ascontiguousarray(values).reshape(-1), type=pa.float16())
+    if dtype not in ("float16", "float32"):
+        raise ValueError(f"dtype must be 'float16' or 'float32', not {dtype!r}")
+    values = np.ascontiguousarray(load_layer(folder, layer, as_="numpy"), dtype=dtype)
+    flat = pa.array(values.reshape(-1), type=pa.float16() if dtype == "float16" else pa.float32())
     table = pa.table(
         {
             "entity_id": pa.array(load_entity_ids(folder), type=pa.string()),
             "activation": pa.FixedSizeListArray.from_arrays(flat, values.shape[1]),
         }
     )
+    meta = read_layer_metadata(Path(folder) / layer_file(layer))
+    return table.replace_schema_metadata({f"spacetime.{k}": v for k, v in meta.items()})
+
+
+def export_parquet(folder: Path, layer: int, path: Path | None = None, dtype: str = "float16") -> Path:
+    """Write one layer as a Parquet file that ``datasets.load_dataset("parquet", data_files=path)`` reads back
+    row-aligned with the dataset (columns ``entity_id``, ``activation``) [default path:
+    ``<folder>/parquet/layer_NNN.parquet``]; returns the path."""
+    import pyarrow.parquet as pq
+
+    path = Path(path) if path else Path(folder) / PARQUET_DIR / f"{Path(layer_file(layer)).stem}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        pq.write_table(layer_table(folder, layer, dtype), tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def as_dataset(folder: Path, layer: int) -> Any:
+    """One layer as a ``datasets.Dataset`` with columns ``entity_id`` and ``activation`` (float16, fixed length)."""
+    import datasets
+
+    table = layer_table(folder, layer)
+    hidden = table.schema.field("activation").type.list_size
     features = datasets.Features(
         {
             "entity_id": datasets.Value("string"),
-            "activation": datasets.List(datasets.Value("float16"), length=values.shape[1]),
+            "activation": datasets.List(datasets.Value("float16"), length=hidden),
         }
     )
     return datasets.Dataset(

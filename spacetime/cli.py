@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from spacetime.errors import SpacetimeError
+from spacetime.layout import DEFAULT_OUT, Layout
 from spacetime.pipelines.registry import DATASETS, builder
 
 # Failures a user can act on: printed as one line (the message names the thing and the fix), exit code 1; -v adds the
@@ -83,7 +84,7 @@ def main(ctx: click.Context, verbose: int) -> None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("out"),
+    default=DEFAULT_OUT,
     show_default=True,
     help="Output root: datasets go to OUT/build/<dataset>/.",
 )
@@ -154,7 +155,7 @@ def _source_options(
         sample=sample,
         pageviews_url=pageviews_url,
         pageviews_dump=pageviews_dump,
-        cache_dir=cache_dir or out / ".cache",
+        cache_dir=cache_dir or Layout(out).cache,
         window=window,
         contact=contact,
     )
@@ -168,7 +169,7 @@ def _run_builds(names: list[str], options, out: Path) -> None:
 
     with open_sources(options) as sources:
         for name in names:
-            folder = builder(name).build(sources, out / "build" / name)
+            folder = builder(name).build(sources, Layout(out).build(name))
             _print_summary(name, folder)
 
 
@@ -184,7 +185,7 @@ def _print_summary(name: str, folder: Path) -> None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("out"),
+    default=DEFAULT_OUT,
     show_default=True,
     help="Reads OUT/build/<dataset>/, writes the release folder OUT/release/.",
 )
@@ -197,17 +198,22 @@ def _print_summary(name: str, folder: Path) -> None:
 @click.argument("configs", nargs=-1, type=click.Choice(DATASETS))
 def package(out: Path, previous: Path | None, configs: tuple[str, ...]) -> None:
     """Write the Hub-layout release folder (card, Parquet per config and split, metadata) to OUT/release/."""
+    _package(Layout(out), previous, configs)
+
+
+def _package(layout: Layout, previous: Path | None, configs: tuple[str, ...]) -> Path:
     from spacetime.dist.package import package as write_release
 
-    folder = write_release(out / "build", out / "release", previous, configs or DATASETS)
+    folder = write_release(layout.build_root(), layout.release, previous, configs or DATASETS)
     click.echo(f"release folder: {folder}")
+    return folder
 
 
 @main.command()
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("out"),
+    default=DEFAULT_OUT,
     show_default=True,
     help="Validates OUT/release/, writes OUT/validation/report.{md,json}.",
 )
@@ -220,9 +226,15 @@ def package(out: Path, previous: Path | None, configs: tuple[str, ...]) -> None:
 @click.argument("configs", nargs=-1, type=click.Choice(DATASETS))
 def validate(out: Path, previous: Path | None, configs: tuple[str, ...]) -> None:
     """Run the Great Expectations suites on the release folder; exit code 1 when any check fails."""
+    if not _validate(Layout(out), previous, configs):
+        sys.exit(1)
+
+
+def _validate(layout: Layout, previous: Path | None, configs: tuple[str, ...]) -> bool:
+    """Validate the release under ``layout``, print the outcome per config; True when every check passed."""
     from spacetime.validation.report import validate as run_validation
 
-    report = run_validation(out / "release", out / "validation", previous, configs or DATASETS)
+    report = run_validation(layout.release, layout.validation, previous, configs or DATASETS)
     for config, result in report["datasets"].items():
         failed = [c for c in result["checks"] if not c["success"]]
         click.echo(f"{config}: {'pass' if result['passed'] else 'FAIL'} ({len(result['checks'])} checks)")
@@ -230,9 +242,8 @@ def validate(out: Path, previous: Path | None, configs: tuple[str, ...]) -> None
             click.echo(
                 f"  failed: {check['expectation']} {check['column'] or ''} {check['examples'] or check['observed']}"
             )
-    click.echo(f"report: {out / 'validation' / 'report.md'}")
-    if not report["passed"]:
-        sys.exit(1)
+    click.echo(f"report: {layout.validation / 'report.md'}")
+    return bool(report["passed"])
 
 
 # The demo's baselines: the embedded model and its random-init control (the control the paper lacked).
@@ -240,58 +251,49 @@ DEMO_MODELS = {"smollm2": {}, "smollm2-random-init": {"random_init": True}}
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True)
 @click.option("--skip-probing", is_flag=True, help="Stop after the validated release folder.")
-@click.pass_context
-def demo(ctx: click.Context, out: Path, skip_probing: bool) -> None:
+def demo(out: Path, skip_probing: bool) -> None:
     """The main job on the embedded defaults: every stage from the bundled sample, no network, no GPU.
 
     build -> package -> validate -> activations (SmolLM2-135M and its random-init control) -> probe -> score ->
     leaderboard, all under OUT/.
     """
+    layout = Layout(out)
     options = _source_options(True, None, None, None, None, None, out, None, None)
     _run_builds(list(DATASETS), options, out)
-    ctx.invoke(package, out=out, previous=None, configs=())
-    ctx.invoke(validate, out=out, previous=None, configs=())
+    _package(layout, None, ())
+    if not _validate(layout, None, ()):
+        raise click.ClickException(f"the sample release failed validation: see {layout.validation / 'report.md'}")
     if not skip_probing:
-        _probe_baselines(ctx, out)
+        _probe_baselines(layout)
     click.echo(f"demo finished: outputs under {out}/")
 
 
-def _probe_baselines(ctx: click.Context, out: Path) -> None:
-    from spacetime.probing.commands import activations
-    from spacetime.probing.probe_commands import leaderboard, probe, score
+def _probe_baselines(layout: Layout) -> None:
+    """Activations of each demo model on every dataset, probes (the control beside the model), scores, leaderboard."""
+    from spacetime.probing.activations import dataset_rows, extract_dataset
+    from spacetime.probing.leaderboard import render_leaderboard, score_submission
+    from spacetime.probing.models import load_model
+    from spacetime.probing.prompts import get_prompt
+    from spacetime.probing.results import ProbeOptions, run_probe
 
-    release = out / "release"
+    source = str(layout.release)
+    prompts = {dataset: get_prompt(dataset) for dataset in DATASETS}
+    rows = {dataset: dataset_rows(dataset, prompts[dataset], layout, source) for dataset in DATASETS}
     folders: dict[str, list[Path]] = {}
     for name, model_options in DEMO_MODELS.items():
-        for dataset in DATASETS:
-            ctx.invoke(
-                activations,
-                dataset=dataset,
-                out=out / "activations",
-                data=str(release),
-                no_progress=True,
-                **model_options,
-            )
-        folders[name] = _activation_folders(out / "activations", random_init="random_init" in model_options)
+        loaded = load_model("smollm2", **model_options)
+        folders[name] = [extract_dataset(loaded, rows[d], prompts[d], layout, echo=click.echo) for d in DATASETS]
     for name, own in folders.items():
         controls = folders["smollm2-random-init"] if name == "smollm2" else []
-        ctx.invoke(probe, activations=own, source=str(release), out=out / "probes" / name, controls=controls)
-        entry = out / "leaderboard" / f"{name}.json"
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        ctx.invoke(score, submission=out / "probes" / name, source=str(release), out=entry)
-    ctx.invoke(leaderboard, entries=out / "leaderboard", out=out / "leaderboard")
-
-
-def _activation_folders(root: Path, random_init: bool) -> list[Path]:
-    """The demo model's activation folders (one per dataset), told apart by their manifests."""
-    found = []
-    for manifest in sorted(root.glob("*/*/*/manifest.json")):
-        meta = json.loads(manifest.read_text())
-        if meta.get("random_init") == random_init and meta["model"].startswith("HuggingFaceTB/SmolLM2"):
-            found.append(manifest.parent)
-    return found
+        results = layout.probes(name)
+        run_probe(own, source, results, controls, ProbeOptions(), echo=click.echo)
+        entry = score_submission(results, source, out=layout.scored_entry(name))
+        best = ", ".join(f"{d} {r['r2']:.3f}" for d, r in entry["results"].items())
+        click.echo(f"{name}: test R^2 at the best layer: {best}")
+    paths = render_leaderboard(layout.leaderboard, layout.leaderboard)
+    click.echo(f"leaderboard: {paths['markdown']}")
 
 
 def _register_stage_commands() -> None:

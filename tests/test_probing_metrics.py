@@ -11,6 +11,7 @@ from scipy.stats import spearmanr
 from sklearn.metrics import mean_absolute_error, r2_score
 from spacetime.probing.metrics import (
     haversine_km,
+    mae_scores,
     proximity_errors,
     r2_scores,
     score_predictions,
@@ -75,6 +76,14 @@ def test_r2_spearman_mae_match_sklearn_and_scipy():
     with pytest.raises(ValueError, match="do not agree"):
         score_predictions(truth, pred[:, :1], ["latitude", "longitude"])
     assert np.isnan(r2_scores(np.ones(5), np.arange(5.0)))[0]
+
+
+def test_r2_and_mae_against_hand_computed_values():
+    truth = np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0], [4.0, 40.0]])
+    pred = np.array([[1.0, 12.0], [2.0, 18.0], [3.0, 30.0], [5.0, 40.0]])
+    # column 0: SS_res 1, SS_tot 5; column 1: SS_res 8, SS_tot 500
+    assert r2_scores(truth, pred) == pytest.approx([0.8, 1 - 8 / 500])
+    assert mae_scores(truth, pred) == pytest.approx([0.25, 1.0])
 
 
 @pytest.mark.parametrize("noise", [0.5, 20, 200])

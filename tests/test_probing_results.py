@@ -21,6 +21,8 @@ from spacetime.probing.probe_commands import leaderboard, probe, score
 from spacetime.probing.results import align_rows, dataset_identity
 from spacetime.probing.ridge import DEFAULT_ALPHAS
 
+from spacetime.layout import Layout
+
 HIDDEN = 24
 LAYERS = [0, 2, 4]
 SIGNAL = {0: 0.0, 2: 0.4, 4: 1.5}  # how strongly each layer encodes the target (layer 0: not at all)
@@ -106,6 +108,7 @@ def write_activations(
         )
     manifest = {
         "model": "tiny/test-llama",
+        "model_slug": "tiny--test-llama" + ("-random-init-seed0" if random_init else ""),
         "model_revision": "0123456789abcdef",
         "model_dtype": "float32",
         "random_init": random_init,
@@ -113,6 +116,7 @@ def write_activations(
         "dataset": dataset,
         "prompt": "empty",
         "layers": LAYERS,
+        "num_model_layers": max(LAYERS) + 1,
         "rows": len(order),
         "hidden_size": HIDDEN,
     }
@@ -133,7 +137,7 @@ def setup(tmp_path_factory):
         "history": write_activations(acts / "history", "historical_figures", history, ["death_year"], 2),
         "control": write_activations(acts / "control", "world_places", world, ["latitude", "longitude"], 3, True),
     }
-    out = root / "results"
+    out = Layout(root).probes("tiny")
     result = CliRunner().invoke(
         probe,
         [
@@ -146,7 +150,9 @@ def setup(tmp_path_factory):
             "--data",
             str(release),
             "--out",
-            str(out),
+            str(root),
+            "--name",
+            "tiny",
             "--mlp",
             "--pca",
             "2,8",
@@ -292,6 +298,15 @@ def test_activations_that_do_not_match_the_dataset_fail_clearly(setup, tmp_path)
         ],
     )
     assert result.exit_code != 0 and "layer(s) [1] are not stored" in result.output
+    base = ["--activations", str(setup["folders"]["world"]), "--data", str(setup["release"]), "--no-plots"]
+    result = CliRunner().invoke(probe, [*base, "--layers", "0:9", "--out", str(tmp_path / "o3")])
+    assert result.exit_code != 0 and "'0:9' is out of range for 5 layers" in result.output
+    result = CliRunner().invoke(probe, [*base, "--layers", "x:", "--out", str(tmp_path / "o4")])
+    assert result.exit_code == 2 and "cannot parse 'x:'" in result.output
+    result = CliRunner().invoke(probe, [*base, "--layers", "2:5:2", "--out", str(tmp_path / "o5"), "--name", "r"])
+    assert result.exit_code == 0, result.output
+    per_layer = load_results(Layout(tmp_path / "o5").probes("r"))["results"]["world_places"]["per_layer"]
+    assert [p["layer"] for p in per_layer] == [2, 4]
 
 
 # --- score --------------------------------------------------------------------------------------------------------
@@ -306,10 +321,14 @@ def submission(setup, tmp_path) -> Path:
 
 def test_score_recomputes_every_metric(setup, submission, tmp_path):
     result = CliRunner().invoke(
-        score, [str(submission), "--data", str(setup["release"]), "--out", str(tmp_path / "entries" / "tiny.json")]
+        score, [str(submission), "--data", str(setup["release"]), "--out", str(tmp_path), "--name", "tiny"]
     )
     assert result.exit_code == 0, result.output
-    entry = json.loads((tmp_path / "entries" / "tiny.json").read_text())
+    entry = json.loads(Layout(tmp_path).scored_entry("tiny").read_text())
+    # Without --data, the release under --out is the reference.
+    default = CliRunner().invoke(score, [str(submission), "--out", str(setup["root"]), "--name", "same-data"])
+    assert default.exit_code == 0, default.output
+    assert json.loads(Layout(setup["root"]).scored_entry("same-data").read_text())["results"] == entry["results"]
     claimed = load_results(setup["out"])["results"]
     assert entry["format"] == "llm-spacetime-leaderboard-entry/1" and entry["model_name"] == "tiny/test-llama"
     for dataset, scored in entry["results"].items():
@@ -403,30 +422,26 @@ def test_bad_submissions_are_refused_naming_the_problem(setup, submission, defec
 
 
 def test_leaderboard_ranks_scored_entries(setup, tmp_path):
-    entries = tmp_path / "entries"
+    layout = Layout(tmp_path)
+    entries = layout.leaderboard
     score_submission(setup["out"], setup["release"], out=entries / "tiny.json")
-    control_out = tmp_path / "control-results"
     result = CliRunner().invoke(
         probe,
-        [
-            "--activations",
-            str(setup["folders"]["control"]),
-            "--data",
-            str(setup["release"]),
-            "--out",
-            str(control_out),
-            "--no-plots",
-        ],
+        ["--activations", str(setup["folders"]["control"]), "--data", str(setup["release"]), "--out", str(tmp_path)]
+        + ["--no-plots"],
     )
     assert result.exit_code == 0, result.output
-    score_submission(control_out, setup["release"], out=entries / "control.json")
-    result = CliRunner().invoke(leaderboard, [str(entries), "--out", str(tmp_path / "board")])
+    control_out = layout.probes("tiny--test-llama-random-init-seed0")  # named after the model's folder by default
+    result = CliRunner().invoke(score, [str(control_out), "--data", str(setup["release"]), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    markdown = (tmp_path / "board" / "leaderboard.md").read_text()
+    assert (entries / "tiny--test-llama-random-init-seed0.json").is_file()
+    result = CliRunner().invoke(leaderboard, ["--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    markdown = (entries / "leaderboard.md").read_text()
     world = markdown.split("## world_places")[1]
     assert world.index("tiny/test-llama |") < world.index("tiny/test-llama (random init)")
     assert "## historical_figures" in markdown
-    assert (tmp_path / "board" / "leaderboard.png").read_bytes()[:4] == b"\x89PNG"
+    assert (entries / "leaderboard.png").read_bytes()[:4] == b"\x89PNG"
     (entries / "junk.json").write_text("{}")
     with pytest.raises(ValueError, match="not a scored leaderboard entry"):
         render_leaderboard(entries, tmp_path / "board2")

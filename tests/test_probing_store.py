@@ -20,6 +20,8 @@ from spacetime.probing.extract import encode_rows, extract
 from spacetime.probing.models import load_model
 from spacetime.probing.prompts import get_prompt
 
+from spacetime.layout import Layout
+
 from .tiny import tiny_model, tiny_tokenizer
 
 NAMES = [
@@ -86,7 +88,7 @@ def run(loaded, data_path, out, layers=(0, 2), **kwargs):
 
 
 def folder_bytes(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +115,57 @@ def test_folder_layout_and_manifest(reference_folder, data_path):
     store.verify_folder(reference_folder)
     ids = pd.read_parquet(data_path)["entity_id"].tolist()
     assert store.load_entity_ids(reference_folder) == ids  # the dataset's order, not sorted
+
+
+def test_layer_files_describe_themselves(reference_folder, data_path, tmp_path):
+    ids = pd.read_parquet(data_path)["entity_id"].tolist()
+    manifest = store.load_manifest(reference_folder)
+    path = reference_folder / store.layer_file(2)
+    meta = store.check_layer(path, ids, dataset="world_places")
+    assert meta == {
+        "format": store.FORMAT,
+        "model": manifest["model"],
+        "model_revision": manifest["model_revision"],
+        "random_init": "false",
+        "layer": "2",
+        "hook_point": "blocks.2.hook_resid_post",
+        "dataset": "world_places",
+        "dataset_revision": "",  # a bare Parquet file has none
+        "prompt": "coords",
+        "rows": str(ROWS),
+        "entity_ids_sha256": store.entity_ids_sha256(ids),
+    }
+    assert manifest["entity_ids_sha256"] == store.entity_ids_sha256(ids)
+    assert store.read_layer_metadata(reference_folder / store.layer_file(0))["hook_point"] == "blocks.0.hook_resid_post"
+    # The file alone (no manifest, no entity_ids.json beside it) is checked against a dataset.
+    alone = tmp_path / "alone.safetensors"
+    alone.write_bytes(path.read_bytes())
+    swapped = [ids[1], ids[0], *ids[2:]]
+    with pytest.raises(ValueError, match="not the dataset's entity ids in the dataset's order"):
+        store.check_layer(alone, swapped)
+    with pytest.raises(ValueError, match=r"rows is '30', the dataset's is '29'"):
+        store.check_layer(alone, ids[:-1])
+    with pytest.raises(ValueError, match="dataset is 'world_places', the dataset's is 'us_places'"):
+        store.check_layer(alone, ids, dataset="us_places")
+    with pytest.raises(ValueError, match="dataset_revision is '', the dataset's is 'v1.0'"):
+        store.check_layer(alone, ids, dataset_revision="v1.0")
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_parquet_export_loads_with_datasets_row_aligned(reference_folder, data_path, tmp_path, dtype):
+    import datasets
+
+    path = store.export_parquet(reference_folder, 2, tmp_path / "layer_002.parquet", dtype=dtype)
+    loaded = datasets.load_dataset("parquet", data_files=str(path), split="train", cache_dir=str(tmp_path / "hf"))
+    assert loaded.column_names == ["entity_id", "activation"]
+    assert loaded["entity_id"] == pd.read_parquet(data_path)["entity_id"].tolist()
+    feature = loaded.features["activation"]
+    assert feature.length == 32 and feature.feature.dtype == dtype
+    values = loaded.data.column("activation").combine_chunks().flatten().to_numpy().reshape(ROWS, 32)
+    assert values.dtype == np.dtype(dtype)
+    assert np.array_equal(values, store.load_layer(reference_folder, 2).astype(dtype))
+    with pytest.raises(ValueError, match="dtype must be"):
+        store.export_parquet(reference_folder, 2, tmp_path / "x.parquet", dtype="int8")
 
 
 def test_stored_rows_match_the_extractor_in_dataset_order(reference_folder, loaded, data_path):
@@ -224,20 +277,23 @@ def test_cli_writes_the_same_folder(model_dir, data_path, reference_folder, tmp_
             "--device",
             "cpu",
             "--no-progress",
+            "--export-parquet",
         ],
     )
     assert result.exit_code == 0, result.output
     assert f"disk: 2 x {ROWS} rows x 32 x 2 B = 3.8 KB" in result.output
     assert "estimated time:" in result.output
-    folder = tmp_path / model_dir.name / "world_places" / "coords"
+    folder = Layout(tmp_path).activations / model_dir.name / "world_places" / "coords"
     assert f"activations: {folder}" in result.output
     assert folder_bytes(folder) == folder_bytes(reference_folder)
+    assert sorted(p.name for p in (folder / "parquet").iterdir()) == ["layer_000.parquet", "layer_002.parquet"]
 
 
 @pytest.mark.parametrize(
     "args,message",
     [
         (["--layers", "3"], "out of range for 3 layers"),
+        (["--layers", "0:9"], "'0:9' is out of range for 3 layers"),
         (["--layers", "x"], "cannot parse 'x'"),
         (["--prompt", "when_did"], "no prompt 'when_did'"),
     ],
@@ -317,7 +373,7 @@ def test_data_parallel_with_two_processes_gives_the_same_bytes(model_dir, data_p
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "shards: 2 of 4 to do in this process (2 process(es))" in proc.stdout
-    folder = tmp_path / model_dir.name / "world_places" / "coords"
+    folder = Layout(tmp_path).activations / model_dir.name / "world_places" / "coords"
     assert folder_bytes(folder) == folder_bytes(reference_folder)
 
 

@@ -319,7 +319,7 @@ class PageviewsAPI:
 
     def fetch(self, titles: Iterable[str], window: PageviewWindow = DEFAULT_WINDOW) -> PageviewCounts:
         """Views over ``window`` for every valid title; a title that keeps failing raises a SourceError naming it."""
-        from tqdm import tqdm
+        from spacetime.progress import progress_bar
 
         groups, bad = group_titles(titles)
         totals: dict[str, int] = {}
@@ -327,9 +327,7 @@ class PageviewsAPI:
         from_cache = 0
         with (
             ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="pageviews") as pool,
-            tqdm(
-                total=len(groups), desc="pageviews (REST)", unit="title", disable=None if self.progress else True
-            ) as bar,
+            progress_bar(enabled=self.progress, total=len(groups), desc="pageviews (REST)", unit="title") as bar,
         ):
             futures = {pool.submit(self.article_views, name, window): name for name in groups}
             pending = set(futures)
@@ -721,7 +719,7 @@ class PageviewDumps:
         return [p for p in paths.values() if p is not None]
 
     def fetch(self, titles: Iterable[str], window: PageviewWindow = DEFAULT_WINDOW) -> PageviewCounts:
-        from tqdm import tqdm
+        from spacetime.progress import progress_bar
 
         groups, bad = group_titles(titles)
         paths = self.files_for(window)
@@ -732,12 +730,8 @@ class PageviewDumps:
         malformed: dict[str, int] = {}
         examples: list[dict[str, str]] = []
         total_bytes = sum(p.stat().st_size for p in paths)
-        with tqdm(
-            total=total_bytes,
-            desc="pageviews (dumps)",
-            unit="B",
-            unit_scale=True,
-            disable=None if self.progress else True,
+        with progress_bar(
+            enabled=self.progress, total=total_bytes, desc="pageviews (dumps)", unit="B", unit_scale=True
         ) as bar:
             for path in paths:
                 stats = parser.parse_file(path, on_compressed=bar.update)

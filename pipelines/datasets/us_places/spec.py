@@ -53,4 +53,5 @@ SPEC = DatasetSpec(
     default_prompt="where_us",
     block=Block("state"),
     plot_extent=(-125, -66, 24, 50),
+    map_projection="albers_usa",
 )

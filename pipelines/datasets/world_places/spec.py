@@ -45,4 +45,5 @@ SPEC = DatasetSpec(
     default_prompt="empty",
     block=Block("country"),
     plot_extent=(-180, 180, -90, 90),
+    map_projection="equal_earth",
 )

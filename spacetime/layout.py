@@ -1,0 +1,69 @@
+"""The output folder's layout: every command takes ``--out OUT`` (a root folder) and finds its inputs and outputs here.
+
+::
+
+    OUT/build/<dataset>/             spacetime build: data.parquet, metadata.json
+    OUT/release/                     spacetime package: the Hub-layout release folder (card, data/, release.json)
+    OUT/validation/                  spacetime validate: report.md, report.json
+    OUT/activations/<model>/<dataset>/<prompt>/
+                                     spacetime activations: one safetensors file per layer, entity_ids.json, manifest
+    OUT/probes/<name>/               spacetime probe: results.json, predictions/, plots/, report.md (a submission)
+    OUT/leaderboard/<name>.json      spacetime score: the scored entry of submission <name>
+    OUT/leaderboard/leaderboard.{md,png}
+                                     spacetime leaderboard
+    OUT/.cache/                      response caches of the builds (resumable runs)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_OUT = Path("out")
+
+
+@dataclass(frozen=True)
+class Layout:
+    root: Path = DEFAULT_OUT
+
+    def build(self, dataset: str) -> Path:
+        return self.root / "build" / dataset
+
+    def build_root(self) -> Path:
+        return self.root / "build"
+
+    def build_data(self, dataset: str) -> Path:
+        return self.build(dataset) / "data.parquet"
+
+    @property
+    def release(self) -> Path:
+        return self.root / "release"
+
+    @property
+    def validation(self) -> Path:
+        return self.root / "validation"
+
+    @property
+    def activations(self) -> Path:
+        """The root of ``<model>/<dataset>/<prompt>/`` activation folders (see probing/store.py)."""
+        return self.root / "activations"
+
+    def probes(self, name: str) -> Path:
+        return self.root / "probes" / name
+
+    @property
+    def leaderboard(self) -> Path:
+        return self.root / "leaderboard"
+
+    def scored_entry(self, name: str) -> Path:
+        return self.leaderboard / f"{name}.json"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / ".cache"
+
+    def data_source(self, dataset: str) -> str:
+        """What the probing stage reads by default: the release when it holds the dataset, else the build's file."""
+        if (self.release / "data" / dataset).is_dir():
+            return str(self.release)
+        return str(self.build_data(dataset))
