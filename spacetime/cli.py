@@ -100,6 +100,18 @@ def main(ctx: click.Context, verbose: int) -> None:
     default=None,
     help="Contact (e-mail or URL) for the User-Agent sent to the live services [env: SPACETIME_CONTACT].",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=None,
+    help="Seconds to wait for one answer from a live service [default: each client's own, SPARQL 120].",
+)
+@click.option(
+    "--retry-deadline",
+    type=click.FloatRange(min=1),
+    default=None,
+    help="Stop retrying one request after this many seconds in all [default: after 6 attempts].",
+)
 def build(
     datasets,
     build_all,
@@ -115,6 +127,8 @@ def build(
     out,
     cache_dir,
     contact,
+    timeout,
+    retry_deadline,
 ) -> None:
     """Build DATASETS from the live sources (or the bundled sample, or a DBpedia release) into OUT/build/<dataset>/."""
     if pageviews_url and pageviews_dump:
@@ -127,6 +141,8 @@ def build(
             "--soda-url": soda_url,
             "--nyt-url": nyt_url,
             "--dbpedia-dump": dbpedia_dump,
+            "--timeout": timeout,
+            "--retry-deadline": retry_deadline,
         }
         given = [flag for flag, value in live.items() if value]
         if given:
@@ -141,6 +157,7 @@ def build(
     )
     options.soda_url, options.nyt_url = soda_url, nyt_url
     options.dbpedia_dump, options.datasets = dbpedia_dump, tuple(names)
+    options.timeout, options.retry_deadline = timeout, retry_deadline
     _run_builds(names, options, out)
 
 

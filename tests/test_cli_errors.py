@@ -128,3 +128,35 @@ def test_a_truncated_rdf_file_fails_with_oxigraphs_own_message(tmp_path):
         OxigraphServer([bad], store_root=tmp_path / "store").load()
     assert "CalledProcessError" not in str(err.value)
     assert not any((tmp_path / "store").glob("*/.loaded"))
+
+
+def test_an_endpoint_that_never_answers_fails_by_the_timeout_and_deadline_with_logged_retries(tmp_path, caplog):
+    import socket
+
+    with socket.socket() as silent:  # accepts connections (the kernel's backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}/sparql"
+        with caplog.at_level("WARNING"):
+            result = run(
+                "build",
+                "world_places",
+                "--sparql-endpoint",
+                endpoint,
+                "--timeout",
+                "1",
+                "--retry-deadline",
+                "3",
+                "--out",
+                str(tmp_path),
+            )
+    assert result.exit_code == 1
+    assert "gave up after" in result.stderr and "Traceback" not in result.output
+    retries = [r for r in caplog.records if "failed" in r.getMessage() and "retrying in" in r.getMessage()]
+    assert retries and all(r.levelname == "WARNING" for r in retries)
+
+
+@pytest.mark.parametrize("flag", ["--timeout", "--retry-deadline"])
+def test_timeouts_are_refused_with_the_sample(tmp_path, flag):
+    result = run("build", "world_places", "--sample", flag, "5", "--out", str(tmp_path))
+    assert result.exit_code == 2 and f"cannot be combined with {flag}" in result.stderr

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,13 @@ from spacetime.pipelines.servers.nyt import ArchiveFileServer
 from spacetime.pipelines.servers.soda import SodaEmulator
 from spacetime.pipelines.sources.errors import SourceError
 from spacetime.pipelines.sources.nyt import KEY_ENV, MIN_INTERVAL, NYT_BASE_URL, SAMPLE_KEY, ArchiveClient
+from spacetime.pipelines.sources.nyt import RETRY as NYT_RETRY
+from spacetime.pipelines.sources.nyt import TIMEOUT as NYT_TIMEOUT
 from spacetime.pipelines.sources.pageviews import DEFAULT_WINDOW, PageviewDumps, PageviewsAPI, PageviewWindow
+from spacetime.pipelines.sources.pageviews import TIMEOUT as PAGEVIEWS_TIMEOUT
+from spacetime.pipelines.sources.retry import RetryPolicy
 from spacetime.pipelines.sources.soda import SODA_BASE, SodaClient
+from spacetime.pipelines.sources.soda import TIMEOUT as SODA_TIMEOUT
 from spacetime.pipelines.sources.sparql import DBPEDIA_ENDPOINT, SparqlClient
 
 log = logging.getLogger(__name__)
@@ -46,6 +51,16 @@ class SourceOptions:
     nyt_url: str | None = None  # NYT Archive API base URL; None: the live service
     nyt_min_interval: float = MIN_INTERVAL  # seconds between calls to the live NYT service (the sample: none)
     dbpedia_dump: Path | None = None  # a DBpedia release downloaded from the Databus, instead of the endpoint
+    timeout: float | None = None  # seconds to wait for one answer from a live service; None: each client's own
+    retry_deadline: float | None = None  # stop retrying one request after this many seconds; None: attempts only
+
+    def retry_policy(self, default: RetryPolicy | None = None) -> RetryPolicy:
+        return replace(default or RetryPolicy(), deadline=self.retry_deadline)
+
+    def read_timeout(self, default: tuple[float, float]) -> tuple[float, float]:
+        """(connect, read) seconds for a requests-based client: the read timeout replaced by ``timeout``."""
+        return default if self.timeout is None else (min(default[0], self.timeout), self.timeout)
+
     datasets: tuple[str, ...] = ()  # the datasets to build (what a release is filtered for); () means all
 
 
@@ -86,18 +101,39 @@ def _live_sources(options: SourceOptions, stack: contextlib.ExitStack) -> Source
     if options.dbpedia_dump:
         sparql, info = _release_client(options, stack)
     else:
-        sparql = SparqlClient(options.sparql_endpoint, cache_dir=cache / "sparql", contact=options.contact)
+        sparql_timeout = {"timeout": options.timeout} if options.timeout is not None else {}
+        sparql = SparqlClient(
+            options.sparql_endpoint,
+            cache_dir=cache / "sparql",
+            contact=options.contact,
+            retry=options.retry_policy(),
+            **sparql_timeout,
+        )
     if options.pageviews_dump:
         pageviews: PageviewsAPI | PageviewDumps = PageviewDumps(options.pageviews_dump)
     else:
         kwargs = {"base_url": options.pageviews_url} if options.pageviews_url else {}
-        pageviews = PageviewsAPI(cache_path=cache / "pageviews.sqlite", contact=options.contact, **kwargs)
-    soda = SodaClient(options.soda_url or SODA_BASE, cache_dir=cache / "soda", contact=options.contact)
+        pageviews = PageviewsAPI(
+            cache_path=cache / "pageviews.sqlite",
+            contact=options.contact,
+            timeout=options.read_timeout(PAGEVIEWS_TIMEOUT),
+            retry=options.retry_policy(),
+            **kwargs,
+        )
+    soda = SodaClient(
+        options.soda_url or SODA_BASE,
+        cache_dir=cache / "soda",
+        contact=options.contact,
+        timeout=options.read_timeout(SODA_TIMEOUT),
+        retry=options.retry_policy(),
+    )
     nyt = ArchiveClient(
         options.nyt_url or NYT_BASE_URL,
         os.environ.get(KEY_ENV, "").strip() or None,
         cache_dir=cache / "nyt",
         min_interval=options.nyt_min_interval,
+        retry=options.retry_policy(NYT_RETRY),
+        timeout=options.read_timeout(NYT_TIMEOUT),
         contact=options.contact,
     )
     return Sources(sparql, pageviews, options.window, info, options, soda, nyt)

@@ -44,6 +44,7 @@ DEFAULT_BASE_URL = "https://wikimedia.org/api/rest_v1"
 DEFAULT_PROJECT = "en.wikipedia"
 ACCESS_TYPES = ("desktop", "mobile-web", "mobile-app")
 MAX_TITLE_BYTES = 255
+TIMEOUT = (10.0, 60.0)  # connect, read seconds for one REST request
 # English Wikipedia as a whole has about 1e10 views a month: a page's total with more digits than this is corrupt
 # (and would overflow the int64 page_views column).
 MAX_VIEW_DIGITS = 15
@@ -241,7 +242,7 @@ class PageviewsAPI:
         agent: str = "user",
         contact: str | None = None,
         workers: int = 3,
-        timeout: tuple[float, float] = (10.0, 60.0),
+        timeout: tuple[float, float] = TIMEOUT,
         retry: RetryPolicy | None = None,
         progress: bool = True,
     ):

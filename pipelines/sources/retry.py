@@ -23,6 +23,7 @@ class RetryPolicy:
     backoff_base: float = 1.0  # seconds before the second attempt; doubles each time
     backoff_max: float = 60.0
     retry_after_max: float = 600.0  # never sleep longer than this on a server's word
+    deadline: float | None = None  # give up once this many seconds have passed since the first attempt
 
     def wait(self, state: tenacity.RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -44,19 +45,26 @@ class RetryPolicy:
                 state.next_action.sleep if state.next_action else 0,
             )
 
+        stop = tenacity.stop_after_attempt(self.attempts)
+        if self.deadline is not None:
+            stop |= tenacity.stop_after_delay(self.deadline)
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.attempts),
+            stop=stop,
             wait=self.wait,
             retry=tenacity.retry_if_exception_type(TransientError),
             before_sleep=note,
             sleep=time.sleep,
             reraise=False,
         )
+        started = time.monotonic()
         try:
             return retrying(fn)
         except tenacity.RetryError as err:
             last = err.last_attempt.exception()
-            raise SourceError(f"{what}: gave up after {self.attempts} attempts; last error: {last}") from last
+            attempts, seconds = err.last_attempt.attempt_number, time.monotonic() - started
+            raise SourceError(
+                f"{what}: gave up after {attempts} attempts in {seconds:.0f} s; last error: {last}"
+            ) from last
 
 
 def parse_retry_after(value: str | None) -> float | None:

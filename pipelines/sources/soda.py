@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 SODA_BASE = "https://data.cityofnewyork.us"
 POINTS_OF_INTEREST = "rxuy-2muj"  # NYC Open Data "Points of Interest"
 APP_TOKEN_ENV = "NYC_APP_TOKEN"
+TIMEOUT = (10.0, 120.0)  # connect, read seconds
 DEFAULT_PAGE_SIZE = 10_000  # SODA 2.0 endpoints allow up to 50,000; smaller pages are kinder to the service
 
 
@@ -90,7 +91,7 @@ class SodaClient:
         cache_dir: str | os.PathLike | None = None,
         app_token: str | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
-        timeout: tuple[float, float] = (10.0, 120.0),
+        timeout: tuple[float, float] = TIMEOUT,
         retry: RetryPolicy | None = None,
         contact: str | None = None,
         source_label: str | None = None,
