@@ -225,6 +225,7 @@ def _extract_to_folder(
             padding_side,
             extractor,
         )
+        manifest["extraction"]["whitespace_normalised_rows"] = encoded.whitespace_normalised
         nonfinite = store.merge_shards(folder, fingerprint, ranges, extractor.layers, hidden, manifest)
         manifest["nonfinite_values"] = nonfinite
         store.finish_folder(folder, fingerprint, ids, extractor.layers, manifest)

@@ -66,12 +66,17 @@ class Rendered:
     end: int
 
 
+def normalise_whitespace(value: Any) -> str:
+    """A field's text as the model reads it: newlines, tabs and runs of spaces become one space, ends trimmed."""
+    return " ".join(str(value).split())
+
+
 def render(prompt: Prompt, row: Mapping[str, Any], random_text: str | None = None) -> Rendered:
-    """The text of ``prompt`` for one dataset row, and its read span."""
+    """The text of ``prompt`` for one dataset row (whitespace in its fields normalised), and its read span."""
     if prompt.random_prefix and random_text is None:
         raise ValueError(f"prompt {prompt.name!r} needs its random prefix text (see random_prefix)")
     prefix = f"{random_text} " if prompt.random_prefix else prompt.prefix
-    entity = prompt.entity.format(**{k: str(v) for k, v in row.items()})
+    entity = prompt.entity.format(**{k: normalise_whitespace(v) for k, v in row.items()})
     if prompt.strip_period:
         entity = entity.rstrip().removesuffix(".")
     if prompt.upper:

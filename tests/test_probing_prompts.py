@@ -148,3 +148,14 @@ def test_parse_layers(spec, expected):
 def test_parse_layers_rejects_bad_specs(spec, message):
     with pytest.raises(ValueError, match=message):
         parse_layers(spec, 32)
+
+
+def test_a_label_with_a_newline_is_read_as_one_line_and_counted(caplog):
+    tok = tiny_tokenizer()
+    prompt = get_prompt("world_places", "coords")
+    rows = [{"name": "Rio de\nJaneiro"}, {"name": "Lima\t "}, {"name": "Oslo"}]
+    assert render(prompt, rows[0]).text == "What are the lat/lon coordinates of Rio de Janeiro"
+    with caplog.at_level("WARNING"):
+        encoded = encode_rows(tok, prompt, rows)
+    assert encoded.whitespace_normalised == 2 and "whitespace normalised" in caplog.text
+    assert encoded.input_ids[0] == encode_rows(tok, prompt, [{"name": "Rio de Janeiro"}]).input_ids[0]
