@@ -104,7 +104,7 @@ def r2_by_layer(
     ax.set_ylabel("test $R^2$")
     ax.set_title(f"{dataset}: linear (ridge) probe, test $R^2$ by layer", fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="best", framealpha=0.9)
     return _save(fig, path)
 
 
