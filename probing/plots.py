@@ -103,7 +103,7 @@ def r2_by_layer(
     ax.set_ylabel("test $R^2$")
     ax.set_title(f"{dataset}: linear (ridge) probe, test $R^2$ by layer", fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="best", framealpha=0.9)
     return _save(fig, path)
 
 
@@ -230,14 +230,11 @@ def prediction_map(path: Path, dataset: str, truth: np.ndarray, pred: np.ndarray
         ax.grid(color="0.88", linewidth=0.5)
         ax.set_xlabel("longitude (degrees)")
         ax.set_ylabel("latitude (degrees)")
-        clip = None
     else:
-        outline = Polygon(frame, closed=True, facecolor="white", edgecolor="0.4", linewidth=0.8, zorder=0.6)
-        ax.add_patch(outline)
-        outline.set_facecolor("none")
-        clip = outline
-        _basemap(ax, project, extent, clip)
-        _graticule(ax, project, extent, 30.0 if dataset == "world_places" else 5.0, clip)
+        outline = Polygon(frame, closed=True, facecolor="none", edgecolor="0.4", linewidth=0.8, zorder=0.6)
+        ax.add_patch(outline)  # also the clip path of the basemap and graticule
+        _basemap(ax, project, extent, outline)
+        _graticule(ax, project, extent, 30.0 if dataset == "world_places" else 5.0, outline)
         ax.set_xlim(frame[:, 0].min(), frame[:, 0].max())
         ax.set_ylim(frame[:, 1].min(), frame[:, 1].max())
         ax.set_aspect("equal")
@@ -259,7 +256,9 @@ def prediction_map(path: Path, dataset: str, truth: np.ndarray, pred: np.ndarray
         zorder=3,
         label="prediction (colour: true longitude)",
     )
-    bar = fig.colorbar(points, ax=ax, orientation="horizontal", fraction=0.035, pad=0.04, aspect=50)
+    bar = fig.colorbar(
+        points, ax=ax, orientation="horizontal", fraction=0.035, pad=0.04 if project else 0.07, aspect=50
+    )
     bar.set_label("true longitude of the entity (degrees)")
     ax.legend(loc="lower left", fontsize=8, markerscale=2.5, framealpha=0.9)
     ax.set_title(f"{dataset}: test entities, true position and ridge-probe prediction at layer {layer}", fontsize=11)
@@ -285,7 +284,7 @@ def _save(fig: Any, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(path, format="png")
+    fig.savefig(path, format="png", bbox_inches="tight", pad_inches=0.1)  # nothing clipped, no empty margins
     plt.close(fig)
     return path
 
