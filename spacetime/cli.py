@@ -224,10 +224,6 @@ def validate(out: Path, previous: Path | None, configs: tuple[str, ...]) -> None
         sys.exit(1)
 
 
-# The demo's baselines: the embedded model and its random-init control (the control the paper lacked).
-DEMO_MODELS = {"smollm2": {}, "smollm2-random-init": {"random_init": True}}
-
-
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True)
 @click.option("--skip-probing", is_flag=True, help="Stop after the validated release folder.")
@@ -235,8 +231,8 @@ DEMO_MODELS = {"smollm2": {}, "smollm2-random-init": {"random_init": True}}
 def demo(ctx: click.Context, out: Path, skip_probing: bool) -> None:
     """The main job on the embedded defaults: every stage from the bundled sample, no network, no GPU.
 
-    build -> package -> validate -> activations (SmolLM2-135M and its random-init control) -> probe -> score ->
-    leaderboard, all under OUT/.
+    build -> package -> validate -> evaluate (requests for SmolLM2-135M, its random-init control and its
+    static-embedding baseline: activations, probes, bootstrap intervals) -> leaderboard site, all under OUT/.
     """
     options = _source_options(True, None, None, None, None, None, out, None, None)
     _run_builds(list(DATASETS), options, out)
@@ -248,39 +244,10 @@ def demo(ctx: click.Context, out: Path, skip_probing: bool) -> None:
 
 
 def _probe_baselines(ctx: click.Context, out: Path) -> None:
-    from spacetime.probing.commands import activations
-    from spacetime.probing.probe_commands import leaderboard, probe, score
+    from spacetime.probing.evaluate import demo_leaderboard
 
-    release = out / "release"
-    folders: dict[str, list[Path]] = {}
-    for name, model_options in DEMO_MODELS.items():
-        for dataset in DATASETS:
-            ctx.invoke(
-                activations,
-                dataset=dataset,
-                out=out / "activations",
-                data=str(release),
-                no_progress=True,
-                **model_options,
-            )
-        folders[name] = _activation_folders(out / "activations", random_init="random_init" in model_options)
-    for name, own in folders.items():
-        controls = folders["smollm2-random-init"] if name == "smollm2" else []
-        ctx.invoke(probe, activations=own, source=str(release), out=out / "probes" / name, controls=controls)
-        entry = out / "leaderboard" / f"{name}.json"
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        ctx.invoke(score, submission=out / "probes" / name, source=str(release), out=entry)
-    ctx.invoke(leaderboard, entries=out / "leaderboard", out=out / "leaderboard")
-
-
-def _activation_folders(root: Path, random_init: bool) -> list[Path]:
-    """The demo model's activation folders (one per dataset), told apart by their manifests."""
-    found = []
-    for manifest in sorted(root.glob("*/*/*/manifest.json")):
-        meta = json.loads(manifest.read_text())
-        if meta.get("random_init") == random_init and meta["model"].startswith("HuggingFaceTB/SmolLM2"):
-            found.append(manifest.parent)
-    return found
+    index = demo_leaderboard(out, out / "release", echo=click.echo)
+    click.echo(f"leaderboard: {index}")
 
 
 BENCHMARKS = ("dump_reader", "virtuoso_paging", "activations", "ridge", "proximity")
@@ -365,9 +332,10 @@ def _bench_line(name: str, r: dict) -> str:
 def _register_stage_commands() -> None:
     from spacetime.dist.publish import publish_command
     from spacetime.probing.commands import activations
-    from spacetime.probing.probe_commands import leaderboard, probe, score
+    from spacetime.probing.leaderboard_commands import evaluate, leaderboard, submit
+    from spacetime.probing.probe_commands import probe
 
-    for command in (publish_command, activations, probe, score, leaderboard):
+    for command in (publish_command, activations, probe, submit, evaluate, leaderboard):
         main.add_command(command)
 
 

@@ -1,7 +1,8 @@
 """A small Hugging Face Hub-compatible server on 127.0.0.1, for tests of `spacetime publish`.
 
 It answers just the calls ``huggingface_hub`` (2.x) makes for create_repo, list_repo_refs, list_repo_tree /
-list_repo_files, repo_info, create_commit (validate-yaml, preupload, commit) and create_tag. Every file is
+list_repo_files, repo_info, create_commit (validate-yaml, preupload, commit), create_tag and file downloads
+(``/resolve/``, HEAD and GET: hf_hub_download, snapshot_download). Every file is
 answered ``uploadMode: "regular"`` at preupload, so content travels base64-encoded inside the ndjson commit
 payload: no LFS or Xet upload path exists here, and an ``lfsFile`` commit line is refused with 400.
 
@@ -28,6 +29,7 @@ REPO_ROUTE = re.compile(
     r"^/api/(models|datasets|spaces)/([^/]+/[^/]+)(?:/(refs|tree|preupload|commit|tag|revision)"
     r"(?:/([^/]+))?(?:/(.*))?)?$"
 )
+RESOLVE_ROUTE = re.compile(r"^/(datasets/|spaces/)?([^/]+/[^/]+)/resolve/([^/]+)/(.+)$")
 
 
 def git_blob_oid(data: bytes) -> str:
@@ -187,6 +189,8 @@ class HubServer:
                 raise HubError(status, message.replace("{authorization}", headers.get("authorization", "")))
             self._check_auth(headers)
             with self.lock:
+                if name == "resolve":
+                    return handler(*args)
                 return 200, {}, handler(*args, query=record.query, body=body)
         except HubError as err:
             extra = {"X-Error-Code": err.code} if err.code else {}
@@ -198,6 +202,11 @@ class HubServer:
             raise HubError(401, "Invalid credentials in Authorization header")
 
     def _route(self, method: str, path: str):
+        resolve = RESOLVE_ROUTE.match(path)
+        if resolve and method in ("GET", "HEAD"):
+            prefix, repo_id, revision, file_path = resolve.groups()
+            repo_type = REPO_TYPES[prefix.rstrip("/")] if prefix else "model"
+            return "resolve", self._resolve, (repo_type, repo_id, unquote(revision), unquote(file_path))
         if (method, path) == ("POST", "/api/repos/create"):
             return "create", self._api_create, ()
         if (method, path) == ("POST", "/api/validate-yaml"):
@@ -263,6 +272,14 @@ class HubServer:
             "private": repo.private,
             "siblings": [{"rfilename": p} for p in sorted(commit.files)],
         }
+
+    def _resolve(self, repo_type, repo_id, revision, path) -> tuple[int, dict, bytes]:
+        """A file's bytes (raw, not JSON), with the headers hf_hub_download reads."""
+        commit = self._revision(self._existing(repo_type, repo_id), revision)
+        if path not in commit.files:
+            raise HubError(404, f"Entry not found: {path}", code="EntryNotFound")
+        data = commit.files[path]
+        return 200, {"X-Repo-Commit": commit.oid, "ETag": f'"{git_blob_oid(data)}"'}, data
 
     def _api_refs(self, repo_type, repo_id, revision, rest, *, query, body) -> dict:
         repo = self._existing(repo_type, repo_id)
@@ -375,14 +392,16 @@ def _handler_for(hub: HubServer) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, extra, payload = hub.handle(self.command, self.path, headers, self._body())
-            data = json.dumps(payload).encode()
+            raw = isinstance(payload, bytes)
+            data = payload if raw else json.dumps(payload).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "application/octet-stream" if raw else "application/json")
             self.send_header("Content-Length", str(len(data)))
             for key, value in extra.items():
                 self.send_header(key, value)
             self.end_headers()
-            self.wfile.write(data)
+            if self.command != "HEAD":
+                self.wfile.write(data)
 
         def _body(self) -> bytes:
             if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -396,7 +415,7 @@ def _handler_for(hub: HubServer) -> type[BaseHTTPRequestHandler]:
                     self.rfile.readline()
             return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
-        do_GET = do_POST = do_PUT = do_DELETE = _serve
+        do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _serve
 
         def log_message(self, format: str, *args) -> None:  # keep test output quiet
             pass
