@@ -144,7 +144,7 @@ def submit(requests_dir: Path, requests: list[Request]) -> list[tuple[Path, bool
 
 
 def write_request(path: Path, request: Request) -> None:
-    write_json_atomic(path, request.to_json(), indent=2, ensure_ascii=False)
+    write_json_atomic(path, request.to_json())
 
 
 def read_request(path: Path) -> Request:
