@@ -251,6 +251,11 @@ def format_difference(vs: dict[str, Any] | None) -> str:
     return text
 
 
+def layer_label(row: Row) -> str:
+    """``best/depth``, or ``embeddings`` for the static baseline (it has no layer)."""
+    return "embeddings" if row.kind == "static_embeddings" else f"{row.layer}/{row.num_layers}"
+
+
 def rank_label(row: Row) -> str:
     return f"{row.rank}{NOT_SEPARATED}" if row.separated_from_above is False else str(row.rank)
 
@@ -265,7 +270,7 @@ def table_cells(table: Table) -> tuple[list[str], list[list[str]]]:
             row.model,
             short_revision(row.revision),
             row.dtype,
-            f"{row.layer}/{row.num_layers}",
+            layer_label(row),
             *[format_value(*row.metrics[m]) if m in row.metrics else "-" for m in metrics],
             format_difference(row.vs.get("control")),
             format_difference(row.vs.get("static")),
@@ -275,12 +280,17 @@ def table_cells(table: Table) -> tuple[list[str], list[list[str]]]:
     return columns, cells
 
 
+def resample_counts(tables: list[Table]) -> str:
+    return ", ".join(f"{c:,}" for c in sorted({r.bootstrap.get("resamples") for t in tables for r in t.rows}))
+
+
 def render_markdown(tables: list[Table]) -> str:
     lines = [
         "# llm-spacetime leaderboard",
         "",
         "Every number is computed by `spacetime evaluate` from a request (model, revision, precision, prompts); "
-        "submitters send no results. Brackets: 95% bootstrap intervals over the test entities (1,000 resamples). "
+        "submitters send no results. Brackets: 95% bootstrap intervals over the test entities "
+        f"({resample_counts(tables)} resamples). "
         f"A rank marked {NOT_SEPARATED} is not separated from the rank above (the interval of their paired R^2 "
         f"difference contains 0); a difference marked {NOT_SEPARATED}0 is not separated from zero.",
         "",
@@ -324,7 +334,7 @@ def _table_png(path: Path, tables: list[Table]) -> Path:
         ax.set_title(f"{table.dataset} ({short_revision(table.dataset_revision)})", loc="left", fontsize=10)
         columns, cells = table_cells(table)
         for row in cells:
-            row[1] = "\n".join(textwrap.wrap(row[1], 34, break_on_hyphens=False, break_long_words=True)) or "-"
+            row[1] = "\n".join(textwrap.wrap(row[1], 34)) or "-"
         drawn = ax.table(cellText=cells, colLabels=columns, loc="upper left", cellLoc="left")
         drawn.auto_set_font_size(False)
         drawn.set_fontsize(7)
@@ -336,7 +346,7 @@ def _table_png(path: Path, tables: list[Table]) -> Path:
 
 
 def _wrapped_lines(name: str) -> int:
-    return max(1, len(textwrap.wrap(name, 34, break_on_hyphens=False, break_long_words=True)))
+    return max(1, len(textwrap.wrap(name, 34)))
 
 
 def check_unique_models(tables: list[Table]) -> None:

@@ -25,6 +25,8 @@ from .leaderboard import (
     Table,
     build_tables,
     format_value,
+    layer_label,
+    resample_counts,
     short_revision,
 )
 from .requests import KINDS
@@ -54,7 +56,7 @@ def render_site(results: Path, out: Path) -> Path:
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     page = env.from_string(template_text).render(
         tables=[_table_context(t, i) for i, t in enumerate(tables)],
-        resamples=_resamples(tables),
+        resamples=resample_counts(tables),
         tie=NOT_SEPARATED,
         script=_Markup(script),
         script_hash="sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode(),
@@ -70,11 +72,6 @@ def _Markup(text: str) -> Any:
     from markupsafe import Markup
 
     return Markup(text)
-
-
-def _resamples(tables: list[Table]) -> str:
-    counts = sorted({r.bootstrap.get("resamples") for t in tables for r in t.rows})
-    return ", ".join(f"{c:,}" for c in counts)
 
 
 def _table_context(table: Table, index: int) -> dict[str, Any]:
@@ -110,7 +107,7 @@ def _row_context(row: Row, metrics: list[str]) -> dict[str, Any]:
         "revision_full": row.revision,
         "dtype": row.dtype,
         "layer": row.layer,
-        "num_layers": row.num_layers,
+        "layer_label": layer_label(row),
         "metrics": [_metric_cell(row, m) for m in metrics],
         "differences": [_difference_cell(row.vs.get(label)) for label in ("control", "static")],
         "plots": [{"uri": _data_uri(path), "alt": f"{row.model}: {path.stem.replace('_', ' ')}"} for path in row.plots],
@@ -180,7 +177,7 @@ def _curves_svg(table: Table, width: int = 760, height: int = 300) -> Any:
                          f'points="{coords}"/>')  # fmt: skip
         parts.append(f'<line x1="{width - right + 8}" y1="{ly - 4}" x2="{width - right + 26}" y2="{ly - 4}" '
                      f'stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}"/>')  # fmt: skip
-        lines = textwrap.wrap(row.model, 46, break_on_hyphens=False) or ["-"]  # whole names: a model and its
+        lines = textwrap.wrap(row.model, 46) or ["-"]  # whole names: a model and its
         spans = "".join(  # control differ only at the end
             f'<tspan x="{width - right + 30}" dy="{0 if j == 0 else 13}">{html.escape(line)}</tspan>'
             for j, line in enumerate(lines)
