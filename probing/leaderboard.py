@@ -77,6 +77,7 @@ def _check_dataset(path: Path, dataset: str, entry: Any, num_layers: int) -> Non
         )
         require(is_number(item.get("r2,test")), path, f"{where}.per_layer layer {item['layer']}: r2,test not finite")
     require(best in [p["layer"] for p in per_layer], path, f"{where}.best_layer {best} is not among per_layer")
+    _check_consistent(path, where, entry, per_layer)
     require(is_layer(entry.get("test_rows")) and entry["test_rows"] >= 2, path, f"{where}.test_rows must be >= 2")
     for metric in TABLE_METRICS:
         key = f"{metric},test"
@@ -110,6 +111,24 @@ def _check_dataset(path: Path, dataset: str, entry: Any, num_layers: int) -> Non
             path,
             f"{where}.bootstrap.replicates.{metric} must hold {resamples} numbers",
         )
+
+
+def _check_consistent(path: Path, where: str, entry: dict[str, Any], per_layer: list[dict[str, Any]]) -> None:
+    """The headline must be the per-layer row that the selection rule picks (smallest leave-one-out error on
+    train), with the same test R^2: a hand edit of one number without the other is caught."""
+    losses = [p.get("loo_mse") for p in per_layer]
+    require(all(is_number(x) for x in losses), path, f"{where}.per_layer: every layer needs a finite loo_mse")
+    chosen = min(per_layer, key=lambda p: (p["loo_mse"], p["layer"]))
+    require(
+        chosen["layer"] == entry["best_layer"],
+        path,
+        f"{where}.best_layer is {entry['best_layer']}, but layer {chosen['layer']} has the smaller leave-one-out error",
+    )
+    require(
+        is_number(entry.get("r2,test")) and math.isclose(chosen["r2,test"], entry["r2,test"], abs_tol=1e-9),
+        path,
+        f"{where}: r2,test {entry.get('r2,test')!r} is not the best layer's ({chosen['r2,test']!r})",
+    )
 
 
 def find_results(folder: Path) -> list[Path]:

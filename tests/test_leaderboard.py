@@ -335,12 +335,20 @@ def test_control_and_static_differences_are_paired(evaluated):
     "edit, message",
     [
         (lambda d: d["results"]["world_places"].update(best_layer=999), "best_layer 999 is out of range"),
-        (lambda d: d["results"]["world_places"].update({"r2,test": 1.5}), "outside its range"),
+        (lambda d: d["results"]["world_places"].update({"r2,test": 1.5}), "is not the best layer's"),
+        (lambda d: d["results"]["world_places"].update({"r2,test": 0.99}), "is not the best layer's"),
+        (lambda d: d["results"]["world_places"].update(best_layer=_other_layer(d)), "smaller leave-one-out error"),
+        (lambda d: d["results"]["world_places"].update({"spearman,test": 1.5}), "outside its range"),
         (lambda d: d["results"]["world_places"].update({"r2_stderr,test": None}), "r2_stderr,test is None"),
         (lambda d: d["config"].update(kind="oracle"), "config.kind 'oracle'"),
         (lambda d: d["results"]["world_places"]["bootstrap"]["replicates"]["r2"].pop(), "must hold 300 numbers"),
     ],
 )
+def _other_layer(data: dict) -> int:
+    entry = data["results"]["world_places"]
+    return next(p["layer"] for p in entry["per_layer"] if p["layer"] != entry["best_layer"])
+
+
 def test_hand_edited_results_are_refused(evaluated, tmp_path, edit, message):
     path = next(evaluated["results"].rglob("results_*.json"))
     data = json.loads(path.read_text())
