@@ -175,7 +175,7 @@ def test_results_json_follows_the_leaderboard_convention(setup):
     config = results["config"]
     assert config["model_name"] == "tiny/test-llama" and config["model_sha"] == "0123456789abcdef"
     assert config["model_dtype"] == "float32" and config["random_init"] is False
-    assert config["dataset_repo"] == "release"
+    assert config["dataset_repo"] == "llm-spacetime/llm-spacetime"  # the repo the folder stands for, not its name
     assert config["dataset_revision"] == dataset_identity(setup["release"])["dataset_revision"]
     assert config["dataset_revision"].startswith("data-sha256:")
     assert config["prompt"] == "empty" and config["layers"] == LAYERS and config["probe"] == "ridge"
