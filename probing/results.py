@@ -1,7 +1,7 @@
 """`spacetime probe`: ridge probes on every stored layer of activation folders, scored on the fixed test split,
 written as a results JSON in the leaderboard convention, per-entity test predictions (Parquet), plots and a report.
 
-Layout of the output folder (also a leaderboard submission: ``results.json`` + ``predictions/``)::
+Layout of the output folder (`spacetime evaluate` runs this stage for every leaderboard request)::
 
     results.json                      {"config": {...}, "results": {"<dataset>": {"best_layer", metrics, "per_layer"}}}
     predictions/<dataset>.parquet     entity_id, layer (= best_layer), pred_<target>... for every test entity
