@@ -331,6 +331,11 @@ def test_control_and_static_differences_are_paired(evaluated):
     assert vs["ci"][0] <= vs["ci"][1] and "static" in model.vs
 
 
+def _other_layer(data: dict) -> int:
+    entry = data["results"]["world_places"]
+    return next(p["layer"] for p in entry["per_layer"] if p["layer"] != entry["best_layer"])
+
+
 @pytest.mark.parametrize(
     "edit, message",
     [
@@ -344,11 +349,6 @@ def test_control_and_static_differences_are_paired(evaluated):
         (lambda d: d["results"]["world_places"]["bootstrap"]["replicates"]["r2"].pop(), "must hold 300 numbers"),
     ],
 )
-def _other_layer(data: dict) -> int:
-    entry = data["results"]["world_places"]
-    return next(p["layer"] for p in entry["per_layer"] if p["layer"] != entry["best_layer"])
-
-
 def test_hand_edited_results_are_refused(evaluated, tmp_path, edit, message):
     path = next(evaluated["results"].rglob("results_*.json"))
     data = json.loads(path.read_text())
@@ -484,4 +484,5 @@ def test_requests_and_results_travel_through_hub_dataset_repos(evaluated, hub, t
     )
     assert done.exit_code == 0, done.output
     assert "0 finished, 0 failed, 4 already done" in done.output
-    assert hub.repo("board/evaluated").head.summary == "Update request statuses"
+    pulled_requests = sorted(p.name for p in (tmp_path / "rq2").rglob("*_eval_request_*.json"))
+    assert pulled_requests == sorted(p.name for p in evaluated["requests"].rglob("*_eval_request_*.json"))
