@@ -1,299 +1,380 @@
-"""Leaderboard: score a submission (results JSON + per-entity test predictions) and render the table.
+"""The leaderboard: tables built from the results folder that `spacetime evaluate` writes, and nothing else.
 
-The scorer trusts nothing in a submission but its predictions: it checks the schema and the dataset revision,
-checks that the predictions cover exactly the test split's entities with finite numbers, recomputes every metric
-against the released test targets, and rejects a results JSON whose metrics do not match its own predictions.
-A scored entry carries the recomputed numbers only.
+Submitters send requests, never numbers (see requests.py); so the only trust boundary left is write access to the
+results folder (or repo). Every results file is still read as untrusted input: size-limited, strict JSON, every field
+checked (a best layer the model does not have, a metric out of its range, non-finite numbers are refused, naming the
+file and the field).
+
+One table per (dataset, dataset repo, revision), best test R^2 first. Each row shows the interval of every metric,
+and for a model its paired difference to its random-init control and to its static-embedding baseline (bootstrap
+replicates drawn on the same resamples). A row whose R^2 difference to the row above has an interval containing
+zero is marked: the two ranks are not separated.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
+import html
 import math
+import textwrap
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from spacetime.pipelines.registry import DATASETS
 
-from spacetime.errors import SpacetimeError
+from .inputs import InputError, is_layer, is_number, read_json, require
+from .requests import KINDS
+from .uncertainty import paired_difference
 
-from .metrics import score_predictions
-from .results import PRED_PREFIX, PREDICTIONS_DIR, RESULTS_FILE, dataset_identity, write_json
-
-ENTRY_FORMAT = "llm-spacetime-leaderboard-entry/1"
-CONFIG_FIELDS: dict[str, type | tuple[type, ...]] = {
-    "model_name": str,
-    "model_sha": (str, type(None)),
-    "model_dtype": (str, type(None)),
-    "dataset_repo": str,
-    "dataset_revision": str,
-    "prompt": (str, dict),
-    "layers": (list, dict),
-    "probe": str,
-    "alphas": list,
-    "seed": int,
-    "package_version": str,
-    "random_init": bool,
-}
-# Metrics a submission's results JSON must state correctly at its best layer (those it states are all checked).
-CHECKED_RELATIVE = 1e-6
-CHECKED_ABSOLUTE = 1e-9
+RESULTS_FORMAT = "llm-spacetime-results/1"
+MAX_RESULTS_BYTES = 4 * 1024 * 1024
+MAX_NAME = 200
 TABLE_METRICS = ("r2", "spearman", "mae", "haversine_km", "proximity_error")
+RANK_METRIC = "r2"
+NOT_SEPARATED = "≈"
+# Metric bounds a results file must respect: (low, high), None for unbounded.
+BOUNDS = {"r2": (None, 1.0), "spearman": (-1.0, 1.0), "proximity_error": (0.0, 1.0)}
 
 
-class SubmissionError(SpacetimeError, ValueError):
-    """A submission the scorer refuses; the message names the file and the problem."""
+# --- reading results files ----------------------------------------------------------------------------------------
 
 
-def score_submission(
-    submission: Path, source: str | Path, revision: str | None = None, out: Path | None = None
-) -> dict[str, Any]:
-    """Verify ``submission`` (a folder with results.json and predictions/<dataset>.parquet) against the released
-    test split of ``source``; returns the scored entry and writes it to ``out`` (a file) when given."""
-    from spacetime.loaders.load import probing_data
+def read_results(path: Path) -> dict[str, Any]:
+    """One results file, checked field by field."""
+    raw = read_json(path, MAX_RESULTS_BYTES)
+    require(isinstance(raw, dict), path, "a results file is a JSON object")
+    require(raw.get("format") == RESULTS_FORMAT, path, f"format is {raw.get('format')!r}, expected {RESULTS_FORMAT!r}")
+    config, results = raw.get("config"), raw.get("results")
+    require(isinstance(config, dict), path, "'config' must be an object")
+    require(isinstance(results, dict) and bool(results), path, "'results' must name at least one dataset")
+    for name in ("model_name", "model_sha", "model_dtype", "base_model", "dataset_repo", "dataset_revision"):
+        value = config.get(name)
+        require(isinstance(value, str) and 0 < len(value) <= MAX_NAME, path, f"config.{name} must be a short string")
+    require(config.get("kind") in KINDS, path, f"config.kind {config.get('kind')!r} is not one of {list(KINDS)}")
+    layers = config.get("num_layers")
+    require(is_layer(layers) and layers >= 1, path, f"config.num_layers {layers!r} is not a positive integer")
+    for dataset, entry in results.items():
+        _check_dataset(path, dataset, entry, layers)
+    return raw
 
-    submission = Path(submission)
-    results = _read_results(submission)
-    config = results["config"]
-    identity = dataset_identity(source, revision)
-    if config["dataset_revision"] != identity["dataset_revision"]:
-        raise SubmissionError(
-            f"{submission / RESULTS_FILE}: dataset_revision {config['dataset_revision']!r} is not "
-            f"the scored release's {identity['dataset_revision']!r} ({source}); probe that release"
+
+def _check_dataset(path: Path, dataset: str, entry: Any, num_layers: int) -> None:
+    where = f"results.{dataset}"
+    require(dataset in DATASETS, path, f"unknown dataset {dataset!r} (known: {', '.join(DATASETS)})")
+    require(isinstance(entry, dict), path, f"{where} must be an object")
+    best = entry.get("best_layer")
+    require(
+        is_layer(best) and best < num_layers,
+        path,
+        f"{where}.best_layer {best!r} is out of range for a model of {num_layers} layers (0..{num_layers - 1})",
+    )
+    per_layer = entry.get("per_layer")
+    require(isinstance(per_layer, list) and bool(per_layer), path, f"{where}.per_layer must be a non-empty list")
+    for item in per_layer:
+        require(
+            isinstance(item, dict) and is_layer(item.get("layer")) and item["layer"] < num_layers,
+            path,
+            f"{where}.per_layer holds a layer out of range: {str(item)[:80]}",
         )
-    scored: dict[str, Any] = {}
-    files = {RESULTS_FILE: _sha256(submission / RESULTS_FILE)}
-    for dataset, claimed in results["results"].items():
-        path = submission / PREDICTIONS_DIR / f"{dataset}.parquet"
-        data = probing_data(source, dataset, revision)
-        test = np.asarray(data.split) == "test"
-        test_ids = [e for e, s in zip(data.entity_ids, data.split) if s == "test"]
-        pred, layer = read_predictions(path, test_ids, list(data.target_names))
-        if layer != claimed.get("best_layer"):
-            raise SubmissionError(
-                f"{path}: predictions are of layer {layer}, results.json says best_layer {claimed.get('best_layer')}"
-            )
-        metrics = score_predictions(data.targets[test], pred, data.target_names)
-        check_claims(path.parent.parent / RESULTS_FILE, dataset, claimed, metrics)
-        scored[dataset] = {
-            "layer": layer,
-            "prompt": claimed.get("prompt") or _prompt(config, dataset),
-            "test_rows": len(test_ids),
-            **metrics,
-        }
-        files[f"{PREDICTIONS_DIR}/{dataset}.parquet"] = _sha256(path)
-    from spacetime import __version__
-
-    entry = {
-        "format": ENTRY_FORMAT,
-        "model_name": config["model_name"],
-        "model_sha": config["model_sha"],
-        "model_dtype": config["model_dtype"],
-        "random_init": config["random_init"],
-        "probe": config["probe"],
-        "dataset_repo": identity["dataset_repo"],
-        "dataset_revision": identity["dataset_revision"],
-        "scored_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "scorer_version": __version__,
-        "submission_files": files,
-        "results": scored,
-    }
-    if out is not None:
-        write_json(Path(out), entry)
-    return entry
-
-
-def _read_results(submission: Path) -> dict[str, Any]:
-    path = submission / RESULTS_FILE
-    if not path.is_file():
-        raise SubmissionError(f"{submission}: no {RESULTS_FILE}")
-    try:
-        results = json.loads(path.read_text("utf-8"))
-    except json.JSONDecodeError as error:
-        raise SubmissionError(f"{path}: not valid JSON ({error})") from None
-    if (
-        not isinstance(results, dict)
-        or not isinstance(results.get("config"), dict)
-        or not isinstance(results.get("results"), dict)
-    ):
-        raise SubmissionError(f"{path}: needs objects 'config' and 'results' at the top level")
-    config = results["config"]
-    for name, kind in CONFIG_FIELDS.items():
-        if name not in config:
-            raise SubmissionError(f"{path}: config.{name} is missing")
-        if not isinstance(config[name], kind) or (kind is int and isinstance(config[name], bool)):
-            raise SubmissionError(f"{path}: config.{name} has type {type(config[name]).__name__}")
-    if not results["results"]:
-        raise SubmissionError(f"{path}: 'results' names no dataset")
-    from spacetime.pipelines.registry import DATASETS
-
-    for dataset, result in results["results"].items():
-        if dataset not in DATASETS:
-            raise SubmissionError(f"{path}: unknown dataset {dataset!r} (known: {', '.join(DATASETS)})")
-        if not isinstance(result, dict) or not isinstance(result.get("best_layer"), int):
-            raise SubmissionError(f"{path}: results.{dataset}.best_layer must be an integer")
-    return results
-
-
-def read_predictions(path: Path, test_ids: list[str], target_names: list[str]) -> tuple[np.ndarray, int]:
-    """Predictions ``[test rows, targets]`` in ``test_ids`` order, and their layer; raises on any defect."""
-    import pyarrow.parquet as pq
-
-    if not path.is_file():
-        raise SubmissionError(f"{path}: missing (one predictions file per dataset in results.json)")
-    try:
-        table = pq.read_table(path)
-    except Exception as error:  # a damaged or non-Parquet file
-        raise SubmissionError(f"{path}: not a readable Parquet file ({error})") from None
-    expected = ["entity_id", "layer", *[PRED_PREFIX + t for t in target_names]]
-    if sorted(table.column_names) != sorted(expected):
-        raise SubmissionError(f"{path}: columns {table.column_names}, expected {expected}")
-    import pandas as pd
-
-    frame = table.to_pandas()
-    for column in expected[1:]:
-        if not pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column]):
-            raise SubmissionError(f"{path}: column {column!r} is {frame[column].dtype}, not numeric")
-    ids = frame["entity_id"].astype(str)
-    duplicated = ids[ids.duplicated()].unique().tolist()
-    if duplicated:
-        raise SubmissionError(f"{path}: {len(duplicated)} entity ids appear more than once, e.g. {duplicated[:3]}")
-    wanted = set(test_ids)
-    have = set(ids)
-    missing = [e for e in test_ids if e not in have]
-    extra = sorted(have - wanted)
-    if missing or extra:
-        raise SubmissionError(
-            f"{path}: predictions must cover exactly the {len(test_ids)} test entities: "
-            f"{len(missing)} missing (e.g. {missing[:3]}), {len(extra)} extra (e.g. {extra[:3]})"
-        )
-    layers = frame["layer"].unique()
-    if len(layers) != 1:
-        raise SubmissionError(f"{path}: predictions mix layers {sorted(layers.tolist())}; submit one layer")
-    frame = frame.set_index(ids).loc[test_ids]
-    values = frame[expected[2:]].to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        rows = frame.index[bad.any(axis=1)][:3].tolist()
-        raise SubmissionError(f"{path}: {int(bad.sum())} prediction(s) are NaN or infinite, e.g. entities {rows}")
-    return values, int(layers[0])
-
-
-def check_claims(path: Path, dataset: str, claimed: dict[str, Any], metrics: dict[str, float]) -> None:
-    """Every metric the results JSON states must equal the one recomputed from its predictions."""
-    for name, value in metrics.items():
-        if name not in claimed:
+        require(is_number(item.get("r2,test")), path, f"{where}.per_layer layer {item['layer']}: r2,test not finite")
+    require(best in [p["layer"] for p in per_layer], path, f"{where}.best_layer {best} is not among per_layer")
+    _check_consistent(path, where, entry, per_layer)
+    require(is_layer(entry.get("test_rows")) and entry["test_rows"] >= 2, path, f"{where}.test_rows must be >= 2")
+    for metric in TABLE_METRICS:
+        key = f"{metric},test"
+        if metric in ("r2", "spearman", "mae"):
+            require(key in entry, path, f"{where} lacks {key!r}")
+        if key not in entry:
             continue
-        stated = claimed[name]
-        if not isinstance(stated, (int, float)) or isinstance(stated, bool) or stated is None:
-            raise SubmissionError(f"{path}: results.{dataset}.{name} is {stated!r}, not a number")
-        if not math.isclose(stated, value, rel_tol=CHECKED_RELATIVE, abs_tol=CHECKED_ABSOLUTE):
-            raise SubmissionError(
-                f"{path}: results.{dataset}.{name} states {stated!r}, but the submitted predictions give {value!r}"
-            )
+        value, stderr, ci = entry[key], entry.get(f"{metric}_stderr,test"), entry.get(f"{metric}_ci,test")
+        require(is_number(value), path, f"{where}.{key} is {value!r}, not a finite number")
+        require(is_number(stderr) and stderr >= 0, path, f"{where}.{metric}_stderr,test is {stderr!r}")
+        require(
+            isinstance(ci, list) and len(ci) == 2 and all(map(is_number, ci)) and ci[0] <= ci[1],
+            path,
+            f"{where}.{metric}_ci,test must be [low, high] finite numbers, not {ci!r}",
+        )
+        low, high = BOUNDS.get(metric, (0.0, None))
+        require(
+            (low is None or value >= low) and (high is None or value <= high),
+            path,
+            f"{where}.{key} = {value} is outside its range [{low}, {high}]",
+        )
+    boot = entry.get("bootstrap")
+    require(isinstance(boot, dict), path, f"{where}.bootstrap must be an object")
+    resamples = boot.get("resamples")
+    require(is_layer(resamples) and resamples >= 1, path, f"{where}.bootstrap.resamples must be a positive integer")
+    replicates = boot.get("replicates")
+    require(isinstance(replicates, dict), path, f"{where}.bootstrap.replicates must be an object")
+    for metric, values in replicates.items():
+        require(
+            isinstance(values, list) and len(values) == resamples and all(v is None or is_number(v) for v in values),
+            path,
+            f"{where}.bootstrap.replicates.{metric} must hold {resamples} numbers",
+        )
 
 
-def _prompt(config: dict[str, Any], dataset: str) -> Any:
-    prompt = config.get("prompt")
-    return prompt.get(dataset) if isinstance(prompt, dict) else prompt
+def _check_consistent(path: Path, where: str, entry: dict[str, Any], per_layer: list[dict[str, Any]]) -> None:
+    """The headline must be the per-layer row that the selection rule picks (smallest leave-one-out error on
+    train), with the same test R^2: a hand edit of one number without the other is caught."""
+    losses = [p.get("loo_mse") for p in per_layer]
+    require(all(is_number(x) for x in losses), path, f"{where}.per_layer: every layer needs a finite loo_mse")
+    chosen = min(per_layer, key=lambda p: (p["loo_mse"], p["layer"]))
+    require(
+        chosen["layer"] == entry["best_layer"],
+        path,
+        f"{where}.best_layer is {entry['best_layer']}, but layer {chosen['layer']} has the smaller leave-one-out error",
+    )
+    require(
+        is_number(entry.get("r2,test")) and math.isclose(chosen["r2,test"], entry["r2,test"], abs_tol=1e-9),
+        path,
+        f"{where}: r2,test {entry.get('r2,test')!r} is not the best layer's ({chosen['r2,test']!r})",
+    )
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+def find_results(folder: Path) -> list[Path]:
+    root = Path(folder)
+    return sorted(
+        p for p in root.rglob("results_*.json") if not any(s.startswith(".") for s in p.relative_to(root).parts)
+    )
 
 
-# --- the table ----------------------------------------------------------------------------------------------------
+def load_results(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
+    paths = find_results(folder)
+    if not paths:
+        raise InputError(f"{folder}: no results files (results_*.json); run `spacetime evaluate`")
+    return [(path, read_results(path)) for path in paths]
 
 
-def load_entries(folder: Path) -> list[dict[str, Any]]:
-    entries = []
-    for path in sorted(Path(folder).glob("*.json")):
-        entry = json.loads(path.read_text("utf-8"))
-        if entry.get("format") != ENTRY_FORMAT:
-            raise ValueError(
-                f"{path}: not a scored leaderboard entry (format {entry.get('format')!r}); "
-                f"run `spacetime score` on the submission first"
-            )
-        entries.append(entry)
-    if not entries:
-        raise ValueError(f"{folder}: no scored entries (*.json)")
-    return entries
+# --- rows ---------------------------------------------------------------------------------------------------------
 
 
-def leaderboard_rows(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Rows per dataset, best test R^2 first."""
-    tables: dict[str, list[dict[str, Any]]] = {}
-    for entry in entries:
-        for dataset, result in entry["results"].items():
-            tables.setdefault(dataset, []).append(
-                {
-                    "model": entry["model_name"] + (" (random init)" if entry.get("random_init") else ""),
-                    "model_sha": (entry.get("model_sha") or "")[:12],
-                    "prompt": result.get("prompt"),
-                    "layer": result["layer"],
-                    "dataset_revision": entry["dataset_revision"][:24],
-                    **{m: result.get(m) for m in TABLE_METRICS},
-                }
-            )
-    for rows in tables.values():
-        rows.sort(key=lambda r: -(r["r2"] if r["r2"] is not None else -math.inf))
-    return tables
+@dataclass
+class Row:
+    model: str
+    kind: str
+    base_model: str
+    revision: str
+    dtype: str
+    layer: int
+    num_layers: int
+    prompt: str
+    metrics: dict[str, tuple[float, list[float]]]  # metric -> (value, [low, high])
+    per_layer: list[tuple[int, float]]
+    plots: list[Path]
+    bootstrap: dict[str, Any]
+    test_rows: int = 0
+    rank: int = 0
+    separated_from_above: bool | None = None  # None for the first row or when not comparable
+    vs: dict[str, dict[str, Any]] = field(default_factory=dict)  # "control" / "static" -> paired difference of r2
 
 
-def render_leaderboard(folder: Path, out: Path) -> dict[str, Path]:
-    """``leaderboard.md`` and ``leaderboard.png`` in ``out`` from the scored entries in ``folder``."""
-    tables = leaderboard_rows(load_entries(folder))
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    columns = ["model", "model_sha", "prompt", "layer", *TABLE_METRICS]
+@dataclass
+class Table:
+    dataset: str
+    dataset_repo: str
+    dataset_revision: str
+    rows: list[Row]
+
+
+def short_revision(revision: str) -> str:
+    """``abcdef123456`` of a commit sha, ``gguf-sha256:abcdef123456`` of a prefixed digest (the prefix alone says
+    nothing)."""
+    prefix, sep, rest = revision.rpartition(":")
+    return f"{prefix}{sep}{rest[:12]}"
+
+
+def build_tables(folder: Path) -> list[Table]:
+    """Rows per (dataset, dataset repo, revision), best test R^2 first, with paired differences and rank marks."""
+    tables: dict[tuple[str, str, str], list[Row]] = {}
+    for path, results in load_results(folder):
+        config = results["config"]
+        plots_dir = path.parent / f"plots_{path.stem.removeprefix('results_')}"
+        for dataset, entry in results["results"].items():
+            key = (dataset, config["dataset_repo"], config["dataset_revision"])
+            tables.setdefault(key, []).append(_row(config, dataset, entry, plots_dir))
+    out = []
+    for (dataset, repo, revision), rows in sorted(tables.items()):
+        rows.sort(key=lambda r: (-r.metrics[RANK_METRIC][0], r.model))
+        for rank, row in enumerate(rows, 1):
+            row.rank = rank
+            if rank > 1:
+                diff = _paired(row, rows[rank - 2])
+                row.separated_from_above = diff["separated"] if diff else None
+        for row in rows:
+            if row.kind == "model":
+                for label, kind in (("control", "random_init"), ("static", "static_embeddings")):
+                    other = next((o for o in rows if o.kind == kind and o.base_model == row.base_model), None)
+                    if other is not None:
+                        row.vs[label] = {"model": other.model, **(_paired(row, other) or {})}
+                        row.vs[label]["difference"] = row.metrics[RANK_METRIC][0] - other.metrics[RANK_METRIC][0]
+        out.append(Table(dataset, repo, revision, rows))
+    check_unique_models(out)
+    return out
+
+
+def _row(config: dict[str, Any], dataset: str, entry: dict[str, Any], plots_dir: Path) -> Row:
+    metrics = {m: (entry[f"{m},test"], entry[f"{m}_ci,test"]) for m in TABLE_METRICS if f"{m},test" in entry}
+    return Row(
+        model=config["model_name"],
+        kind=config["kind"],
+        base_model=config["base_model"],
+        revision=config["model_sha"],
+        dtype=config["model_dtype"],
+        layer=entry["best_layer"],
+        num_layers=config["num_layers"],
+        prompt=str(entry.get("prompt", "")),
+        metrics=metrics,
+        per_layer=[(p["layer"], p["r2,test"]) for p in entry["per_layer"]],
+        plots=sorted(plots_dir.glob(f"{dataset}_*.png")) if plots_dir.is_dir() else [],
+        bootstrap=entry["bootstrap"],
+        test_rows=entry["test_rows"],
+    )
+
+
+def _paired(a: Row, b: Row) -> dict[str, Any] | None:
+    """The paired bootstrap of ``a.r2 - b.r2``, when both drew the same resamples of the same test entities."""
+    same = all(a.bootstrap.get(k) == b.bootstrap.get(k) for k in ("resamples", "seed", "entities_sha256"))
+    ra, rb = a.bootstrap["replicates"].get(RANK_METRIC), b.bootstrap["replicates"].get(RANK_METRIC)
+    if not same or ra is None or rb is None:
+        return None
+    nan = float("nan")
+    return paired_difference([nan if x is None else x for x in ra], [nan if x is None else x for x in rb])
+
+
+# --- Markdown and PNG ---------------------------------------------------------------------------------------------
+
+
+def md_escape(value: Any) -> str:
+    """Text safe in a Markdown table cell: HTML escaped, Markdown punctuation backslashed, one line."""
+    text = html.escape(" ".join(str(value).split()), quote=True)
+    return "".join("\\" + c if c in "\\`*_[]|#!{}~" else c for c in text)
+
+
+def format_value(value: float, ci: list[float] | None = None, digits: int = 3) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    text = f"{value:.{digits}f}" if abs(value) < 1000 else f"{value:,.0f}"
+    if ci:
+        low, high = ci
+        text += f" [{low:.{digits}f}, {high:.{digits}f}]" if abs(value) < 1000 else f" [{low:,.0f}, {high:,.0f}]"
+    return text
+
+
+def format_difference(vs: dict[str, Any] | None) -> str:
+    if not vs or "difference" not in vs:
+        return "-"
+    text = f"{vs['difference']:+.3f}"
+    if vs.get("ci"):
+        low, high = vs["ci"]
+        text += f" [{low:+.3f}, {high:+.3f}]" + ("" if vs.get("separated") else f" {NOT_SEPARATED}0")
+    return text
+
+
+def layer_label(row: Row) -> str:
+    """``best/depth``, or ``embeddings`` for the static baseline (it has no layer)."""
+    return "embeddings" if row.kind == "static_embeddings" else f"{row.layer}/{row.num_layers}"
+
+
+def rank_label(row: Row) -> str:
+    return f"{row.rank}{NOT_SEPARATED}" if row.separated_from_above is False else str(row.rank)
+
+
+def table_cells(table: Table) -> tuple[list[str], list[list[str]]]:
+    """Column names and plain (unescaped) cell texts of a table, shared by the Markdown and the PNG."""
+    metrics = [m for m in TABLE_METRICS if any(m in r.metrics for r in table.rows)]
+    columns = ["rank", "model", "revision", "dtype", "layer", *metrics, "R^2 - control", "R^2 - static"]
+    cells = [
+        [
+            rank_label(row),
+            row.model,
+            short_revision(row.revision),
+            row.dtype,
+            layer_label(row),
+            *[format_value(*row.metrics[m]) if m in row.metrics else "-" for m in metrics],
+            format_difference(row.vs.get("control")),
+            format_difference(row.vs.get("static")),
+        ]
+        for row in table.rows
+    ]
+    return columns, cells
+
+
+def resample_counts(tables: list[Table]) -> str:
+    return ", ".join(f"{c:,}" for c in sorted({r.bootstrap.get("resamples") for t in tables for r in t.rows}))
+
+
+def render_markdown(tables: list[Table]) -> str:
     lines = [
         "# llm-spacetime leaderboard",
         "",
-        "Scored by `spacetime score`: every metric recomputed from the submitted test predictions.",
+        "Every number is computed by `spacetime evaluate` from a request (model, revision, precision, prompts); "
+        "submitters send no results. Brackets: 95% bootstrap intervals over the test entities "
+        f"({resample_counts(tables)} resamples). "
+        f"A rank marked {NOT_SEPARATED} is not separated from the rank above (the interval of their paired R^2 "
+        f"difference contains 0); a difference marked {NOT_SEPARATED}0 is not separated from zero.",
         "",
     ]
-    for dataset in sorted(tables):
-        rows = tables[dataset]
+    for table in tables:
+        columns, cells = table_cells(table)
         lines += [
-            f"## {dataset}",
+            f"## {md_escape(table.dataset)}",
             "",
-            f"Dataset revision `{rows[0]['dataset_revision']}`",
+            f"Dataset `{md_escape(table.dataset_repo)}` at revision `{md_escape(table.dataset_revision)}`",
             "",
-            "| rank | " + " | ".join(columns) + " |",
-            "|---" * (len(columns) + 1) + "|",
+            "| " + " | ".join(columns) + " |",
+            "|---" * len(columns) + "|",
         ]
-        lines += [
-            "| " + " | ".join([str(i)] + [_cell(row[c]) for c in columns]) + " |" for i, row in enumerate(rows, 1)
-        ]
+        lines += ["| " + " | ".join(md_escape(c) for c in row) + " |" for row in cells]
         lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def render_leaderboard(folder: Path, out: Path) -> dict[str, Path]:
+    """``leaderboard.md`` (for the Hub README) and ``leaderboard.png`` in ``out`` from the results in ``folder``."""
     from spacetime.common import write_atomic
 
+    tables = build_tables(folder)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     markdown = out / "leaderboard.md"
-    write_atomic(markdown, ("\n".join(lines) + "\n").encode("utf-8"))
-    return {"markdown": markdown, "png": _table_png(out / "leaderboard.png", tables, columns)}
+    write_atomic(markdown, render_markdown(tables).encode("utf-8"))
+    return {"markdown": markdown, "png": _table_png(out / "leaderboard.png", tables)}
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
-def _table_png(path: Path, tables: dict[str, list[dict[str, Any]]], columns: list[str]) -> Path:
+def _table_png(path: Path, tables: list[Table]) -> Path:
+    """The tables as an image; model names wrap instead of being cut, so a model and its control stay distinct."""
     from .plots import _pyplot, _save
 
     plt = _pyplot()
-    heights = [len(rows) + 2 for rows in tables.values()]
-    fig, axes = plt.subplots(len(tables), 1, figsize=(11, 0.35 * sum(heights) + 0.5), dpi=120, squeeze=False)
-    for ax, dataset in zip(axes[:, 0], sorted(tables)):
+    heights = [2 + sum(_wrapped_lines(r.model) for r in t.rows) for t in tables]
+    fig, axes = plt.subplots(len(tables), 1, figsize=(16, 0.3 * sum(heights) + 0.6), dpi=110, squeeze=False)
+    for ax, table in zip(axes[:, 0], tables):
         ax.axis("off")
-        ax.set_title(dataset, loc="left", fontsize=10)
-        cells = [[_cell(row[c]) for c in columns] for row in tables[dataset]]
-        table = ax.table(cellText=cells, colLabels=columns, loc="upper left", cellLoc="left")
-        table.auto_set_font_size(False)
-        table.set_fontsize(8)
+        ax.set_title(f"{table.dataset} ({short_revision(table.dataset_revision)})", loc="left", fontsize=10)
+        columns, cells = table_cells(table)
+        for row in cells:
+            row[1] = "\n".join(textwrap.wrap(row[1], 34)) or "-"
+        drawn = ax.table(cellText=cells, colLabels=columns, loc="upper left", cellLoc="left")
+        drawn.auto_set_font_size(False)
+        drawn.set_fontsize(7)
+        for (r, _column), cell in drawn.get_celld().items():
+            if r > 0:
+                cell.set_height(cell.get_height() * _wrapped_lines(table.rows[r - 1].model))
+        drawn.auto_set_column_width(list(range(len(columns))))
     return _save(fig, path)
+
+
+def _wrapped_lines(name: str) -> int:
+    return max(1, len(textwrap.wrap(name, 34)))
+
+
+def check_unique_models(tables: list[Table]) -> None:
+    """Two rows of one table with the same model name, revision and dtype would merge in any reader keyed by them."""
+    for table in tables:
+        seen: dict[tuple[str, str, str], str] = {}
+        for row in table.rows:
+            key = (row.model, row.revision, row.dtype)
+            if key in seen:
+                raise InputError(f"{table.dataset}: two results for {row.model} at {row.revision} in {row.dtype}")
+            seen[key] = row.model

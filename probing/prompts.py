@@ -33,6 +33,11 @@ def default_prompt(dataset: str) -> str:
     return _spec(dataset).default_prompt
 
 
+def default_prompts() -> dict[str, str]:
+    """Every dataset's default prompt name, in release order."""
+    return {dataset: default_prompt(dataset) for dataset in DATASETS}
+
+
 def get_prompt(dataset: str, name: str | None = None) -> Prompt:
     """The named prompt of ``dataset`` (its default when ``name`` is None), with a clear error otherwise."""
     return _spec(dataset).prompt(name)

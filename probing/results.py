@@ -1,7 +1,7 @@
 """`spacetime probe`: ridge probes on every stored layer of activation folders, scored on the fixed test split,
 written as a results JSON in the leaderboard convention, per-entity test predictions (Parquet), plots and a report.
 
-Layout of the output folder (also a leaderboard submission: ``results.json`` + ``predictions/``)::
+Layout of the output folder (`spacetime evaluate` runs this stage for every leaderboard request)::
 
     results.json                      {"config": {...}, "results": {"<dataset>": {"best_layer", metrics, "per_layer"}}}
     predictions/<dataset>.parquet     entity_id, layer (= best_layer), pred_<target>... for every test entity
@@ -85,20 +85,39 @@ class DatasetProbe:
 # --- dataset identity ---------------------------------------------------------------------------------------------
 
 
-def dataset_identity(source: str | Path, revision: str | None = None, timeout: float = 30.0) -> dict[str, str]:
+# The Hub dataset repo a local release folder stands for (`spacetime publish --repo-id`), unless one is named.
+DEFAULT_DATASET_REPO = "llm-spacetime/llm-spacetime"
+DATA_DIR = "data"
+
+
+def data_files_sha256(folder: Path) -> str:
+    """sha256 over the release's data files (relative path and content sha256 of each, sorted by path): the same
+    for every build of the same data, whatever ``release.json`` and the card say about when it was built."""
+    from spacetime.common import file_sha256
+
+    files = sorted(p for p in (folder / DATA_DIR).rglob("*") if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise FileNotFoundError(f"{folder}: no files under {DATA_DIR}/; not a release folder (run `spacetime package`)")
+    h = hashlib.sha256()
+    for path in files:
+        h.update(f"{path.relative_to(folder).as_posix()}\0{file_sha256(path)}\n".encode())
+    return h.hexdigest()
+
+
+def dataset_identity(
+    source: str | Path, revision: str | None = None, timeout: float = 30.0, repo: str | None = None
+) -> dict[str, str]:
     """``{"dataset_repo", "dataset_revision"}`` of a release folder or a Hub dataset repo.
 
-    A folder's revision is the sha256 of its ``release.json`` (which lists every data file's sha256), unless
-    ``revision`` names one; a Hub repo's is the commit sha that ``revision`` (default: main) resolves to."""
+    A folder's revision is ``data-sha256:`` + :func:`data_files_sha256` (its contents only) unless ``revision``
+    names one, and its repo is ``repo`` (default: :data:`DEFAULT_DATASET_REPO`), never the folder's name; a Hub
+    repo's revision is the commit sha that ``revision`` (default: main) resolves to."""
     path = Path(source)
     if path.is_dir():
-        manifest = path / "release.json"
+        repo = repo or DEFAULT_DATASET_REPO
         if revision:
-            return {"dataset_repo": path.resolve().name, "dataset_revision": revision}
-        if not manifest.is_file():
-            raise FileNotFoundError(f"{path}: no release.json; not a release folder (run `spacetime package`)")
-        digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
-        return {"dataset_repo": path.resolve().name, "dataset_revision": f"release-sha256:{digest}"}
+            return {"dataset_repo": repo, "dataset_revision": revision}
+        return {"dataset_repo": repo, "dataset_revision": f"data-sha256:{data_files_sha256(path)}"}
     from huggingface_hub import HfApi
 
     info = HfApi().dataset_info(str(source), revision=revision, timeout=timeout)

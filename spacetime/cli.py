@@ -263,18 +263,14 @@ def _validate(layout: Layout, previous: Path | None, configs: tuple[str, ...]) -
     return bool(report["passed"])
 
 
-# The demo's baselines: the embedded model and its random-init control (the control the paper lacked).
-DEMO_MODELS = {"smollm2": {}, "smollm2-random-init": {"random_init": True}}
-
-
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True)
 @click.option("--skip-probing", is_flag=True, help="Stop after the validated release folder.")
 def demo(out: Path, skip_probing: bool) -> None:
     """The main job on the embedded defaults: every stage from the bundled sample, no network, no GPU.
 
-    build -> package -> validate -> activations (SmolLM2-135M and its random-init control) -> probe -> score ->
-    leaderboard, all under OUT/.
+    build -> package -> validate -> evaluate (requests for SmolLM2-135M, its random-init control and its
+    static-embedding baseline: activations, probes, bootstrap intervals) -> leaderboard site, all under OUT/.
     """
     layout = Layout(out)
     options = _source_options(True, None, None, None, None, None, out, None, None)
@@ -288,37 +284,21 @@ def demo(out: Path, skip_probing: bool) -> None:
 
 
 def _probe_baselines(layout: Layout) -> None:
-    """Activations of each demo model on every dataset, probes (the control beside the model), scores, leaderboard."""
-    from spacetime.probing.activations import dataset_rows, extract_dataset
-    from spacetime.probing.leaderboard import render_leaderboard, score_submission
-    from spacetime.probing.models import load_model
-    from spacetime.probing.prompts import get_prompt
-    from spacetime.probing.results import ProbeOptions, run_probe
+    """Requests for the embedded model, its random-init control and its static-embedding baseline, evaluated on
+    every dataset of the release; the leaderboard site from the results."""
+    from spacetime.probing.evaluate import demo_leaderboard
 
-    source = str(layout.release)
-    prompts = {dataset: get_prompt(dataset) for dataset in DATASETS}
-    rows = {dataset: dataset_rows(dataset, prompts[dataset], layout, source) for dataset in DATASETS}
-    folders: dict[str, list[Path]] = {}
-    for name, model_options in DEMO_MODELS.items():
-        loaded = load_model("smollm2", **model_options)
-        folders[name] = [extract_dataset(loaded, rows[d], prompts[d], layout, echo=click.echo) for d in DATASETS]
-    for name, own in folders.items():
-        controls = folders["smollm2-random-init"] if name == "smollm2" else []
-        results = layout.probes(name)
-        run_probe(own, source, results, controls, ProbeOptions(), echo=click.echo)
-        entry = score_submission(results, source, out=layout.scored_entry(name))
-        best = ", ".join(f"{d} {r['r2']:.3f}" for d, r in entry["results"].items())
-        click.echo(f"{name}: test R^2 at the best layer: {best}")
-    paths = render_leaderboard(layout.leaderboard, layout.leaderboard)
-    click.echo(f"leaderboard: {paths['markdown']}")
+    index = demo_leaderboard(layout.root, layout.release, echo=click.echo, progress=True)
+    click.echo(f"leaderboard: {index}")
 
 
 def _register_stage_commands() -> None:
     from spacetime.dist.publish import publish_command
     from spacetime.probing.commands import activations
-    from spacetime.probing.probe_commands import leaderboard, probe, score
+    from spacetime.probing.leaderboard_commands import evaluate, leaderboard, submit
+    from spacetime.probing.probe_commands import probe
 
-    for command in (publish_command, activations, probe, score, leaderboard):
+    for command in (publish_command, activations, probe, submit, evaluate, leaderboard):
         main.add_command(command)
 
 

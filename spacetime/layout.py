@@ -55,8 +55,25 @@ class Layout:
     def leaderboard(self) -> Path:
         return self.root / "leaderboard"
 
-    def scored_entry(self, name: str) -> Path:
-        return self.leaderboard / f"{name}.json"
+    @property
+    def requests(self) -> Path:
+        """Evaluation requests (``spacetime submit``), pending, running, finished or failed."""
+        return self.leaderboard / "requests"
+
+    @property
+    def results(self) -> Path:
+        """One results file per evaluated request (``spacetime evaluate``): all the leaderboard reads."""
+        return self.leaderboard / "results"
+
+    @property
+    def site(self) -> Path:
+        """The rendered leaderboard: index.html, leaderboard.md and .png."""
+        return self.leaderboard / "site"
+
+    @property
+    def evaluations(self) -> Path:
+        """``spacetime evaluate``'s working folders: activations and probes per request."""
+        return self.root / "evaluate"
 
     @property
     def cache(self) -> Path:

@@ -1,7 +1,8 @@
 """A small Hugging Face Hub-compatible server on 127.0.0.1, for tests of `spacetime publish`.
 
 It answers just the calls ``huggingface_hub`` (2.x) makes for create_repo, list_repo_refs, list_repo_tree /
-list_repo_files, repo_info, create_commit (validate-yaml, preupload, commit) and create_tag. Every file is
+list_repo_files, repo_info, create_commit (validate-yaml, preupload, commit), create_tag and file downloads
+(``/resolve/``, HEAD and GET: hf_hub_download, snapshot_download). Every file is
 answered ``uploadMode: "regular"`` at preupload, so content travels base64-encoded inside the ndjson commit
 payload: no LFS or Xet upload path exists here, and an ``lfsFile`` commit line is refused with 400.
 
@@ -28,6 +29,7 @@ REPO_ROUTE = re.compile(
     r"^/api/(models|datasets|spaces)/([^/]+/[^/]+)(?:/(refs|tree|preupload|commit|tag|revision)"
     r"(?:/([^/]+))?(?:/(.*))?)?$"
 )
+RESOLVE_ROUTE = re.compile(r"^/(datasets/|spaces/)?([^/]+/[^/]+)/resolve/([^/]+)/(.+)$")
 
 
 def git_blob_oid(data: bytes) -> str:
@@ -106,7 +108,10 @@ class HubServer(LoopbackServer):
     def respond(self, request: Request) -> None:
         headers = {k.lower(): v for k, v in request.headers.items()}
         status, extra, payload = self.handle(request.command, request.path, headers, _body(request))
-        request.send(status, json.dumps(payload).encode(), headers=extra)
+        if isinstance(payload, bytes):  # a file's raw content (the /resolve/ route)
+            request.send(status, payload, "application/octet-stream", headers=extra)
+        else:
+            request.send(status, json.dumps(payload).encode(), headers=extra)
 
     # --- helpers for tests ------------------------------------------------------------------------------------
     def seed_repo(
@@ -164,6 +169,8 @@ class HubServer(LoopbackServer):
                 raise HubError(status, message.replace("{authorization}", headers.get("authorization", "")))
             self._check_auth(headers)
             with self.lock:
+                if name == "resolve":
+                    return handler(*args)
                 return 200, {}, handler(*args, query=record.query, body=body)
         except HubError as err:
             extra = {"X-Error-Code": err.code} if err.code else {}
@@ -175,6 +182,11 @@ class HubServer(LoopbackServer):
             raise HubError(401, "Invalid credentials in Authorization header")
 
     def _route(self, method: str, path: str):
+        resolve = RESOLVE_ROUTE.match(path)
+        if resolve and method in ("GET", "HEAD"):
+            prefix, repo_id, revision, file_path = resolve.groups()
+            repo_type = REPO_TYPES[prefix.rstrip("/")] if prefix else "model"
+            return "resolve", self._resolve, (repo_type, repo_id, unquote(revision), unquote(file_path))
         if (method, path) == ("POST", "/api/repos/create"):
             return "create", self._api_create, ()
         if (method, path) == ("POST", "/api/validate-yaml"):
@@ -240,6 +252,14 @@ class HubServer(LoopbackServer):
             "private": repo.private,
             "siblings": [{"rfilename": p} for p in sorted(commit.files)],
         }
+
+    def _resolve(self, repo_type, repo_id, revision, path) -> tuple[int, dict, bytes]:
+        """A file's bytes (raw, not JSON), with the headers hf_hub_download reads."""
+        commit = self._revision(self._existing(repo_type, repo_id), revision)
+        if path not in commit.files:
+            raise HubError(404, f"Entry not found: {path}", code="EntryNotFound")
+        data = commit.files[path]
+        return 200, {"X-Repo-Commit": commit.oid, "ETag": f'"{git_blob_oid(data)}"'}, data
 
     def _api_refs(self, repo_type, repo_id, revision, rest, *, query, body) -> dict:
         repo = self._existing(repo_type, repo_id)

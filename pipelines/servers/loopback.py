@@ -24,7 +24,7 @@ class Request(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         self.server.owner.respond(self)
 
-    do_GET = do_POST = do_PUT = do_DELETE = _dispatch
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _dispatch
 
     def send(
         self, status: int, body: bytes, content_type: str = "application/json", headers: dict[str, str] | None = None
@@ -36,7 +36,8 @@ class Request(BaseHTTPRequestHandler):
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":  # a HEAD answer has the GET's headers and no body
+            self.wfile.write(body)
 
     def send_json(self, status: int, value: Any, headers: dict[str, str] | None = None) -> None:
         body = json.dumps(value, ensure_ascii=False).encode("utf-8")

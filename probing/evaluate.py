@@ -1,0 +1,342 @@
+"""`spacetime evaluate`: run every pending request with the reference extraction and probes; write its results.
+
+Per request: load the model at the requested revision and precision (or its random-init control, or only its input
+embeddings for the static baseline), extract activations for each dataset of its prompt set (resumable shards),
+probe every layer with ``run_probe``, add bootstrap intervals, and write one results file::
+
+    <results>/<org>/<name>/results_<revision[:12]>_<precision>.json
+    <results>/<org>/<name>/plots_<revision[:12]>_<precision>/<dataset>_*.png   (the probe's map / years plots)
+
+The request file is marked RUNNING, then FINISHED (naming its results file) or FAILED (with the reason); one
+request failing does not stop the others, and a rerun picks up RUNNING requests (a killed run) where their
+extraction stopped. Results files use the keys of lm-evaluation-harness (``"r2,test"``, ``"r2_stderr,test"``,
+``higher_is_better``, ``n-samples``, ``versions``, ``date``) inside the leaderboard convention's ``config`` block.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spacetime.common import digest
+from spacetime.layout import Layout
+
+from .inputs import InputError
+from .requests import Request, find_requests, read_request, write_request
+from .results import PREDICTIONS_DIR, dataset_identity, write_json
+from .uncertainty import RESAMPLES, SEED, bootstrap_scores, higher_is_better
+
+log = logging.getLogger(__name__)
+
+RESULTS_FORMAT = "llm-spacetime-results/1"
+RESULTS_VERSION = 1  # per dataset, as lm-eval's "versions": bumps when a dataset's scoring changes
+SIGNIFICANT = 6  # digits kept of each bootstrap replicate
+# The embedded SmolLM2 ships as bf16 (dequantized from its GGUF), and bfloat16 is a precision leaderboard readers know.
+DEMO_PRECISION = "bfloat16"
+
+
+@dataclass
+class EvaluateOptions:
+    work_dir: Path = Path("out/evaluate")  # activations and probe folders (resumable)
+    device: str = "auto"
+    data_revision: str | None = None
+    data_repo: str | None = None  # the Hub repo a local release folder stands for
+    resamples: int = RESAMPLES
+    seed: int = SEED
+    retry_failed: bool = False
+    cache_dir: Path | None = None
+    batch_tokens: int | None = None
+    progress: bool = False
+    only: list[str] = field(default_factory=list)  # model names; empty: every pending request
+
+
+@dataclass
+class Summary:
+    finished: list[Path] = field(default_factory=list)  # results files
+    failed: list[tuple[Path, str]] = field(default_factory=list)  # request files and why
+    skipped: list[Path] = field(default_factory=list)  # already finished (or failed, without retry)
+
+
+def results_file_name(request: Request) -> str:
+    stem = request.file_name.split("_eval_request_")[0]
+    short = request.file_name.split("_eval_request_")[1].removesuffix(".json")
+    return f"{stem}/results_{short}.json"
+
+
+def evaluate_requests(
+    requests_dir: Path,
+    source: str | Path,
+    results_dir: Path,
+    options: EvaluateOptions | None = None,
+    echo: Callable[[str], None] = print,
+) -> Summary:
+    """Run every runnable request under ``requests_dir`` against the released data ``source``."""
+    options = options or EvaluateOptions()
+    summary = Summary()
+    paths = find_requests(requests_dir)
+    if not paths:
+        raise FileNotFoundError(f"{requests_dir}: no request files (*_eval_request_*.json); run `spacetime submit`")
+    for path in paths:
+        try:
+            request = read_request(path)
+        except InputError as error:  # unreadable: it cannot be marked, but it is reported
+            summary.failed.append((path, str(error)))
+            echo(f"FAILED {path}: {error}")
+            continue
+        if options.only and request.model not in options.only:
+            continue
+        if request.status == "FINISHED" or (request.status == "FAILED" and not options.retry_failed):
+            summary.skipped.append(path)
+            continue
+        request.status, request.error = "RUNNING", None
+        write_request(path, request)
+        echo(f"evaluating {request.model} @ {request.revision} ({request.precision}) ...")
+        try:
+            written = evaluate_one(request, source, Path(results_dir), options, echo)
+        except Exception as error:  # noqa: BLE001 - one request's failure is recorded, the others still run
+            log.debug("request %s failed", path, exc_info=True)
+            request.status, request.error = "FAILED", _reason(error)
+            write_request(path, request)
+            summary.failed.append((path, request.error))
+            echo(f"FAILED {request.model}: {request.error}")
+            continue
+        request.status, request.results = "FINISHED", written.relative_to(results_dir).as_posix()
+        write_request(path, request)
+        summary.finished.append(written)
+        echo(f"finished {request.model}: {written}")
+    return summary
+
+
+def _reason(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    where = traceback.extract_tb(error.__traceback__)[-1:] if error.__traceback__ else []
+    at = (
+        f" (at {Path(where[0].filename).name}:{where[0].lineno})" if where and not isinstance(error, ValueError) else ""
+    )
+    return f"{type(error).__name__}: {text}{at}"[:2000]
+
+
+def evaluate_one(
+    request: Request, source: str | Path, results_dir: Path, options: EvaluateOptions, echo: Callable[[str], None]
+) -> Path:
+    """Extract, probe and bootstrap one request; returns its results file."""
+    from .results import ProbeOptions, run_probe
+
+    loaded, device = _load(request, options)
+    check_revision(request, loaded.info)
+    layers = request_layers(request, loaded.info["num_layers"])
+    folders = [_activations(request, loaded, dataset, prompt, layers, source, device, options, echo)
+               for dataset, prompt in request.prompts.items()]  # fmt: skip
+    probe_dir = options.work_dir / "probes" / digest(request.file_name)[:16]
+    payload = run_probe(folders, source, probe_dir, options=ProbeOptions(revision=options.data_revision), echo=None)
+    identity = dataset_identity(source, options.data_revision, repo=options.data_repo)
+    results = build_results(request, loaded.info, payload, probe_dir, source, identity, options, device)
+    target = results_dir / results_file_name(request)
+    _copy_plots(probe_dir, target.parent / f"plots_{target.stem.removeprefix('results_')}")
+    write_json(target, results)
+    return target
+
+
+def _load(request: Request, options: EvaluateOptions) -> tuple[Any, str]:
+    import torch
+
+    from .models import load_model
+
+    device = options.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    loaded = load_model(
+        request.base_model,
+        revision=None if request.base_model == "smollm2" else request.revision,
+        dtype=request.precision,
+        device=device,
+        random_init=request.kind == "random_init",
+        seed=request.seed,
+        cache_dir=options.cache_dir,
+    )
+    return loaded, device
+
+
+def check_revision(request: Request, info: dict[str, Any]) -> None:
+    """The loaded weights must be the requested revision (a moved branch or a wrong sha is refused)."""
+    loaded = info.get("model_revision")
+    if loaded != request.revision:
+        raise InputError(
+            f"{request.model}: requested revision {request.revision!r}, but the loaded model is {loaded!r}"
+        )
+
+
+def request_layers(request: Request, num_layers: int) -> list[int]:
+    if request.kind == "static_embeddings":
+        return [0]
+    if request.layers == "all":
+        return list(range(num_layers))
+    out_of_range = [x for x in request.layers if x >= num_layers]
+    if out_of_range:
+        raise InputError(
+            f"{request.model}: layer(s) {out_of_range} are out of range: the model has {num_layers} layers "
+            f"(0..{num_layers - 1})"
+        )
+    return sorted(set(request.layers))
+
+
+def _activations(request, loaded, dataset, prompt_name, layers, source, device, options, echo) -> Path:
+    from .activations import extract_to_folder
+    from .data import read_entities
+    from .prompts import get_prompt, required_columns
+    from .static_baseline import write_static_folder
+
+    prompt = get_prompt(dataset, prompt_name)
+    rows = read_entities(dataset, source, required_columns(prompt), options.data_revision)
+    root = options.work_dir / "activations"
+    if request.kind == "static_embeddings":
+        return write_static_folder(loaded, rows, prompt, root)
+    return extract_to_folder(
+        loaded,
+        rows,
+        prompt,
+        layers,
+        root,
+        batch_tokens=options.batch_tokens,
+        seed=request.seed,
+        device=device,
+        progress=options.progress,
+        echo=lambda line: log.info(line),
+    )
+
+
+def build_results(
+    request: Request,
+    info: dict[str, Any],
+    payload: dict[str, Any],
+    probe_dir: Path,
+    source: str | Path,
+    identity: dict[str, str],
+    options: EvaluateOptions,
+    device: str,
+) -> dict[str, Any]:
+    """The results file of one request (lm-eval keys inside the leaderboard convention)."""
+    from spacetime import __version__
+
+    results, better, samples = {}, {}, {}
+    for dataset, probed in payload["results"].items():
+        truth, pred, ids = test_predictions(probe_dir, source, dataset, options.data_revision)
+        boot = bootstrap_scores(truth, pred, probed["targets"], options.resamples, options.seed)
+        entry: dict[str, Any] = {
+            "best_layer": probed["best_layer"],
+            "alpha": probed["alpha"],
+            "prompt": request.prompts[dataset],
+            "targets": probed["targets"],
+            "test_rows": probed["test_rows"],
+            "train_rows": probed["train_rows"],
+        }
+        for metric, stats in boot["metrics"].items():
+            entry[f"{metric},test"] = stats["value"]
+            entry[f"{metric}_stderr,test"] = stats["stderr"]
+            entry[f"{metric}_ci,test"] = stats["ci"]
+        entry["per_layer"] = [
+            {"layer": p["layer"], "alpha": p["alpha"], "loo_mse": p["loo_mse"], "r2,test": p["test"]["r2"]}
+            for p in probed["per_layer"]
+        ]
+        entry["bootstrap"] = {
+            "resamples": boot["resamples"],
+            "seed": boot["seed"],
+            "confidence": boot["confidence"],
+            "entities_sha256": digest(*ids),
+            "replicates": {k: [_round(x) for x in v] for k, v in boot["replicates"].items()},
+        }
+        results[dataset] = entry
+        better[dataset] = {m: higher_is_better(m) for m in boot["metrics"]}
+        samples[dataset] = {"original": len(ids), "effective": len(ids)}
+    return {
+        "format": RESULTS_FORMAT,
+        "config": {
+            "model_name": request.model,
+            "model_sha": request.revision,
+            "model_dtype": info["model_dtype"],
+            "base_model": request.base_model,
+            "kind": request.kind,
+            "model_type": request.model_type,
+            "seed": request.seed if request.kind == "random_init" else None,
+            "num_layers": info["num_layers"],
+            "hidden_size": info["hidden_size"],
+            **identity,
+            "prompts": dict(request.prompts),
+            "probe": "ridge",
+            "alphas": payload["config"]["alphas"],
+            "bootstrap": {"resamples": options.resamples, "seed": options.seed},
+            "device": device.split(":")[0],
+            "package_version": __version__,
+            "request": request.file_name,
+        },
+        "results": results,
+        "higher_is_better": better,
+        "n-samples": samples,
+        "versions": {dataset: RESULTS_VERSION for dataset in results},
+        "date": time.time(),
+    }
+
+
+def _round(value: float) -> float | None:
+    return float(f"{value:.{SIGNIFICANT}g}") if np.isfinite(value) else None
+
+
+def test_predictions(
+    probe_dir: Path, source: str | Path, dataset: str, revision: str | None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """True targets and the probe's predictions of the test entities, in the release's test order."""
+    import pandas as pd
+    from spacetime.loaders.load import probing_data
+
+    from .results import PRED_PREFIX
+
+    data = probing_data(source, dataset, revision)
+    test = np.asarray(data.split) == "test"
+    ids = [e for e, t in zip(data.entity_ids, test) if t]
+    frame = pd.read_parquet(probe_dir / PREDICTIONS_DIR / f"{dataset}.parquet").set_index("entity_id").loc[ids]
+    pred = frame[[PRED_PREFIX + t for t in data.target_names]].to_numpy(dtype=np.float64)
+    return data.targets[test], pred, ids
+
+
+def _copy_plots(probe_dir: Path, target: Path) -> None:
+    """The probe's prediction plots (maps, years), beside the results file, for the leaderboard site."""
+    from .plots import PLOTS_DIR
+
+    target.mkdir(parents=True, exist_ok=True)
+    for png in sorted((probe_dir / PLOTS_DIR).glob("*.png")):
+        if "r2_by_layer" not in png.name:  # the site draws the layer curves itself, every entry on one chart
+            shutil.copyfile(png, target / png.name)
+
+
+def demo_leaderboard(
+    out_root: Path, release_folder: Path, echo: Callable[[str], None] = print, progress: bool = False
+) -> Path:
+    """The demo's leaderboard: request the embedded SmolLM2 (with its random-init control and static baseline) on
+    every dataset, evaluate the requests against ``release_folder``, render the site; returns its ``index.html``.
+
+    Layout under ``out_root/leaderboard/``: ``requests/``, ``results/``, ``site/`` (index.html, leaderboard.md and
+    .png); activations and probe folders under ``out_root/evaluate/``.
+    """
+    from spacetime.errors import SpacetimeError
+
+    from .leaderboard import render_leaderboard
+    from .requests import make_requests, submit
+    from .site import render_site
+
+    layout = Layout(Path(out_root))
+    submit(layout.requests, make_requests("smollm2", None, precision=DEMO_PRECISION))
+    options = EvaluateOptions(work_dir=layout.evaluations, progress=progress)
+    summary = evaluate_requests(layout.requests, release_folder, layout.results, options, echo)
+    if summary.failed:
+        raise SpacetimeError("; ".join(f"{path}: {why}" for path, why in summary.failed))
+    index = render_site(layout.results, layout.site)
+    render_leaderboard(layout.results, layout.site)
+    return index
