@@ -6,8 +6,18 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
-from spacetime.pipelines.sources.sparql import LiteralError, PagedQuery, binding_value
+from spacetime.pipelines.sources.sparql import (
+    LITERAL_PARSERS,
+    LangString,
+    LiteralError,
+    PagedQuery,
+    QueryResult,
+    RangeSplit,
+    bindings_table,
+    column_name,
+)
 
 if TYPE_CHECKING:
     from spacetime.pipelines.builders.steps import Build, Step
@@ -49,7 +59,7 @@ def local_name(iri: str) -> str:
     return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
-def types_query(name: str, where: str, key: str) -> PagedQuery:
+def types_query(name: str, where: str, key: str, split: RangeSplit | None = None) -> PagedQuery:
     """Every dbo: class of the resources that the pattern ``where`` binds to ``?key`` (for the most specific type)."""
     return PagedQuery(
         name=name,
@@ -58,6 +68,7 @@ def types_query(name: str, where: str, key: str) -> PagedQuery:
   ?{key} a ?type .
   FILTER(STRSTARTS(STR(?type), "{ONTOLOGY}"))""",
         key=key,
+        split=split,
     )
 
 
@@ -108,25 +119,76 @@ class Ontology:
         return min(known, key=lambda t: (-self.depth(t), t))
 
 
-def bindings_frame(rows: list[dict[str, dict[str, str]]], columns: dict[str, str]) -> pd.DataFrame:
-    """A DataFrame of typed values from SPARQL rows; ``columns`` maps variable -> column.
+def bindings_frame(rows: QueryResult | list[dict[str, dict[str, str]]], columns: dict[str, str]) -> pd.DataFrame:
+    """A DataFrame of typed values (see :func:`~spacetime.pipelines.sources.sparql.binding_value`) from a query's
+    columnar result or from SPARQL JSON rows; ``columns`` maps variable -> column.
 
     A malformed literal becomes a missing value, with the column name recorded in ``malformed`` so the builder can
-    count the drop against the field.
+    count the drop against the field. Each distinct (lexical form, datatype) is parsed once.
     """
-    columns_out = [*columns.values(), "malformed"]
-    values: dict[str, list[Any]] = {column: [] for column in columns_out}
-    for row in rows:
-        bad = []
-        for var, column in columns.items():
-            binding = row.get(var)
-            value = None
-            if binding is not None:
-                try:
-                    value = binding_value(binding)
-                except LiteralError:
-                    bad.append(column)
-            values[column].append(value)
-        values["malformed"].append(tuple(bad))
+    if isinstance(rows, QueryResult):
+        table = rows.table
+    else:
+        table = bindings_table(rows, list(columns))
+    out: dict[str, pd.Series] = {}
+    bad_masks: dict[str, np.ndarray] = {}
+    for var, column in columns.items():
+        out[column], bad_masks[column] = _typed_column(table, var)
+    malformed: list[tuple[str, ...]] = [()] * table.num_rows
+    bad_any = np.zeros(table.num_rows, dtype=bool)
+    for mask in bad_masks.values():
+        bad_any |= mask
+    for i in np.flatnonzero(bad_any):  # rare: a per-row tuple only where something was malformed
+        malformed[i] = tuple(column for column, mask in bad_masks.items() if mask[i])
+    out["malformed"] = pd.Series(malformed, dtype=object)
     # Object columns: an integer column with gaps must stay integers, not turn into floats.
-    return pd.DataFrame({column: pd.Series(v, dtype=object) for column, v in values.items()}, columns=columns_out)
+    return pd.DataFrame(out, columns=[*columns.values(), "malformed"])
+
+
+def _typed_column(table, var: str) -> tuple[pd.Series, np.ndarray]:
+    """The Python values of one variable's bindings (None where unbound or malformed) and the malformed mask."""
+    n = table.num_rows
+    values = np.empty(n, dtype=object)
+    bad = np.zeros(n, dtype=bool)
+    if var not in table.column_names:
+        return pd.Series(values, dtype=object), bad
+    frame = pd.DataFrame(
+        {part: table.column(column_name(var, part)).to_pandas() for part in ("value", "type", "datatype", "lang")}
+    )
+    kind = frame["type"].astype(object)
+    bound = frame["value"].notna().to_numpy()
+    uri = (kind == "uri").to_numpy() & bound
+    values[uri] = frame["value"].to_numpy()[uri]
+    bnode = (kind == "bnode").to_numpy() & bound
+    values[bnode] = ("_:" + frame["value"][bnode]).to_numpy()
+    literal = kind.isin(["literal", "typed-literal"]).to_numpy() & bound
+    unknown = bound & ~(uri | bnode | literal)
+    if unknown.any():
+        raise LiteralError(f"unknown binding type {kind[unknown].iloc[0]!r} for ?{var}")
+    tagged = literal & frame["lang"].notna().to_numpy()
+    values[tagged] = [LangString(v, lang) for v, lang in zip(frame["value"][tagged], frame["lang"][tagged])]
+    typed = literal & ~tagged
+    datatypes = frame["datatype"].astype(object).where(frame["datatype"].notna(), "")
+    for datatype in pd.unique(datatypes[typed]):
+        rows = typed & (datatypes == datatype).to_numpy()
+        parser = LITERAL_PARSERS.get(datatype)
+        if parser is None:  # plain strings and unknown datatypes stay str
+            values[rows] = frame["value"].to_numpy()[rows]
+            continue
+        lexical = frame["value"][rows]
+        parsed = {}
+        for text in pd.unique(lexical):
+            try:
+                parsed[text] = parser(text)
+            except LiteralError:
+                parsed[text] = _MALFORMED
+        result = [parsed[t] for t in lexical]
+        malformed = np.fromiter((r is _MALFORMED for r in result), dtype=bool, count=len(result))
+        chosen = np.empty(len(result), dtype=object)
+        chosen[:] = [None if m else r for r, m in zip(result, malformed)]
+        values[rows] = chosen
+        bad[np.flatnonzero(rows)[malformed]] = True
+    return pd.Series(values, dtype=object), bad
+
+
+_MALFORMED = object()
