@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 from spacetime.pipelines.sources.sparql import (
     LITERAL_PARSERS,
     LangString,
@@ -117,6 +118,19 @@ class Ontology:
         if not known:
             return None
         return min(known, key=lambda t: (-self.depth(t), t))
+
+
+def values_by_key(result: QueryResult, key: str, var: str) -> dict[str, frozenset[str]]:
+    """``?key`` value -> the set of ``?var`` values that come with it (unbound ones left out)."""
+    table = result.table.select([key, var]).filter(pc.is_valid(result.table.column(var)))
+    table = table.sort_by([(key, "ascending")])
+    keys = table.column(key).to_numpy(zero_copy_only=False)
+    values = table.column(var).to_numpy(zero_copy_only=False)
+    if not len(keys):
+        return {}
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    return {keys[a]: frozenset(values[a:b]) for a, b in zip(starts, ends)}
 
 
 def bindings_frame(rows: QueryResult | list[dict[str, dict[str, str]]], columns: dict[str, str]) -> pd.DataFrame:
