@@ -5,9 +5,9 @@ results on timeouts (HTTP 200 or 206 with ``X-SQL-State: S1TAT``) and refuses OR
 So this client never uses OFFSET. A query that declares a :class:`RangeSplit` is cut into ranges of one variable
 that the store's indexes answer (Virtuoso seeks a range of ``?lat`` in its POGS index), so each query costs what its
 rows cost and a build grows linearly with the graph: a range whose answer fills the page, or that times out
-(Virtuoso's SR171 / S1T00), is halved and asked again, never retried as it was. Other queries are paged by the string
-form of a key variable (rows at or after the last key seen); that costs a sort of the whole pattern per page, so it
-is for small results. Rows are held as columns (:class:`QueryResult.table`), not as one dict per binding.
+(Virtuoso's SR171 / S1T00), is cut smaller and asked again, never retried as it was. Other queries are paged by the
+string form of a key variable (rows at or after the last key seen); that costs a sort of the whole pattern per
+page, so it is for small results. Rows are held as columns (:class:`QueryResult.table`), not as one dict per binding.
 """
 
 from __future__ import annotations
@@ -283,14 +283,18 @@ class RangeSplit:
     indexes (``geo:lat``): each range is then answered from the index in time proportional to its rows.
 
     The query starts as ``parts`` equal ranges of [low, high), the two unbounded ranges outside it and the rest (values
-    that are no numbers); a range whose answer fills the page or times out is halved. A DISTINCT query whose SELECT
-    leaves ``?var`` out may see a row in two ranges (a place with two latitudes): such rows are kept once.
+    that are no numbers); a range whose answer fills the page or times out is cut into ``fanout`` equal ranges (a
+    full answer is wasted work, so a few small extra queries are cheaper than another level of full ones).
+
+    A DISTINCT query whose SELECT leaves ``?var`` out may see a row in two ranges (a place with two latitudes): such
+    rows are kept once.
     """
 
     var: str
     low: float
     high: float
-    parts: int = 8
+    parts: int = 16
+    fanout: int = 4
     min_width: float = 1e-7  # a range this narrow that still overflows is an error, not another split
 
     def initial(self) -> list[Range]:
@@ -299,20 +303,20 @@ class RangeSplit:
         inner = [Range(a, b) for a, b in zip(edges, edges[1:])]
         return [Range(None, self.low), *inner, Range(self.high, None), Range(rest=True)]
 
-    def halves(self, part: Range) -> list[Range] | None:
-        """Two ranges that hold what ``part`` holds, or None when it cannot be cut further."""
+    def pieces(self, part: Range) -> list[Range] | None:
+        """``fanout`` ranges that together hold what ``part`` holds, or None when it cannot be cut further."""
         if part.rest:
             return None
         width = self.high - self.low
-        if part.low is None:
-            middle = part.high - width
-        elif part.high is None:
-            middle = part.low + width
-        else:
-            if part.high - part.low < self.min_width:
-                return None
-            middle = (part.low + part.high) / 2
-        return [Range(part.low, middle), Range(middle, part.high)]
+        if part.low is None:  # outside [low, high): rare rows, halved outwards
+            return [Range(None, part.high - width), Range(part.high - width, part.high)]
+        if part.high is None:
+            return [Range(part.low, part.low + width), Range(part.low + width, None)]
+        if part.high - part.low < self.min_width:
+            return None
+        step = (part.high - part.low) / self.fanout
+        edges = [part.low + i * step for i in range(self.fanout)] + [part.high]
+        return [Range(a, b) for a, b in zip(edges, edges[1:])]
 
 
 def select_variables(select: str) -> list[str]:
@@ -553,7 +557,7 @@ class SparqlClient:
     # -- ranges ------------------------------------------------------------------------------------------------------
 
     def _select_ranges(self, query: PagedQuery) -> QueryResult:
-        """Ask for each range of the split variable; halve a range whose answer is full, capped or timed out."""
+        """Ask for each range of the split variable; cut a range whose answer is full, capped or timed out."""
         split = query.split
         assert split is not None
         todo = collections.deque(split.initial())
@@ -578,15 +582,15 @@ class SparqlClient:
                 except _QueryTimeout:
                     full, why = True, "timed out"
                 if full:
-                    halves = split.halves(part)
-                    if halves is None:
+                    pieces = split.pieces(part)
+                    if pieces is None:
                         raise TruncatedResult(
                             f"SPARQL {query.name}: the rows with ?{split.var} in {part.label} {why} and cannot be "
                             "split further; giving up rather than returning incomplete data"
                         )
-                    log.debug("%s: %s in %s %s; splitting", query.name, split.var, part.label, why)
+                    log.debug("%s: %s in %s %s; cutting it", query.name, split.var, part.label, why)
                     splits += 1
-                    todo.extendleft(reversed(halves))
+                    todo.extendleft(reversed(pieces))
                     continue
                 self._check_keys(query, page.bindings)
                 tables.append(bindings_table(page.bindings, query.variables))
@@ -597,7 +601,7 @@ class SparqlClient:
             bar.close()
         table = _sorted_rows(_concat(tables, query.variables), query.key, query.distinct)
         provenance = self._provenance(query.name, query.template, query.sha256, len(done), table.num_rows, fetched)
-        provenance["split"] = {"variable": split.var, "ranges": done, "halved": splits}
+        provenance["split"] = {"variable": split.var, "ranges": done, "cut": splits}
         return QueryResult(table, len(done), provenance)
 
     def _check_keys(self, query: PagedQuery, bindings: list[dict]) -> None:

@@ -1,0 +1,181 @@
+"""world_places at DBpedia's scale: the SPARQL stage and the whole build on DBpedia-shaped graphs in Virtuoso.
+
+For each size, a graph from :mod:`tools.bench.dbpedia_shaped` is loaded into Debian's Virtuoso 7 with its default
+virtuoso.ini (10,000 rows per answer, 60 s per query), and two measurements run, each in a fresh child process so
+that its peak memory is its own:
+
+- ``source``: the queries of ``spacetime build world_places`` (places, types, the ontology): seconds, seconds per
+  100k places, HTTP requests, the largest answer, peak RSS, and whether any query sorted the whole pattern;
+- ``build``: the whole build (collapse, rules, pageviews from the generated dump, write): seconds per 100k places
+  and peak RSS.
+
+The figure of merit is linearity: seconds per 100k places at the largest size over the same at the smallest (the
+target is within 1.5x), and the build's peak memory at 1M places (target under 4 GB).
+
+    python -m tools.bench.dbpedia_scale --sizes 100000 300000 1000000 --work /tmp/bench --out scale.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tools.bench.dbpedia_shaped import generate
+
+try:  # the harness moves to tools/virtuoso.py; until then it lives in the package's servers module
+    from tools.virtuoso import VirtuosoServer
+except ImportError:
+    from spacetime.pipelines.servers import VirtuosoServer
+
+log = logging.getLogger("dbpedia_scale")
+GRAPH = "http://dbpedia.org"
+
+
+def graph_for(work: Path, places: int, seed: int) -> dict:
+    """The generated graph for ``places`` (reused when a previous run left it complete)."""
+    folder = work / f"graph-{places}-{seed}"
+    done = folder / "info.json"
+    if done.exists():
+        return json.loads(done.read_text())
+    started = time.perf_counter()
+    info = generate(folder, places, seed=seed, compression="gz")
+    info.pop("places_by_country")
+    info["generate_seconds"] = round(time.perf_counter() - started, 1)
+    done.write_text(json.dumps(info, indent=2))
+    return info
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_source(endpoint: str, keyset: bool) -> dict:
+    """The world_places queries, as the build runs them (``keyset``: the old paging, for comparison)."""
+    from spacetime.pipelines.builders.dbpedia import SUBCLASSES
+    from spacetime.pipelines.datasets.world_places.build import PLACES, TYPES
+    from spacetime.pipelines.sources.sparql import SparqlClient
+
+    client = SparqlClient(endpoint, default_graph=GRAPH, progress=False, timeout=300)
+    out = {"queries": {}}
+    started = time.perf_counter()
+    for query in (PLACES, TYPES, SUBCLASSES):
+        if keyset:
+            query = dataclasses.replace(query, split=None)
+        before, t0 = client.http_requests, time.perf_counter()
+        result = client.select_all(query)
+        ranges = result.provenance.get("split", {}).get("ranges", [])
+        out["queries"][query.name] = {
+            "seconds": round(time.perf_counter() - t0, 2),
+            "rows": len(result),
+            "requests": client.http_requests - before,
+            "cut": result.provenance.get("split", {}).get("cut"),
+            "largest_answer": max((r["rows"] for r in ranges), default=None),
+        }
+        del result
+    out["seconds"] = round(time.perf_counter() - started, 2)
+    out["requests"] = client.http_requests
+    out["peak_rss_mb"] = round(peak_rss_mb())
+    return out
+
+
+def measure_build(endpoint: str, pageviews: str, window: list, out_dir: str) -> dict:
+    from spacetime.pipelines.datasets.world_places.build import build
+    from spacetime.pipelines.sources import Sources
+    from spacetime.pipelines.sources.pageviews import PageviewDumps, PageviewWindow
+    from spacetime.pipelines.sources.sparql import SparqlClient
+
+    sparql = SparqlClient(endpoint, default_graph=GRAPH, progress=False, timeout=300)
+    window = PageviewWindow(window[0], window[1])
+    sources = Sources(sparql, PageviewDumps(Path(pageviews).parent, progress=False), window)
+    started = time.perf_counter()
+    build(sources, Path(out_dir))
+    seconds = time.perf_counter() - started
+    meta = json.loads((Path(out_dir) / "metadata.json").read_text())
+    return {
+        "seconds": round(seconds, 2),
+        "rows_written": meta["rows"],
+        "requests": sparql.http_requests,
+        "steps": {s["step"]: s["rows_out"] for s in meta["steps"]},
+        "peak_rss_mb": round(peak_rss_mb()),
+    }
+
+
+def in_child(*args: str) -> dict:
+    """Run one measurement in a fresh interpreter (its own peak memory) and return its JSON."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.bench.dbpedia_scale", *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"measurement {args[0]} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_size(work: Path, places: int, seed: int, stages: list[str], keyset: bool) -> dict:
+    info = graph_for(work, places, seed)
+    files = [p for a, p in info["files"].items()]
+    result = {"places": places, "triples": info["triples"]}
+    with VirtuosoServer(files, workdir=work / "virtuoso", graph=GRAPH, load_timeout=3600) as server:
+        result["load_seconds"] = round(server.load_seconds, 1)
+        result["virtuoso_caps"] = server.caps
+        if "source" in stages:
+            result["source"] = in_child("source", server.endpoint)
+        if keyset:
+            result["source_keyset"] = in_child("source", server.endpoint, "--keyset")
+        if "build" in stages:
+            out_dir = work / f"out-{places}"
+            result["build"] = in_child(
+                "build", server.endpoint, info["pageviews"], json.dumps(info["pageview_window"]), str(out_dir)
+            )
+    per = 100_000 / places
+    for stage in ("source", "source_keyset", "build"):
+        if stage in result:
+            result[stage]["seconds_per_100k"] = round(result[stage]["seconds"] * per, 2)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "source":
+        print(json.dumps(measure_source(argv[1], keyset="--keyset" in argv)))
+        return
+    if argv and argv[0] == "build":
+        print(json.dumps(measure_build(argv[1], argv[2], json.loads(argv[3]), argv[4])))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--stages", nargs="+", default=["source", "build"], choices=["source", "build"])
+    parser.add_argument(
+        "--keyset-at", type=int, nargs="*", default=[], help="sizes at which to time the old paging too"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    runs = []
+    for places in sorted(args.sizes):
+        log.info("size %d", places)
+        runs.append(run_size(args.work, places, args.seed, args.stages, places in args.keyset_at))
+        log.info("%s", json.dumps(runs[-1]))
+    report = {"runs": runs}
+    smallest, largest = runs[0], runs[-1]
+    for stage in ("source", "build"):
+        if stage in smallest and len(runs) > 1:
+            report[f"{stage}_linearity"] = round(
+                largest[stage]["seconds_per_100k"] / smallest[stage]["seconds_per_100k"], 2
+            )
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
