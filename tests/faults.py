@@ -1,8 +1,10 @@
 """A fault-injecting HTTP proxy in front of one real endpoint URL, for the client tests.
 
 Each request is answered by the next action of a script (``"pass"`` forwards it unchanged), so a test can say
-"429, then reset, then pass" and check what the client made of it. Row caps are applied to SPARQL JSON answers
-the way Virtuoso applies them: the first N bindings, HTTP 200, and the ``X-SPARQL-MaxRows`` header.
+"429, then reset, then pass" and check what the client made of it. A ``rule`` (query text -> action or None) answers
+by what a request asks, before the script: "every query whose range is wider than 10 times out". Row caps are
+applied to SPARQL JSON answers the way Virtuoso applies them: the first N bindings, HTTP 200, and the
+``X-SPARQL-MaxRows`` header.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import deque
 from collections.abc import Callable
@@ -19,10 +22,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, cap: int | None = None, silent_cap: int | None = None):
+    def __init__(
+        self,
+        upstream: str,
+        cap: int | None = None,
+        silent_cap: int | None = None,
+        rule: Callable[[str], str | None] | None = None,
+    ):
         self.upstream = upstream.rstrip("/")
         self.cap = cap  # Virtuoso-style cap, announced in X-SPARQL-MaxRows
         self.silent_cap = silent_cap  # a cap with no header at all (must be caught by the end check)
+        self.rule = rule
         self.script: deque[str | Callable] = deque()
         self.requests: list[str] = []
         self.in_flight = 0
@@ -74,7 +84,8 @@ class FaultProxy:
                     proxy.in_flight += 1
                     proxy.max_in_flight = max(proxy.max_in_flight, proxy.in_flight)
                 try:
-                    self._answer(proxy._next_action())
+                    ruled = proxy.rule(query_text(self.path)) if proxy.rule else None
+                    self._answer(ruled or proxy._next_action())
                 finally:
                     with proxy._lock:
                         proxy.in_flight -= 1
@@ -128,6 +139,11 @@ class FaultProxy:
                 self._send(status, body, extra, headers.get("Content-Type", "application/sparql-results+json"))
 
         return Handler
+
+
+def query_text(path: str) -> str:
+    """The SPARQL text of a GET request's ``query`` parameter."""
+    return urllib.parse.parse_qs(path.partition("?")[2]).get("query", [""])[0]
 
 
 def _cap(body: bytes, cap: int) -> tuple[bytes, bool]:
