@@ -38,7 +38,9 @@ def _first_by_name(df: pd.DataFrame, column: str, uris: pd.Index) -> np.ndarray:
     present = values.notna().to_numpy()
     text = pd.Series([str(v) for v in values[present]], dtype=object)
     smallest = text.groupby(df["dbpedia_uri"].to_numpy()[present]).min()
-    return smallest.reindex(uris).astype(object).where(lambda s: s.notna(), None).to_numpy(dtype=object)
+    out = smallest.reindex(uris).to_numpy(dtype=object).copy()
+    out[pd.isna(out)] = None
+    return out
 
 
 def _largest_population(df: pd.DataFrame, uris: pd.Index) -> pd.Series:
