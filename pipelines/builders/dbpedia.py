@@ -121,16 +121,32 @@ class Ontology:
 
 
 def values_by_key(result: QueryResult, key: str, var: str) -> dict[str, frozenset[str]]:
-    """``?key`` value -> the set of ``?var`` values that come with it (unbound ones left out)."""
+    """``?key`` value -> the set of ``?var`` values that come with it (unbound ones left out).
+
+    Both columns are dictionary-encoded first, so a million keys with ten types each make one string per distinct
+    key and type, not one per row.
+    """
     table = result.table.select([key, var]).filter(pc.is_valid(result.table.column(var)))
-    table = table.sort_by([(key, "ascending")])
-    keys = table.column(key).to_numpy(zero_copy_only=False)
-    values = table.column(var).to_numpy(zero_copy_only=False)
-    if not len(keys):
+    if not table.num_rows:
         return {}
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    ends = np.r_[starts[1:], len(keys)]
-    return {keys[a]: frozenset(values[a:b]) for a, b in zip(starts, ends)}
+    keys = table.column(key).combine_chunks().dictionary_encode()
+    values = table.column(var).combine_chunks().dictionary_encode()
+    key_codes = keys.indices.to_numpy()
+    value_codes = values.indices.to_numpy()
+    order = np.argsort(key_codes, kind="stable")
+    key_codes, value_codes = key_codes[order], value_codes[order]
+    starts = np.flatnonzero(np.r_[True, key_codes[1:] != key_codes[:-1]])
+    ends = np.r_[starts[1:], len(key_codes)]
+    key_names, value_names = keys.dictionary.to_pylist(), values.dictionary.to_pylist()
+    sets: dict[tuple[int, ...], frozenset[str]] = {}  # keys share a few hundred sets of types: one object each
+    out = {}
+    for a, b in zip(starts.tolist(), ends.tolist()):
+        codes = tuple(sorted(set(value_codes[a:b].tolist())))
+        found = sets.get(codes)
+        if found is None:
+            found = sets[codes] = frozenset(value_names[c] for c in codes)
+        out[key_names[key_codes[a]]] = found
+    return out
 
 
 def bindings_frame(rows: QueryResult | list[dict[str, dict[str, str]]], columns: dict[str, str]) -> pd.DataFrame:
