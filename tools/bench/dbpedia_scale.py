@@ -121,6 +121,10 @@ def measure_build(endpoint: str, pageviews: str, window: list, out_dir: str) -> 
     from spacetime.pipelines.sources.pageviews import PageviewDumps, PageviewWindow
     from spacetime.pipelines.sources.sparql import SparqlClient
 
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(  # the steps' timings, for the reader of the figures
+        filename=Path(out_dir) / "build.log", level=logging.INFO, format="%(asctime)s %(name)s %(message)s"
+    )
     sparql = TimedClient(SparqlClient(endpoint, default_graph=GRAPH, progress=False, timeout=300))
     window = PageviewWindow(window[0], window[1])
     sources = Sources(sparql, PageviewDumps(Path(pageviews).parent, progress=False), window)
