@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 from spacetime.pipelines.sources.sparql import (
     LITERAL_PARSERS,
@@ -175,47 +176,51 @@ def bindings_frame(rows: QueryResult | list[dict[str, dict[str, str]]], columns:
     return pd.DataFrame(out, columns=[*columns.values(), "malformed"])
 
 
+def _objects(table, name: str) -> np.ndarray:
+    """A column as a numpy array of Python strings and None."""
+    return pc.cast(table.column(name), pa.string()).to_numpy(zero_copy_only=False)
+
+
 def _typed_column(table, var: str) -> tuple[pd.Series, np.ndarray]:
     """The Python values of one variable's bindings (None where unbound or malformed) and the malformed mask."""
     n = table.num_rows
-    values = np.empty(n, dtype=object)
+    values = np.full(n, None, dtype=object)
     bad = np.zeros(n, dtype=bool)
     if var not in table.column_names:
         return pd.Series(values, dtype=object), bad
-    frame = pd.DataFrame(
-        {part: table.column(column_name(var, part)).to_pandas() for part in ("value", "type", "datatype", "lang")}
-    )
-    kind = frame["type"].astype(object)
-    bound = frame["value"].notna().to_numpy()
-    uri = (kind == "uri").to_numpy() & bound
-    values[uri] = frame["value"].to_numpy()[uri]
-    bnode = (kind == "bnode").to_numpy() & bound
-    values[bnode] = ("_:" + frame["value"][bnode]).to_numpy()
-    literal = kind.isin(["literal", "typed-literal"]).to_numpy() & bound
+    value, kind, datatype, lang = (_objects(table, column_name(var, p)) for p in ("value", "type", "datatype", "lang"))
+    bound = pd.notna(value)
+    uri = bound & (kind == "uri")
+    values[uri] = value[uri]
+    bnode = bound & (kind == "bnode")
+    values[bnode] = [f"_:{v}" for v in value[bnode]]
+    literal = bound & ((kind == "literal") | (kind == "typed-literal"))
     unknown = bound & ~(uri | bnode | literal)
     if unknown.any():
-        raise LiteralError(f"unknown binding type {kind[unknown].iloc[0]!r} for ?{var}")
-    tagged = literal & frame["lang"].notna().to_numpy()
-    values[tagged] = [LangString(v, lang) for v, lang in zip(frame["value"][tagged], frame["lang"][tagged])]
+        raise LiteralError(f"unknown binding type {kind[unknown][0]!r} for ?{var}")
+    tagged = literal & pd.notna(lang)
+    strings: dict[tuple[str, str], LangString] = {}  # one object per distinct tagged string (country names repeat)
+    values[tagged] = [
+        strings.get((v, t)) or strings.setdefault((v, t), LangString(v, t)) for v, t in zip(value[tagged], lang[tagged])
+    ]
     typed = literal & ~tagged
-    datatypes = frame["datatype"].astype(object).where(frame["datatype"].notna(), "")
-    for datatype in pd.unique(datatypes[typed]):
-        rows = typed & (datatypes == datatype).to_numpy()
-        parser = LITERAL_PARSERS.get(datatype)
+    datatype = np.where(pd.notna(datatype), datatype, "")
+    for name in pd.unique(datatype[typed]):
+        rows = typed & (datatype == name)
+        parser = LITERAL_PARSERS.get(name)
         if parser is None:  # plain strings and unknown datatypes stay str
-            values[rows] = frame["value"].to_numpy()[rows]
+            values[rows] = value[rows]
             continue
-        lexical = frame["value"][rows]
         parsed = {}
-        for text in pd.unique(lexical):
+        for text in pd.unique(value[rows]):
             try:
                 parsed[text] = parser(text)
             except LiteralError:
                 parsed[text] = _MALFORMED
-        result = [parsed[t] for t in lexical]
+        result = [parsed[t] for t in value[rows]]
         malformed = np.fromiter((r is _MALFORMED for r in result), dtype=bool, count=len(result))
-        chosen = np.empty(len(result), dtype=object)
-        chosen[:] = [None if m else r for r, m in zip(result, malformed)]
+        chosen = np.full(len(result), None, dtype=object)
+        chosen[~malformed] = [r for r, m in zip(result, malformed) if not m]
         values[rows] = chosen
         bad[np.flatnonzero(rows)[malformed]] = True
     return pd.Series(values, dtype=object), bad

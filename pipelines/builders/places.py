@@ -33,11 +33,20 @@ def collapse_places(df: pd.DataFrame, coordinate_tolerance: float) -> pd.DataFra
 
 
 def _first_by_name(df: pd.DataFrame, column: str, uris: pd.Index) -> np.ndarray:
-    """Per place, the smallest of the non-missing values of ``column`` as strings (None when it has none)."""
+    """Per place, the smallest of the non-missing values of ``column`` as strings (None when it has none).
+
+    Sorted and deduplicated rather than a grouped min: pandas has no compiled min for strings and would loop.
+    """
     values = df[column]
     present = values.notna().to_numpy()
-    text = pd.Series([str(v) for v in values[present]], dtype=object)
-    smallest = text.groupby(df["dbpedia_uri"].to_numpy()[present]).min()
+    pairs = pd.DataFrame(
+        {
+            "uri": df["dbpedia_uri"].to_numpy(dtype=object)[present],
+            "text": np.array([str(v) for v in values[present]], dtype=object),
+        }
+    )
+    first = pairs.sort_values(["uri", "text"], kind="stable").drop_duplicates("uri")
+    smallest = pd.Series(first["text"].to_numpy(dtype=object), index=first["uri"].to_numpy(dtype=object))
     out = smallest.reindex(uris).to_numpy(dtype=object).copy()
     out[pd.isna(out)] = None
     return out
