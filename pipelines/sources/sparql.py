@@ -344,7 +344,7 @@ class PagedQuery:
         if self.key not in variables:
             raise ValueError(f"query {self.name}: the key ?{self.key} must be among the selected variables")
         if self.split is not None:
-            if f"?{self.split.var}" not in self.where.split() and f"?{self.split.var} " not in self.where:
+            if not re.search(rf"\?{re.escape(self.split.var)}\b", self.where):
                 raise ValueError(f"query {self.name}: the split variable ?{self.split.var} is not in the pattern")
             if self.split.var not in variables and not self.distinct:
                 raise ValueError(
@@ -425,13 +425,9 @@ def bindings_table(bindings: list[dict[str, dict[str, str]]], variables: list[st
     return pa.table(columns) if columns else pa.table({})
 
 
-def _empty_table(variables: list[str]) -> pa.Table:
-    return bindings_table([], variables)
-
-
 def _concat(tables: list[pa.Table], variables: list[str]) -> pa.Table:
     if not tables:
-        return _empty_table(variables)
+        return bindings_table([], variables)
     return pa.concat_tables(tables, promote_options="permissive").unify_dictionaries().combine_chunks()
 
 
