@@ -2,8 +2,10 @@
 servers with what only the tests need (a request log, pages cut short, a token check).
 
 Each request to the proxy is answered by the next action of a script (``"pass"`` forwards it unchanged), so a test
-can say "429, then reset, then pass" and check what the client made of it. Row caps are applied to SPARQL JSON
-answers the way Virtuoso applies them: the first N bindings, HTTP 200, and the ``X-SPARQL-MaxRows`` header.
+can say "429, then reset, then pass" and check what the client made of it. A ``rule`` (query text -> action or None)
+answers by what a request asks, before the script: "every query whose range is wider than 10 times out". Row caps
+are applied to SPARQL JSON answers the way Virtuoso applies them: the first N bindings, HTTP 200, and the
+``X-SPARQL-MaxRows`` header.
 """
 
 from __future__ import annotations
@@ -45,11 +47,18 @@ def send_cut_short(request: Request, body: bytes) -> None:
 class FaultProxy(LoopbackServer):
     name = "fault proxy"
 
-    def __init__(self, upstream: str, cap: int | None = None, silent_cap: int | None = None):
+    def __init__(
+        self,
+        upstream: str,
+        cap: int | None = None,
+        silent_cap: int | None = None,
+        rule: Callable[[str], str | None] | None = None,
+    ):
         super().__init__()
         self.upstream = upstream.rstrip("/")
         self.cap = cap  # Virtuoso-style cap, announced in X-SPARQL-MaxRows
         self.silent_cap = silent_cap  # a cap with no header at all (must be caught by the end check)
+        self.rule = rule
         self.script: deque[str | Callable] = deque()
         self.requests: list[str] = []
         self.in_flight = 0
@@ -77,7 +86,8 @@ class FaultProxy(LoopbackServer):
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            self._answer(request, self._next_action())
+            ruled = self.rule(query_text(request.path)) if self.rule else None
+            self._answer(request, ruled or self._next_action())
         finally:
             with self.lock:
                 self.in_flight -= 1
@@ -160,6 +170,11 @@ class RecordingArchiveServer(ArchiveFileServer):
         with self.lock:
             self.requests.append(urllib.parse.urlsplit(request.path).path)
         super().respond(request)
+
+
+def query_text(path: str) -> str:
+    """The SPARQL text of a GET request's ``query`` parameter."""
+    return urllib.parse.parse_qs(path.partition("?")[2]).get("query", [""])[0]
 
 
 def _cap(body: bytes, cap: int) -> tuple[bytes, bool]:

@@ -13,37 +13,86 @@ def collapse_places(df: pd.DataFrame, coordinate_tolerance: float) -> pd.DataFra
 
     Several coordinate pairs within ``coordinate_tolerance`` degrees merge to their median; pairs further apart are
     flagged as a conflict, and a place whose only coordinates were malformed literals is flagged as such. Of several
-    labels or countries the first by name is kept, of several populations the largest.
+    labels or countries the first by name is kept, of several populations the largest. Grouped aggregations, no loop
+    over places.
     """
-    bad_coordinate = df["malformed"].map(lambda m: "latitude" in m or "longitude" in m)
-    has_country = "country" in df
-    rows = []
-    for uri, group in df.groupby("dbpedia_uri", sort=True):
-        pairs = sorted(
-            {(la, lo) for la, lo in zip(group["latitude"], group["longitude"]) if not pd.isna(la) and not pd.isna(lo)}
-        )
-        record = {
-            "dbpedia_uri": uri,
-            "entity_id": title_or_none(uri),
-            "name": min((str(n) for n in group["name"].dropna()), default=None),
-            "population": max((p for p in group["population"].dropna() if isinstance(p, int) and p >= 0), default=None),
-            "latitude": np.nan,
-            "longitude": np.nan,
-            "malformed_coordinates": bool(bad_coordinate.loc[group.index].any()) and not pairs,
-            "conflicting_coordinates": False,
-        }
-        if has_country:
-            record["country"] = min((str(c) for c in group["country"].dropna()), default=None)
-        if pairs:
-            lats, lons = np.array(pairs, dtype=float).T
-            if np.ptp(lats) > coordinate_tolerance or np.ptp(lons) > coordinate_tolerance:
-                record["conflicting_coordinates"] = True
-            else:
-                record["latitude"], record["longitude"] = float(np.median(lats)), float(np.median(lons))
-        rows.append(record)
-    places = pd.DataFrame.from_records(rows, columns=list(record) if rows else None)
-    places["population"] = places["population"].astype("Int64")
+    uris = pd.Index(pd.unique(df["dbpedia_uri"])).sort_values()
+    places = pd.DataFrame({"dbpedia_uri": uris.to_numpy(dtype=object)})
+    places["entity_id"] = [title_or_none(uri) for uri in uris]
+    places["name"] = _first_by_name(df, "name", uris)
+    places["population"] = _largest_population(df, uris)
+    lat, lon, conflicting, has_pair = _merged_coordinates(df, uris, coordinate_tolerance)
+    places["latitude"], places["longitude"] = lat, lon
+    bad_coordinate = df["malformed"].map(lambda m: "latitude" in m or "longitude" in m).to_numpy(dtype=bool)
+    any_bad = pd.Series(bad_coordinate).groupby(df["dbpedia_uri"].to_numpy()).any().reindex(uris, fill_value=False)
+    places["malformed_coordinates"] = any_bad.to_numpy(dtype=bool) & ~has_pair
+    places["conflicting_coordinates"] = conflicting
+    if "country" in df:
+        places["country"] = _first_by_name(df, "country", uris)
     return places
+
+
+def _first_by_name(df: pd.DataFrame, column: str, uris: pd.Index) -> np.ndarray:
+    """Per place, the smallest of the non-missing values of ``column`` as strings (None when it has none).
+
+    Sorted and deduplicated rather than a grouped min: pandas has no compiled min for strings and would loop.
+    """
+    values = df[column]
+    present = values.notna().to_numpy()
+    pairs = pd.DataFrame(
+        {
+            "uri": df["dbpedia_uri"].to_numpy(dtype=object)[present],
+            "text": np.array([str(v) for v in values[present]], dtype=object),
+        }
+    )
+    first = pairs.sort_values(["uri", "text"], kind="stable").drop_duplicates("uri")
+    smallest = pd.Series(first["text"].to_numpy(dtype=object), index=first["uri"].to_numpy(dtype=object))
+    out = smallest.reindex(uris).to_numpy(dtype=object).copy()
+    out[pd.isna(out)] = None
+    return out
+
+
+def _largest_population(df: pd.DataFrame, uris: pd.Index) -> pd.Series:
+    """Per place, the largest non-negative integer population (an Int64 column with gaps)."""
+    values = df["population"]
+    usable = np.fromiter((isinstance(p, int) and p >= 0 for p in values), dtype=bool, count=len(values))
+    numbers = pd.Series(values[usable].to_list(), dtype="Int64")
+    largest = numbers.groupby(df["dbpedia_uri"].to_numpy()[usable]).max()
+    return largest.reindex(uris).astype("Int64").reset_index(drop=True)
+
+
+def _merged_coordinates(
+    df: pd.DataFrame, uris: pd.Index, tolerance: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per place: median latitude and longitude of its distinct pairs (NaN when none or conflicting), whether the
+    pairs lie further apart than ``tolerance``, and whether it has any pair at all."""
+    pairs = pd.DataFrame(
+        {
+            "uri": df["dbpedia_uri"].to_numpy(),
+            "lat": pd.to_numeric(df["latitude"], errors="coerce").astype("float64").to_numpy(),
+            "lon": pd.to_numeric(df["longitude"], errors="coerce").astype("float64").to_numpy(),
+        }
+    )
+    pairs = pairs.dropna(subset=["lat", "lon"]).drop_duplicates()
+    stats = (
+        pairs.groupby("uri")
+        .agg(
+            lat=("lat", "median"),
+            lon=("lon", "median"),
+            lat_min=("lat", "min"),
+            lat_max=("lat", "max"),
+            lon_min=("lon", "min"),
+            lon_max=("lon", "max"),
+        )
+        .reindex(uris)
+    )
+    has_pair = stats["lat"].notna().to_numpy()
+    conflicting = (
+        (stats["lat_max"] - stats["lat_min"] > tolerance) | (stats["lon_max"] - stats["lon_min"] > tolerance)
+    ).to_numpy(dtype=bool)
+    lat = np.where(conflicting, np.nan, stats["lat"].to_numpy(dtype=float))
+    lon = np.where(conflicting, np.nan, stats["lon"].to_numpy(dtype=float))
+    return lat, lon, conflicting, has_pair
 
 
 def coordinate_rules(run: Build) -> list[Step]:

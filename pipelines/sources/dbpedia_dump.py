@@ -41,7 +41,7 @@ from typing import Any
 
 import pyoxigraph
 from spacetime.pipelines.sources.errors import SourceError
-from spacetime.pipelines.sources.sparql import PagedQuery, QueryResult, SparqlClient
+from spacetime.pipelines.sources.sparql import PagedQuery, QueryResult, SparqlClient, conform_table, sorted_rows
 
 from spacetime.common import digest, file_sha256, write_json_atomic
 
@@ -140,8 +140,9 @@ class ReleaseStoreClient(SparqlClient):
     def select_all(self, query: PagedQuery) -> QueryResult:
         text = f"{query.prefixes}SELECT {query.select} WHERE {{\n{query.where}\n}}\n"
         result = self.select(text, query.name)
-        rows = sorted(result.rows, key=lambda row: (row[query.key]["value"], json.dumps(row, sort_keys=True)))
-        return QueryResult(rows, 1, {**result.provenance, "query": query.template, "query_sha256": query.sha256})
+        table = sorted_rows(conform_table(result.table, query.variables), query.key, query.distinct)
+        provenance = {**result.provenance, "query": query.template, "query_sha256": query.sha256}
+        return QueryResult(table, 1, provenance)
 
 
 # --- reading files ----------------------------------------------------------------------------------------------

@@ -2,14 +2,18 @@
 
 DBpedia (Virtuoso) caps every result at 10,000 rows with HTTP 200 (header ``X-SPARQL-MaxRows``), returns partial
 results on timeouts (HTTP 200 or 206 with ``X-SQL-State: S1TAT``) and refuses ORDER BY with a deep OFFSET (SR353).
-So this client never uses OFFSET: it orders by the string form of a key variable and asks for the rows at or after
-the last key seen. A page shorter than the limit is only taken as the end once a follow-up query confirms that no
-key lies beyond it.
+So this client never uses OFFSET. A query that declares a :class:`RangeSplit` is cut into ranges of one variable
+that the store's indexes answer (Virtuoso seeks a range of ``?lat`` in its POGS index), so each query costs what its
+rows cost and a build grows linearly with the graph: a range whose answer fills the page, or that times out
+(Virtuoso's SR171 / S1T00), is cut smaller and asked again, never retried as it was. Other queries are paged by the
+string form of a key variable (rows at or after the last key seen); that costs a sort of the whole pattern per
+page, so it is for small results. Rows are held as columns (:class:`QueryResult.table`), not as one dict per binding.
 """
 
 from __future__ import annotations
 
 import calendar
+import collections
 import hashlib
 import http.client
 import json
@@ -23,13 +27,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from spacetime.pipelines.sources.cache import JsonCache
 from spacetime.pipelines.sources.errors import SourceError, TransientError, TruncatedResult
 from spacetime.pipelines.sources.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
 from spacetime.pipelines.sources.useragent import user_agent
 from SPARQLWrapper import GET, JSON, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, EndPointNotFound, QueryBadFormed, Unauthorized
-from tqdm.auto import tqdm
+
+from spacetime.progress import progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +57,9 @@ PREFIX foaf: <http://xmlns.com/foaf/0.1/>
 # Virtuoso SQL states that no retry will cure (SR353: sorted-rows cap; 37000: syntax; 42000: access or semantics).
 SORTED_ROWS_CAP = re.compile(r"SR353\b.*?Only (\d+) are allowed")
 PERMANENT_SQL_ERRORS = re.compile(r"\b(SR353|37000|42000|22023)\b")
+# Virtuoso's answer to a query over its execution limit: HTTP 500, not a partial result. Asking again the same way
+# times out again; a smaller query may not.
+QUERY_TIMEOUT = re.compile(r"\b(SR171|S1T00)\b|Transaction timed out")
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -177,7 +187,7 @@ def _parse_boolean(value: str) -> bool:
     return value in ("true", "1")
 
 
-_PARSERS: dict[str, Callable[[str], Any]] = {
+LITERAL_PARSERS: dict[str, Callable[[str], Any]] = {
     **{XSD + t: _parse_double for t in ("double", "float")},
     XSD + "decimal": _parse_decimal,
     **{
@@ -214,7 +224,7 @@ def binding_value(binding: dict[str, str]) -> Any:
         raise LiteralError(f"unknown binding type {kind!r}")
     if "xml:lang" in binding:
         return LangString(value, binding["xml:lang"])
-    parser = _PARSERS.get(binding.get("datatype", ""))
+    parser = LITERAL_PARSERS.get(binding.get("datatype", ""))
     return parser(value) if parser else value
 
 
@@ -241,10 +251,92 @@ def key_term(after: str, is_iri: bool) -> str:
 
 
 @dataclass(frozen=True)
-class PagedQuery:
-    """A SELECT whose rows are fetched in pages ordered by the string form of ``?key``.
+class Range:
+    """Rows whose split variable lies in [low, high) (None: unbounded), or, with ``rest``, rows where it compares
+    with no number at all (a malformed or non-numeric literal). Together the ranges and the rest hold every row once."""
 
-    ``where`` is the graph pattern (without braces). Rows that share a key always land on the same page.
+    low: float | None = None
+    high: float | None = None
+    rest: bool = False
+
+    def condition(self, var: str, anchor: float) -> str:
+        v = f"?{var}"
+        if self.rest:  # the complement of (v < anchor || v >= anchor): comparison errors and NaN
+            return f"!COALESCE({v} < {_number(anchor)} || {v} >= {_number(anchor)}, false)"
+        parts = ([f"{v} >= {_number(self.low)}"] if self.low is not None else []) + (
+            [f"{v} < {_number(self.high)}"] if self.high is not None else []
+        )
+        return " && ".join(parts) if parts else "true"
+
+    @property
+    def label(self) -> str:
+        if self.rest:
+            return "non-numeric"
+        return (
+            f"[{'-inf' if self.low is None else f'{self.low:g}'}, {'inf' if self.high is None else f'{self.high:g}'})"
+        )
+
+
+def _number(x: float) -> str:
+    text = repr(float(x))
+    if not re.fullmatch(r"-?\d+(\.\d+)?(e[+-]?\d+)?", text):
+        raise ValueError(f"range boundary {x!r} is not a finite number")
+    return text
+
+
+@dataclass(frozen=True)
+class RangeSplit:
+    """Cut a query's rows by ranges of ``?var``, a variable that a required triple pattern binds to a number the store
+    indexes (``geo:lat``): each range is then answered from the index in time proportional to its rows.
+
+    The query starts as ``parts`` equal ranges of [low, high), the two unbounded ranges outside it and the rest (values
+    that are no numbers); a range whose answer fills the page or times out is cut into ``fanout`` equal ranges (a
+    full answer is wasted work, so a few small extra queries are cheaper than another level of full ones).
+
+    A DISTINCT query whose SELECT leaves ``?var`` out may see a row in two ranges (a place with two latitudes): such
+    rows are kept once.
+    """
+
+    var: str
+    low: float
+    high: float
+    parts: int = 16
+    fanout: int = 4
+    min_width: float = 1e-7  # a range this narrow that still overflows is an error, not another split
+
+    def initial(self) -> list[Range]:
+        step = (self.high - self.low) / self.parts
+        edges = [self.low + i * step for i in range(self.parts)] + [self.high]
+        inner = [Range(a, b) for a, b in zip(edges, edges[1:])]
+        return [Range(None, self.low), *inner, Range(self.high, None), Range(rest=True)]
+
+    def pieces(self, part: Range) -> list[Range] | None:
+        """``fanout`` ranges that together hold what ``part`` holds, or None when it cannot be cut further."""
+        if part.rest:
+            return None
+        width = self.high - self.low
+        if part.low is None:  # outside [low, high): rare rows, halved outwards
+            return [Range(None, part.high - width), Range(part.high - width, part.high)]
+        if part.high is None:
+            return [Range(part.low, part.low + width), Range(part.low + width, None)]
+        if part.high - part.low < self.min_width:
+            return None
+        step = (part.high - part.low) / self.fanout
+        edges = [part.low + i * step for i in range(self.fanout)] + [part.high]
+        return [Range(a, b) for a, b in zip(edges, edges[1:])]
+
+
+def select_variables(select: str) -> list[str]:
+    """The variables a SELECT clause projects (``DISTINCT ?a ?b`` -> ["a", "b"])."""
+    return [token[1:] for token in select.split() if token.startswith("?")]
+
+
+@dataclass(frozen=True)
+class PagedQuery:
+    """A SELECT fetched in several requests: by ranges of ``split`` when given, else in pages ordered by ``?key``.
+
+    ``where`` is the graph pattern (without braces). Rows that share a key always land on the same page. Results
+    are sorted by ``?key``.
     """
 
     name: str
@@ -252,10 +344,28 @@ class PagedQuery:
     where: str
     key: str
     prefixes: str = PREFIXES
+    split: RangeSplit | None = None
 
     def __post_init__(self) -> None:
-        if f"?{self.key}" not in self.select.split():
+        variables = self.variables
+        if self.key not in variables:
             raise ValueError(f"query {self.name}: the key ?{self.key} must be among the selected variables")
+        if self.split is not None:
+            if not re.search(rf"\?{re.escape(self.split.var)}\b", self.where):
+                raise ValueError(f"query {self.name}: the split variable ?{self.split.var} is not in the pattern")
+            if self.split.var not in variables and not self.distinct:
+                raise ValueError(
+                    f"query {self.name}: a split on ?{self.split.var}, which the SELECT leaves out, needs SELECT "
+                    "DISTINCT (a row may fall in two ranges)"
+                )
+
+    @property
+    def variables(self) -> list[str]:
+        return select_variables(self.select)
+
+    @property
+    def distinct(self) -> bool:
+        return self.select.split()[0].upper() == "DISTINCT"
 
     def page(self, after: str | None, limit: int, after_is_iri: bool = False) -> str:
         condition = f"\n  FILTER(STR(?{self.key}) >= {key_term(after, after_is_iri)})" if after is not None else ""
@@ -271,9 +381,19 @@ class PagedQuery:
             f"  FILTER(STR(?{self.key}) > {key_term(after, after_is_iri)})\n}}\nLIMIT 1\n"
         )
 
+    def part(self, part: Range, limit: int) -> str:
+        """The query for the rows in one range of the split variable (no ORDER BY: the index order is the cheap one)."""
+        assert self.split is not None
+        condition = part.condition(self.split.var, self.split.low)
+        return f"{self.prefixes}SELECT {self.select} WHERE {{\n{self.where}\n  FILTER({condition})\n}}\nLIMIT {limit}\n"
+
     @property
     def template(self) -> str:
         """The query text as recorded for provenance (the paging clauses shown as placeholders)."""
+        if self.split is not None:
+            text = self.part(Range(0.0, 1.0), 0)
+            text = text.replace(Range(0.0, 1.0).condition(self.split.var, self.split.low), "<range>")
+            return text.replace("LIMIT 0", "LIMIT <page_size>")
         return self.page("<after>", 0).replace("LIMIT 0", "LIMIT <page_size>")
 
     @property
@@ -290,11 +410,89 @@ class Page:
     sql_state: str | None = None
 
 
+# --------------------------------------------------------------------------------------------------------------------
+# Columnar results: per variable its value, term type, datatype and language, as Arrow columns
+# --------------------------------------------------------------------------------------------------------------------
+
+_PARTS = (("value", "value"), ("type", "type"), ("datatype", "datatype"), ("lang", "xml:lang"))
+
+
+def column_name(var: str, part: str) -> str:
+    return var if part == "value" else f"{var}#{part}"
+
+
+def bindings_table(bindings: list[dict[str, dict[str, str]]], variables: list[str]) -> pa.Table:
+    """SPARQL JSON bindings as an Arrow table: ``var`` (the value), ``var#type``, ``var#datatype``, ``var#lang``."""
+    columns = {}
+    for var in variables:
+        terms = [row.get(var) for row in bindings]
+        for part, field_name in _PARTS:
+            array = pa.array([t.get(field_name) if t is not None else None for t in terms], pa.string())
+            columns[column_name(var, part)] = array if part == "value" else array.dictionary_encode()
+    return pa.table(columns) if columns else pa.table({})
+
+
+def _concat(tables: list[pa.Table], variables: list[str]) -> pa.Table:
+    if not tables:
+        return bindings_table([], variables)
+    return pa.concat_tables(tables, promote_options="permissive").unify_dictionaries().combine_chunks()
+
+
+def table_variables(table: pa.Table) -> list[str]:
+    return [name for name in table.column_names if "#" not in name]
+
+
 @dataclass
 class QueryResult:
-    rows: list[dict[str, dict[str, str]]]
+    """The rows of a query as columns (see :func:`bindings_table`); ``rows`` rebuilds SPARQL JSON bindings."""
+
+    table: pa.Table
     pages: int
     provenance: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    @property
+    def rows(self) -> list[dict[str, dict[str, str]]]:
+        """One dict per row, as in SPARQL JSON (for small results: it costs what the columns save)."""
+        columns = {name: self.table.column(name).to_pylist() for name in self.table.column_names}
+        out = []
+        for i in range(self.table.num_rows):
+            row = {}
+            for var in table_variables(self.table):
+                value = columns[var][i]
+                if value is None:
+                    continue
+                term = {"type": columns[column_name(var, "type")][i], "value": value}
+                for part, field_name in _PARTS[2:]:
+                    extra = columns[column_name(var, part)][i]
+                    if extra is not None:
+                        term[field_name] = extra
+                row[var] = term
+            out.append(row)
+        return out
+
+
+def conform_table(table: pa.Table, variables: list[str]) -> pa.Table:
+    """``table`` with the columns of exactly ``variables`` (a variable no row bound gets null columns)."""
+    unbound = [var for var in variables if var not in table.column_names]
+    nulls = bindings_table([{}] * table.num_rows, unbound)
+    columns = {}
+    for var in variables:
+        source = nulls if var in unbound else table
+        columns.update({column_name(var, part): source.column(column_name(var, part)) for part, _ in _PARTS})
+    return pa.table(columns) if columns else table
+
+
+def sorted_rows(table: pa.Table, key: str, distinct: bool) -> pa.Table:
+    """Rows sorted by key, then by the other values (a stable sort); duplicate rows removed when ``distinct``."""
+    if not table.num_rows:
+        return table
+    if distinct:
+        table = table.group_by(table.column_names, use_threads=False).aggregate([])
+    values = [key, *(v for v in table_variables(table) if v != key)]
+    return table.take(pc.sort_indices(table, [(v, "ascending") for v in values]))
 
 
 class _CapExceeded(Exception):
@@ -303,6 +501,10 @@ class _CapExceeded(Exception):
 
 
 class _PartialResult(Exception):
+    pass
+
+
+class _QueryTimeout(Exception):
     pass
 
 
@@ -352,20 +554,85 @@ class SparqlClient:
             ) from None
         except _PartialResult:
             raise TruncatedResult(f"SPARQL {name}: the endpoint returned a partial result (timeout)") from None
+        except _QueryTimeout:
+            raise TruncatedResult(f"SPARQL {name}: the query ran past the endpoint's time limit") from None
+        variables = list(dict.fromkeys(var for row in page.bindings for var in row))
         provenance = self._provenance(
-            name, text, hashlib.sha256(text.encode()).hexdigest(), 1, page.bindings, [page.fetched_at]
+            name, text, hashlib.sha256(text.encode()).hexdigest(), 1, len(page.bindings), [page.fetched_at]
         )
-        return QueryResult(page.bindings, 1, provenance)
+        return QueryResult(bindings_table(page.bindings, variables), 1, provenance)
 
     def select_all(self, query: PagedQuery) -> QueryResult:
         """Every row of ``query``, each exactly once, sorted by key."""
-        rows: list[dict[str, dict[str, str]]] = []
+        if query.split is not None:
+            return self._select_ranges(query)
+        return self._select_keyset(query)
+
+    # -- ranges ------------------------------------------------------------------------------------------------------
+
+    def _select_ranges(self, query: PagedQuery) -> QueryResult:
+        """Ask for each range of the split variable; cut a range whose answer is full, capped or timed out."""
+        split = query.split
+        assert split is not None
+        todo = collections.deque(split.initial())
+        tables, fetched, done = [], [], []
+        limit, splits = self.page_size, 0
+        bar = progress_bar(enabled=self.progress, desc=f"SPARQL {query.name}", unit=" rows", leave=False)
+        try:
+            while todo:
+                part = todo.popleft()
+                text = query.part(part, limit)
+                try:
+                    page = self._page(text, f"{query.name} {split.var} in {part.label}", limit)
+                    full = len(page.bindings) >= limit
+                    why = "filled the page" if full else None
+                except _CapExceeded as cap:
+                    log.info("%s: endpoint caps results at %d rows; asking for %d", query.name, cap.cap, cap.cap)
+                    limit = cap.cap
+                    todo.appendleft(part)
+                    continue
+                except _PartialResult:
+                    full, why = True, "came back partial"
+                except _QueryTimeout:
+                    full, why = True, "timed out"
+                if full:
+                    pieces = split.pieces(part)
+                    if pieces is None:
+                        raise TruncatedResult(
+                            f"SPARQL {query.name}: the rows with ?{split.var} in {part.label} {why} and cannot be "
+                            "split further; giving up rather than returning incomplete data"
+                        )
+                    log.debug("%s: %s in %s %s; cutting it", query.name, split.var, part.label, why)
+                    splits += 1
+                    todo.extendleft(reversed(pieces))
+                    continue
+                self._check_keys(query, page.bindings)
+                tables.append(bindings_table(page.bindings, query.variables))
+                fetched.append(page.fetched_at)
+                done.append({"range": part.label, "rows": len(page.bindings), "query_sha256": _sha(text)})
+                bar.update(len(page.bindings))
+        finally:
+            bar.close()
+        table = sorted_rows(_concat(tables, query.variables), query.key, query.distinct)
+        provenance = self._provenance(query.name, query.template, query.sha256, len(done), table.num_rows, fetched)
+        provenance["split"] = {"variable": split.var, "ranges": done, "cut": splits}
+        return QueryResult(table, len(done), provenance)
+
+    def _check_keys(self, query: PagedQuery, bindings: list[dict]) -> None:
+        for i, row in enumerate(bindings):
+            if query.key not in row:
+                raise SourceError(f"SPARQL {query.name}: row {i} has no ?{query.key} binding")
+
+    # -- keyset pages (small results) ------------------------------------------------------------------------------
+
+    def _select_keyset(self, query: PagedQuery) -> QueryResult:
+        tables: list[pa.Table] = []
         done_keys: set[str] = set()
         fetched: list[str] = []
         after: str | None = None
         after_is_iri = False
         limit, pages = self.page_size, 0
-        bar = tqdm(desc=f"SPARQL {query.name}", unit=" rows", disable=not self.progress or None, leave=False)
+        bar = progress_bar(enabled=self.progress, desc=f"SPARQL {query.name}", unit=" rows", leave=False)
         try:
             while True:
                 text = query.page(after, limit, after_is_iri)
@@ -375,7 +642,7 @@ class SparqlClient:
                     log.info("%s: endpoint caps results at %d rows; paging by %d", query.name, cap.cap, cap.cap)
                     limit = cap.cap
                     continue
-                except _PartialResult:
+                except (_PartialResult, _QueryTimeout):
                     limit = self._smaller_page(query, limit)
                     continue
                 full = len(page.bindings) >= limit
@@ -394,7 +661,7 @@ class SparqlClient:
                             f"SPARQL {query.name}: key {key!r} came back on two pages; the endpoint's "
                             "ordering is not stable"
                         )
-                rows.extend(keep)
+                tables.append(bindings_table(keep, query.variables))
                 done_keys.update(row[query.key]["value"] for row in keep)
                 bar.update(len(keep))
                 if not full:
@@ -402,21 +669,17 @@ class SparqlClient:
                 after, after_is_iri = last, page.bindings[-1][query.key]["type"] == "uri"
         finally:
             bar.close()
-        rows.sort(key=lambda r: (r[query.key]["value"], json.dumps(r, sort_keys=True)))
+        table = sorted_rows(_concat(tables, query.variables), query.key, distinct=False)
         return QueryResult(
-            rows, pages, self._provenance(query.name, query.template, query.sha256, pages, rows, fetched)
+            table, pages, self._provenance(query.name, query.template, query.sha256, pages, table.num_rows, fetched)
         )
-
-    # -- paging helpers ----------------------------------------------------------------------------------------------
 
     def _complete_keys(self, query: PagedQuery, bindings: list[dict], full: bool) -> tuple[list[dict], str | None]:
         """Rows whose key is complete on this page, and the last key. On a full page the last key's rows are held
         back: more of them may follow, and the next page starts at that key."""
         if not bindings:
             return [], None
-        for i, row in enumerate(bindings):
-            if query.key not in row:
-                raise SourceError(f"SPARQL {query.name}: row {i} has no ?{query.key} binding")
+        self._check_keys(query, bindings)
         last = bindings[-1][query.key]["value"]
         if not full:
             return bindings, last
@@ -492,6 +755,8 @@ class SparqlClient:
             sorted_cap = SORTED_ROWS_CAP.search(str(err))
             if sorted_cap:  # ORDER BY with OFFSET + LIMIT above MaxSortedTopRows: ask for fewer rows
                 raise _CapExceeded(int(sorted_cap.group(1))) from None
+            if QUERY_TIMEOUT.search(str(err)):  # over the endpoint's time limit: the caller makes the query smaller
+                raise _QueryTimeout() from None
             if PERMANENT_SQL_ERRORS.search(str(err)):
                 raise SourceError(f"SPARQL {what}: endpoint error: {_snippet(str(err))}") from err
             raise TransientError(f"SPARQL {what}: HTTP 500: {_snippet(str(err))}") from err
@@ -510,7 +775,7 @@ class SparqlClient:
             sql_state=headers.get("X-SQL-State"),
         )
 
-    def _provenance(self, name: str, text: str, sha: str, pages: int, rows: list, fetched: list[str]) -> dict:
+    def _provenance(self, name: str, text: str, sha: str, pages: int, rows: int, fetched: list[str]) -> dict:
         return {
             "name": name,
             "source": self.source_label,
@@ -518,7 +783,7 @@ class SparqlClient:
             "query": text,
             "query_sha256": sha,
             "pages": pages,
-            "rows": len(rows),
+            "rows": rows,
             "fetched_first": min(fetched) if fetched else None,
             "fetched_last": max(fetched) if fetched else None,
         }
@@ -537,6 +802,10 @@ def _parse_results(body: bytes, what: str) -> list[dict]:
     if not isinstance(bindings, list):
         raise TransientError(f"SPARQL {what}: results.bindings is not a list")
     return bindings
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _snippet(text: bytes | str, width: int = 300) -> str:

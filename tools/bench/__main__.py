@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-BENCHMARKS = ("dump_reader", "virtuoso_paging", "activations", "ridge", "proximity")
+BENCHMARKS = ("dump_reader", "virtuoso_paging", "activations", "ridge", "proximity", "dbpedia_scale", "dbpedia_dump")
+SCALE_SIZES = "100000,300000,1000000"
 
 
 @click.command()
@@ -26,20 +27,35 @@ BENCHMARKS = ("dump_reader", "virtuoso_paging", "activations", "ridge", "proximi
 )
 @click.option("--places", type=int, default=25_000, show_default=True, help="Places loaded into Virtuoso.")
 @click.option("--names", type=int, default=2_000, show_default=True, help="Names for the activation benchmark.")
-def main(out: Path, only: tuple[str, ...], dump_lines: int, places: int, names: int) -> None:
+@click.option(
+    "--scale-sizes",
+    default=SCALE_SIZES,
+    show_default=True,
+    help="DBpedia-shaped places for dbpedia_scale (Virtuoso) and dbpedia_dump (release files), comma-separated.",
+)
+def main(out: Path, only: tuple[str, ...], dump_lines: int, places: int, names: int, scale_sizes: str) -> None:
     """Benchmarks, each against a baseline measured in the same run (ratios, not absolute targets)."""
     out.mkdir(parents=True, exist_ok=True)
     chosen = only or BENCHMARKS
     results: dict[str, dict] = {}
     for name in chosen:
         click.echo(f"running {name} ...")
-        results[name] = _run_benchmark(name, out, dump_lines=dump_lines, places=places, names=names)
+        sizes = [int(size) for size in scale_sizes.split(",")]
+        results[name] = _run_benchmark(name, out, dump_lines=dump_lines, places=places, names=names, sizes=sizes)
         click.echo("  " + _bench_line(name, results[name]))
     (out / "bench.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     click.echo(f"full results: {out / 'bench.json'}")
 
 
-def _run_benchmark(name: str, out: Path, *, dump_lines: int, places: int, names: int) -> dict:
+def _run_benchmark(name: str, out: Path, *, dump_lines: int, places: int, names: int, sizes: list[int]) -> dict:
+    if name == "dbpedia_scale":
+        from tools.bench.dbpedia_scale import scale_benchmark
+
+        return scale_benchmark(out / "dbpedia-scale", sizes)
+    if name == "dbpedia_dump":
+        from tools.bench.dbpedia_dump import dbpedia_dump_benchmark
+
+        return dbpedia_dump_benchmark(out / "dbpedia-dump", tuple(sizes))
     if name == "dump_reader":
         from tools.bench.pageviews import dump_reader_benchmark
 
@@ -64,6 +80,9 @@ def _run_benchmark(name: str, out: Path, *, dump_lines: int, places: int, names:
 def _bench_line(name: str, r: dict) -> str:
     if "skipped" in r:
         return f"skipped ({r['skipped']})"
+    if name in ("dbpedia_scale", "dbpedia_dump"):
+        ratios = {k: v for k, v in r.items() if "ratio" in k or k.startswith("linearity")}
+        return f"{len(r['runs'])} sizes; per-100k ratios, largest over smallest (goal <= 1.5): {ratios}"
     if name == "dump_reader":
         return (
             f"{r['reader_seconds']:.2f}s vs bzip2 -dc {r['bzip2_seconds']:.2f}s on {r['file_mb']:.1f} MB: "

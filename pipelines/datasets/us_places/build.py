@@ -30,12 +30,13 @@ from spacetime.pipelines.builders.dbpedia import (
     local_name,
     title_of,
     types_query,
+    values_by_key,
 )
 from spacetime.pipelines.builders.places import collapse_places, coordinate_rules
 from spacetime.pipelines.builders.steps import TEST_SHARE, Build
 from spacetime.pipelines.datasets.us_places.spec import SPEC
 from spacetime.pipelines.sources import Sources
-from spacetime.pipelines.sources.sparql import PagedQuery
+from spacetime.pipelines.sources.sparql import PagedQuery, RangeSplit
 
 DATASET = SPEC.name
 
@@ -142,6 +143,9 @@ _IN_US = f"""  VALUES ?root {{ {_ROOTS} }}
   {{ ?place dbo:country dbr:United_States ; a ?root ; geo:lat ?lat }}
   UNION {{ VALUES ?usRegion {{ {_REGIONS} }} ?place {_REGION_LINK} ?usRegion ; a ?root ; geo:lat ?lat }}"""
 
+# Every place has geo:lat, which Virtuoso indexes: ranges of it cut the queries into pieces that cost what they return.
+LATITUDE_SPLIT = RangeSplit("lat", -90.0, 90.0)
+
 PLACES = PagedQuery(
     name="us_places.places",
     select="DISTINCT ?place ?label ?lat ?long ?population",
@@ -150,9 +154,10 @@ PLACES = PagedQuery(
   OPTIONAL {{ ?place rdfs:label ?label . FILTER(LANGMATCHES(LANG(?label), "en")) }}
   OPTIONAL {{ ?place dbo:populationTotal ?population }}""",
     key="place",
+    split=LATITUDE_SPLIT,
 )
 
-TYPES = types_query("us_places.types", _IN_US, "place")
+TYPES = types_query("us_places.types", _IN_US, "place", LATITUDE_SPLIT)
 
 STATES = PagedQuery(
     name="us_places.states",
@@ -161,6 +166,7 @@ STATES = PagedQuery(
   VALUES ?state {{ {_REGIONS} }}
   ?place {_REGION_LINK} ?state .""",
     key="place",
+    split=LATITUDE_SPLIT,
 )
 
 COUNTIES = PagedQuery(
@@ -172,6 +178,7 @@ COUNTIES = PagedQuery(
   FILTER(LANGMATCHES(LANG(?countyLabel), "en"))
   FILTER(CONTAINS(STR(?countyLabel), " County") || CONTAINS(STR(?countyLabel), " Parish"))""",
     key="place",
+    split=LATITUDE_SPLIT,
 )
 
 PLACE_COLUMNS = {
@@ -196,14 +203,14 @@ class UsPlacesConfig:
 def build(sources: Sources, out_dir: Path, config: UsPlacesConfig = UsPlacesConfig()) -> Path:
     run = Build(DATASET, sources)
     places = run.select_all(PLACES)
-    type_sets = _values_by_place(run.select_all(TYPES).rows, "type")
-    state_links = _values_by_place(run.select_all(STATES).rows, "state")
+    type_sets = values_by_key(run.select_all(TYPES), "place", "type")
+    state_links = values_by_key(run.select_all(STATES), "place", "state")
     county_links = _county_names(run.select_all(COUNTIES).rows)
     ontology = Ontology.fetch(run)
     county_outcomes: dict[str, int] = {}
 
     def most_specific_type(df: pd.DataFrame) -> pd.DataFrame:
-        types = [type_sets.get(uri, set()) for uri in df["dbpedia_uri"]]
+        types = [type_sets.get(uri, frozenset()) for uri in df["dbpedia_uri"]]
         df = df.assign(
             entity_type=[local_name(t) if (t := ontology.most_specific(ts)) else None for ts in types],
             place_class=[place_class(ts, name, ontology) for ts, name in zip(types, df["name"])],
@@ -244,7 +251,7 @@ def build(sources: Sources, out_dir: Path, config: UsPlacesConfig = UsPlacesConf
             values.append(value)
         return df.assign(county=pd.Series(values, index=df.index, dtype="string"))
 
-    frame = collapse_places(bindings_frame(places.rows, PLACE_COLUMNS), config.coordinate_tolerance)
+    frame = collapse_places(bindings_frame(places, PLACE_COLUMNS), config.coordinate_tolerance)
     lat_low, lat_high = CONTIGUOUS_LATITUDE
     lon_low, lon_high = CONTIGUOUS_LONGITUDE
     frame = run.run(
@@ -268,7 +275,7 @@ def build(sources: Sources, out_dir: Path, config: UsPlacesConfig = UsPlacesConf
         SCHEMA,
         out_dir,
         target=list(SPEC.targets),
-        query_rows=len(places.rows),
+        query_rows=len(places),
         parameters={
             **asdict(config),
             "contiguous_latitude": CONTIGUOUS_LATITUDE,
@@ -327,13 +334,6 @@ def _regions(iris) -> frozenset[UsState]:
         if region is not None:
             found.add(region)
     return frozenset(found)
-
-
-def _values_by_place(rows: list[dict], var: str) -> dict[str, set[str]]:
-    values: dict[str, set[str]] = {}
-    for row in rows:
-        values.setdefault(row["place"]["value"], set()).add(row[var]["value"])
-    return values
 
 
 def _county_names(rows: list[dict]) -> dict[str, set[str]]:

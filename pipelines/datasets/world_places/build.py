@@ -12,12 +12,19 @@ from pathlib import Path
 
 import pandas as pd
 from spacetime.pipelines.builders.countries import country_from_iri
-from spacetime.pipelines.builders.dbpedia import ONTOLOGY, Ontology, bindings_frame, local_name, types_query
+from spacetime.pipelines.builders.dbpedia import (
+    ONTOLOGY,
+    Ontology,
+    bindings_frame,
+    local_name,
+    types_query,
+    values_by_key,
+)
 from spacetime.pipelines.builders.places import collapse_places, coordinate_rules
 from spacetime.pipelines.builders.steps import TEST_SHARE, Build
 from spacetime.pipelines.datasets.world_places.spec import SPEC
 from spacetime.pipelines.sources import Sources
-from spacetime.pipelines.sources.sparql import PagedQuery
+from spacetime.pipelines.sources.sparql import PagedQuery, RangeSplit
 
 DATASET = SPEC.name
 
@@ -28,6 +35,8 @@ ROOT_CLASSES = {
     "ArchitecturalStructure": "architectural_structure",
 }
 _ROOTS = " ".join(f"dbo:{name}" for name in ROOT_CLASSES)
+# Every place has geo:lat, which Virtuoso indexes: ranges of it cut the queries into pieces that cost what they return.
+LATITUDE_SPLIT = RangeSplit("lat", -90.0, 90.0)
 
 PLACES = PagedQuery(
     name="world_places.places",
@@ -41,6 +50,7 @@ PLACES = PagedQuery(
              OPTIONAL {{ ?country rdfs:label ?countryLabel . FILTER(LANGMATCHES(LANG(?countryLabel), "en")) }} }}
   OPTIONAL {{ ?place dbo:populationTotal ?population }}""",
     key="place",
+    split=LATITUDE_SPLIT,
 )
 
 TYPES = types_query(
@@ -49,6 +59,7 @@ TYPES = types_query(
   ?place a ?root ;
          geo:lat ?lat .""",
     "place",
+    LATITUDE_SPLIT,
 )
 
 PLACE_COLUMNS = {
@@ -75,18 +86,19 @@ class WorldPlacesConfig:
 def build(sources: Sources, out_dir: Path, config: WorldPlacesConfig = WorldPlacesConfig()) -> Path:
     run = Build(DATASET, sources)
     places = run.select_all(PLACES)
-    type_sets = _types_by_place(run.select_all(TYPES).rows)
+    type_sets = values_by_key(run.select_all(TYPES), "place", "type")
     ontology = Ontology.fetch(run)
 
     def most_specific_type(df: pd.DataFrame) -> pd.DataFrame:
-        types = [type_sets.get(uri, set()) for uri in df["dbpedia_uri"]]
+        types = [type_sets.get(uri, frozenset()) for uri in df["dbpedia_uri"]]
+        classes = {ts: _classes(ts, ontology) for ts in set(types)}  # places share a few hundred type sets
         df = df.assign(
-            entity_type=[local_name(t) if (t := ontology.most_specific(ts)) else None for ts in types],
-            place_class=[_place_class(ts, ontology) for ts in types],
+            entity_type=[classes[ts][0] for ts in types],
+            place_class=[classes[ts][1] for ts in types],
         )
         return run.drop(df, df["place_class"].isna(), "no_root_class")
 
-    rows = country_from_iri(run, bindings_frame(places.rows, PLACE_COLUMNS))  # a country without an English label
+    rows = country_from_iri(run, bindings_frame(places, PLACE_COLUMNS))  # a country without an English label
     frame = collapse_places(rows, config.coordinate_tolerance)
     frame = run.run(
         frame,
@@ -101,18 +113,17 @@ def build(sources: Sources, out_dir: Path, config: WorldPlacesConfig = WorldPlac
         ],
     )
     return run.write(
-        frame, SCHEMA, out_dir, target=list(SPEC.targets), query_rows=len(places.rows), parameters=asdict(config)
+        frame, SCHEMA, out_dir, target=list(SPEC.targets), query_rows=len(places), parameters=asdict(config)
     )
 
 
-def _types_by_place(rows: list[dict]) -> dict[str, set[str]]:
-    types: dict[str, set[str]] = {}
-    for row in rows:
-        types.setdefault(row["place"]["value"], set()).add(row["type"]["value"])
-    return types
+def _classes(types: frozenset[str], ontology: Ontology) -> tuple[str | None, str | None]:
+    """The entity_type and place_class of a place with these types."""
+    specific = ontology.most_specific(set(types))
+    return (local_name(specific) if specific else None), _place_class(types, ontology)
 
 
-def _place_class(types: set[str], ontology: Ontology) -> str | None:
+def _place_class(types: frozenset[str], ontology: Ontology) -> str | None:
     """The root class of the most specific type that falls under one (populated beats natural beats structure)."""
     for root, label in ROOT_CLASSES.items():
         root_iri = ONTOLOGY + root

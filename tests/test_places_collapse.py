@@ -1,0 +1,56 @@
+"""collapse_places, the shared one-row-per-place step, on hand-made query rows (each rule once)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from spacetime.pipelines.builders.places import collapse_places
+
+R = "http://dbpedia.org/resource/"
+
+
+def rows(*records) -> pd.DataFrame:
+    columns = ["dbpedia_uri", "name", "latitude", "longitude", "country", "population", "malformed"]
+    return pd.DataFrame.from_records(records, columns=columns).astype(object)
+
+
+def test_one_row_per_place_with_each_rule():
+    df = rows(
+        (R + "B", "Bee", 10.0, 20.0, "Zland", 5, ()),
+        (R + "B", "Abee", 10.05, 20.05, "Aland", 7, ()),  # close pair: median; first name and country by name
+        (R + "B", "Bee", 10.0, 20.0, None, -3, ()),  # a negative population is no population
+        (R + "A", "Aay", 1.0, 2.0, "X", None, ()),
+        (R + "A", "Aay", 5.0, 2.0, "X", None, ()),  # 4 degrees apart: a conflict, no coordinates
+        (R + "C", None, None, None, None, "12", ("latitude",)),  # only a malformed latitude; a string population
+        (R + "D", "Dee", Decimal("3.5"), 4, None, 10**12, ()),  # decimals and integers are numbers too
+        ("http://example.org/x", "Ex", 0.0, 0.0, "X", True, ()),
+    )
+    out = collapse_places(df, coordinate_tolerance=0.1).set_index("dbpedia_uri")
+    assert list(out.index) == sorted(out.index)
+    b, a, c, d = out.loc[R + "B"], out.loc[R + "A"], out.loc[R + "C"], out.loc[R + "D"]
+    assert (b["name"], b["country"], b["population"]) == ("Abee", "Aland", 7)
+    assert np.isclose(b["latitude"], 10.025) and np.isclose(b["longitude"], 20.025)
+    assert not b["conflicting_coordinates"] and not b["malformed_coordinates"]
+    assert a["conflicting_coordinates"] and np.isnan(a["latitude"]) and pd.isna(a["population"])
+    assert c["malformed_coordinates"] and pd.isna(c["name"]) and pd.isna(c["country"]) and pd.isna(c["population"])
+    assert (d["latitude"], d["longitude"], d["population"]) == (3.5, 4.0, 10**12)
+    assert pd.isna(out.loc["http://example.org/x", "entity_id"]) and b["entity_id"] == "B"
+    assert str(out["population"].dtype) == "Int64"
+    assert list(out.reset_index().columns) == [
+        "dbpedia_uri",
+        "entity_id",
+        "name",
+        "population",
+        "latitude",
+        "longitude",
+        "malformed_coordinates",
+        "conflicting_coordinates",
+        "country",
+    ]
+
+
+def test_no_rows_no_places():
+    out = collapse_places(rows(), coordinate_tolerance=0.1)
+    assert len(out) == 0 and "latitude" in out and "country" in out
