@@ -156,8 +156,10 @@ def _provenance_lines(meta: dict) -> list[str]:
         versions = ", ".join(release.get("versions") or []) or "version not in the file paths"
         lines.append(f"**DBpedia release:** {versions}, read from these Databus files:\n")
         lines.append("| file | bytes | sha256 | malformed lines |\n|---|---|---|---|")
-        lines.extend(f"| `{f['name']}` | {f['bytes']} | `{f['sha256']}` | {sum(f.get('malformed', {}).values())} |"
-                     for f in release.get("files", []))
+        lines.extend(
+            f"| `{f['name']}` | {f['bytes']} | `{f['sha256']}` | {sum(f.get('malformed', {}).values())} |"
+            for f in release.get("files", [])
+        )
         lines.append("")
     queries = sources.get("dbpedia") or []
     if queries:

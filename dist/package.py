@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from spacetime.loaders.features import class_labels, features
-from spacetime.pipelines.registry import DATASETS
-from spacetime.pipelines.spec import BUILD_ONLY_COLUMNS
 
 from spacetime import __version__
 from spacetime.common import write_atomic
+from spacetime.loaders.features import class_labels, features
+from spacetime.pipelines.registry import DATASETS
+from spacetime.pipelines.spec import BUILD_ONLY_COLUMNS
 
 from .card import LICENSE_FILE, license_text, render_card
 

@@ -49,6 +49,7 @@ class PublishError(SpacetimeError):
 
 # --- validation gate ------------------------------------------------------------------------------------------
 
+
 def default_report_path(folder: Path) -> Path:
     """Where `spacetime validate --out OUT` writes its report when FOLDER is OUT/release."""
     return Layout(Path(folder).parent).validation / "report.json"
@@ -77,15 +78,16 @@ def check_validated(folder: Path, report_path: Path | None = None) -> dict:
         listed = "\n  - ".join(problems)
         raise ValidationNotPassed(
             f"validation has not passed on exactly the files in {folder} (report {report_path}):\n  - {listed}\n"
-            f"Re-run `spacetime validate` on this folder, then publish.")
+            f"Re-run `spacetime validate` on this folder, then publish."
+        )
     return report
 
 
 def _read_report(report_path: Path, folder: Path) -> dict:
     if not report_path.is_file():
         raise ValidationNotPassed(
-            f"no validation report at {report_path}: run `spacetime validate` on {folder} first "
-            f"(or pass --report PATH)")
+            f"no validation report at {report_path}: run `spacetime validate` on {folder} first (or pass --report PATH)"
+        )
     try:
         report = json.loads(report_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -100,8 +102,9 @@ def _report_problems(report: dict, folder: Path) -> list[str]:
     if report.get("passed") is not True:
         problems.append(f"the report says validation did not pass (passed={report.get('passed')!r})")
     datasets = report.get("datasets") or {}
-    failing = sorted(name for name, result in datasets.items()
-                     if not (isinstance(result, dict) and result.get("passed") is True))
+    failing = sorted(
+        name for name, result in datasets.items() if not (isinstance(result, dict) and result.get("passed") is True)
+    )
     if failing:
         problems.append(f"datasets that failed validation: {', '.join(failing)}")
     # The report's folder is informational: a copied release publishes when every file's checksum matches.
@@ -135,6 +138,7 @@ def _configs_on_disk(folder: Path) -> list[str]:
 
 
 # --- plan -----------------------------------------------------------------------------------------------------
+
 
 def stale_data_files(remote_files: list[str], local: list[str]) -> list[str]:
     """Remote files under data/ that the folder no longer has: deleted in the release commit."""
@@ -173,6 +177,7 @@ def _size(path: Path) -> str:
 
 # --- token hygiene --------------------------------------------------------------------------------------------
 
+
 def _resolve_token(token: str | None) -> str:
     if not token:
         from huggingface_hub import get_token
@@ -210,10 +215,20 @@ def _hub_timeouts(seconds: float) -> Iterator[None]:
 
 # --- publish --------------------------------------------------------------------------------------------------
 
-def publish(folder: Path, repo_id: str, tag: str, report_path: Path | None = None, yes: bool = False,
-            endpoint: str | None = None, token: str | None = None, private: bool = False,
-            echo: Callable[[str], Any] = print, check_remote: bool = False,
-            timeout: float = DEFAULT_TIMEOUT) -> dict:
+
+def publish(
+    folder: Path,
+    repo_id: str,
+    tag: str,
+    report_path: Path | None = None,
+    yes: bool = False,
+    endpoint: str | None = None,
+    token: str | None = None,
+    private: bool = False,
+    echo: Callable[[str], Any] = print,
+    check_remote: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> dict:
     """Plan (dry run) or perform the release of ``folder`` to ``repo_id`` tagged ``tag``; return the plan/result.
 
     ``check_remote`` lets a dry run read the remote (files, tags) to list exact deletions; it never writes.
@@ -226,10 +241,20 @@ def publish(folder: Path, repo_id: str, tag: str, report_path: Path | None = Non
     endpoint = (endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
     summary, description = commit_message(tag, report)
     plan: dict[str, Any] = {
-        "dry_run": not yes, "repo_id": repo_id, "repo_type": REPO_TYPE, "endpoint": endpoint, "private": private,
-        "folder": str(folder.resolve()), "files": files, "delete": None, "tag": tag,
-        "commit_message": summary, "commit_description": description,
-        "commit_oid": None, "commit_url": None, "new_commit": None,
+        "dry_run": not yes,
+        "repo_id": repo_id,
+        "repo_type": REPO_TYPE,
+        "endpoint": endpoint,
+        "private": private,
+        "folder": str(folder.resolve()),
+        "files": files,
+        "delete": None,
+        "tag": tag,
+        "commit_message": summary,
+        "commit_description": description,
+        "commit_oid": None,
+        "commit_url": None,
+        "new_commit": None,
     }
     n_data = sum(p.startswith(DATA_DIR) for p in files)
     secret = _resolve_token(token) if (yes or check_remote) else token
@@ -237,8 +262,10 @@ def publish(folder: Path, repo_id: str, tag: str, report_path: Path | None = Non
     def say(line: str) -> None:
         echo(redact(line, secret, mask=MASK))
 
-    say(f"Validation passed on these exact files: {n_data} data files unchanged since "
-        f"{report.get('validated_at', 'validation')}.")
+    say(
+        f"Validation passed on these exact files: {n_data} data files unchanged since "
+        f"{report.get('validated_at', 'validation')}."
+    )
     try:
         with masked_in_logs(secret, MASK), _hub_timeouts(timeout):
             if yes:
@@ -285,7 +312,8 @@ def _refuse_existing_tag(plan: dict, refs) -> None:
     if plan["tag"] in existing:
         raise PublishError(
             f"tag {plan['tag']} already exists on {plan['repo_id']} (it points at {existing[plan['tag']]}); "
-            f"a release tag is never moved: pick a new version. Nothing was committed.")
+            f"a release tag is never moved: pick a new version. Nothing was committed."
+        )
 
 
 def _main_head(refs) -> str | None:
@@ -308,24 +336,33 @@ def _release(plan: dict, folder: Path, token: str, say: Callable[[str], Any]) ->
     plan["delete"] = stale_data_files(remote, plan["files"])
     operations = [CommitOperationAdd(path_in_repo=p, path_or_fileobj=str(folder / p)) for p in plan["files"]]
     operations += [CommitOperationDelete(path_in_repo=p) for p in plan["delete"]]
-    say(f"Committing {len(plan['files'])} files and deleting {len(plan['delete'])} stale data files "
-        f"on {repo_id} in one commit ...")
+    say(
+        f"Committing {len(plan['files'])} files and deleting {len(plan['delete'])} stale data files "
+        f"on {repo_id} in one commit ..."
+    )
     # parent_commit: the Hub refuses the commit if main moved since we listed its files.
     plan["step"] = "committing"
-    info = api.create_commit(repo_id, operations, commit_message=plan["commit_message"],
-                             commit_description=plan["commit_description"], repo_type=REPO_TYPE,
-                             parent_commit=head)
+    info = api.create_commit(
+        repo_id,
+        operations,
+        commit_message=plan["commit_message"],
+        commit_description=plan["commit_description"],
+        repo_type=REPO_TYPE,
+        parent_commit=head,
+    )
     plan.update(commit_oid=info.oid, commit_url=info.commit_url, new_commit=info.oid != head)
     if not plan["new_commit"]:
         say("The remote already holds exactly these files: no new commit, the tag goes on the current head.")
     plan["step"] = "tagging"
     try:
-        api.create_tag(repo_id, tag=plan["tag"], revision=info.oid, tag_message=plan["commit_message"],
-                       repo_type=REPO_TYPE)
+        api.create_tag(
+            repo_id, tag=plan["tag"], revision=info.oid, tag_message=plan["commit_message"], repo_type=REPO_TYPE
+        )
     except Exception as err:
         raise PublishError(
             f"commit {info.oid} is on main but tagging it {plan['tag']} failed ({type(err).__name__}: {err}). "
-            f"Re-running the same publish command tags it without a new commit.") from None
+            f"Re-running the same publish command tags it without a new commit."
+        ) from None
     plan["tag_url"] = f"{plan['endpoint']}/datasets/{repo_id}/tree/{plan['tag']}"
     say(f"Commit: {info.commit_url}")
     say(f"Tag: {plan['tag']} -> {info.oid} ({plan['tag_url']})")
@@ -341,14 +378,18 @@ def _print_plan(plan: dict, folder: Path, say: Callable[[str], Any]) -> None:
     if plan.get("remote_exists") is False:
         say(f"  1. create the dataset repo {plan['repo_id']} ({visibility}): it does not exist yet")
     else:
-        say(f"  1. create the dataset repo {plan['repo_id']} if it does not exist ({visibility}; "
-            f"an existing repo keeps its visibility)")
-    say(f"  2. one commit on main: \"{plan['commit_message']}\" ({plan['commit_description']})")
+        say(
+            f"  1. create the dataset repo {plan['repo_id']} if it does not exist ({visibility}; "
+            f"an existing repo keeps its visibility)"
+        )
+    say(f'  2. one commit on main: "{plan["commit_message"]}" ({plan["commit_description"]})')
     for path in plan["files"]:
         say(f"       add or replace {path} ({_size(folder / path)})")
     if plan["delete"] is None:
-        say("       would delete stale files found on the remote under data/ (the remote is not read in a dry run; "
-            "--check-remote lists them)")
+        say(
+            "       would delete stale files found on the remote under data/ (the remote is not read in a dry run; "
+            "--check-remote lists them)"
+        )
     else:
         for path in plan["delete"]:
             say(f"       delete {path} (on the remote, not in the folder)")
@@ -359,29 +400,61 @@ def _print_plan(plan: dict, folder: Path, say: Callable[[str], Any]) -> None:
 
 # --- command line ---------------------------------------------------------------------------------------------
 
+
 @click.command("publish")
 @click.option("--repo-id", required=True, help="Target dataset repo, ORG/NAME.")
 @click.option("--tag", required=True, help="Release tag, vX.Y (never moved once published).")
-@click.option("--folder", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_FOLDER,
-              show_default=True, help="The packaged Hub-layout release folder.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Validation report [default: FOLDER/../validation/report.json].")
+@click.option(
+    "--folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_FOLDER,
+    show_default=True,
+    help="The packaged Hub-layout release folder.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Validation report [default: FOLDER/../validation/report.json].",
+)
 @click.option("--yes", is_flag=True, help="Really publish (the default is a dry run that contacts nothing).")
-@click.option("--check-remote", is_flag=True,
-              help="In a dry run, read the remote's files and tags to list exact deletions (writes nothing).")
-@click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
-              help="Hub-compatible server [env: HF_ENDPOINT; default: https://huggingface.co].")
+@click.option(
+    "--check-remote",
+    is_flag=True,
+    help="In a dry run, read the remote's files and tags to list exact deletions (writes nothing).",
+)
+@click.option(
+    "--endpoint",
+    envvar="HF_ENDPOINT",
+    default=None,
+    help="Hub-compatible server [env: HF_ENDPOINT; default: https://huggingface.co].",
+)
 @click.option("--private", is_flag=True, help="Create the repo private (an existing repo keeps its visibility).")
-@click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
-              help="Seconds allowed per network read or write.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds allowed per network read or write.",
+)
 def publish_command(repo_id, tag, folder, report_path, yes, check_remote, endpoint, private, timeout) -> None:
     """Publish the validated release FOLDER to the Hub as one commit plus a tag (dry run unless --yes).
 
     The token comes from HF_TOKEN or the stored `hf auth login`; it is never printed.
     """
     try:
-        publish(folder, repo_id, tag, report_path=report_path, yes=yes, endpoint=endpoint, private=private,
-                echo=click.echo, check_remote=check_remote, timeout=timeout)
+        publish(
+            folder,
+            repo_id,
+            tag,
+            report_path=report_path,
+            yes=yes,
+            endpoint=endpoint,
+            private=private,
+            echo=click.echo,
+            check_remote=check_remote,
+            timeout=timeout,
+        )
     except (ValidationNotPassed, PublishError) as err:
         raise click.ClickException(str(err)) from None
-

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+
 from spacetime.pipelines.registry import DATASETS, spec
 
 if TYPE_CHECKING:

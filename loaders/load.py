@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
 from spacetime.pipelines.registry import spec
 
 from .features import features, targets

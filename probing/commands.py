@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from spacetime.pipelines.registry import DATASETS
 
 from spacetime.layout import DEFAULT_OUT, Layout
+from spacetime.pipelines.registry import DATASETS
 
 from .prompts import default_prompt
 

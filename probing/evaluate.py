@@ -294,6 +294,7 @@ def test_predictions(
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """True targets and the probe's predictions of the test entities, in the release's test order."""
     import pandas as pd
+
     from spacetime.loaders.load import probing_data
 
     from .results import PRED_PREFIX

@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from spacetime.pipelines.registry import DATASETS
 
 from spacetime.layout import Layout
+from spacetime.pipelines.registry import DATASETS
 
 _REPO_HELP = "Hub dataset repo (ORG/NAME) holding the {what}; the local folder mirrors it and changes are pushed."
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from spacetime.pipelines.registry import spec
 
 PLOTS_DIR = "plots"

@@ -21,9 +21,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spacetime.pipelines.registry import DATASETS
-
 from spacetime.common import write_json_atomic
+from spacetime.pipelines.registry import DATASETS
 
 from .inputs import InputError, is_layer, read_json, require
 from .prompts import default_prompts

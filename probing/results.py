@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from spacetime.pipelines.registry import spec
 
 from . import store

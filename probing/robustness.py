@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from spacetime.pipelines.registry import DATASETS, spec
 
 from .metrics import haversine_km, is_spatial, proximity_errors

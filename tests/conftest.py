@@ -14,6 +14,7 @@ import bz2
 from pathlib import Path
 
 import pytest
+
 from spacetime.pipelines.servers import OxigraphServer
 from spacetime.pipelines.sources import SourceOptions, open_sources
 from spacetime.pipelines.sources.pageviews import PageviewWindow, dump_name
@@ -45,9 +46,9 @@ def build_from_sample(build, tmp_path: Path) -> Path:
 def sample_release(tmp_path_factory) -> Path:
     """The demo's first stages: ``<root>/build/<config>`` and the release folder ``<root>/release``."""
     from click.testing import CliRunner
-    from spacetime.dist.package import package
 
     from spacetime.cli import main
+    from spacetime.dist.package import package
 
     root = tmp_path_factory.mktemp("out")
     result = CliRunner().invoke(main, ["build", "--all", "--sample", "--out", str(root)])

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+
 from spacetime.pipelines.builders.steps import split_of
 from spacetime.pipelines.datasets.art_entertainment import build as art
 from spacetime.pipelines.sources import Sources

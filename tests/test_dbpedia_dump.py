@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+
+from spacetime.cli import main
 from spacetime.dist.card import _provenance_lines
 from spacetime.pipelines.builders.countries import name_from_iri
 from spacetime.pipelines.datasets.world_places import build as world_places
@@ -18,8 +20,6 @@ from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.dbpedia_dump import DbpediaDump, DumpError, DumpFilter, DumpNeeds
 from spacetime.pipelines.sources.pageviews import PageviewDumps, PageviewWindow
 from spacetime.pipelines.sources.sparql import SparqlClient
-
-from spacetime.cli import main
 
 from .conftest import write_pageview_dumps
 

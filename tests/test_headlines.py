@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+
 from spacetime.pipelines.builders.steps import split_of
 from spacetime.pipelines.datasets.headlines import build as headlines
 from spacetime.pipelines.datasets.headlines.build import HeadlinesConfig, canonical_desk, parse_pub_date, print_page
@@ -19,7 +20,6 @@ from spacetime.pipelines.sources import Sources, nyt
 from spacetime.pipelines.sources.errors import SourceError
 from spacetime.pipelines.sources.nyt import ArchiveClient
 from spacetime.pipelines.sources.pageviews import DEFAULT_WINDOW
-
 from tools.sample.common import gzip_json
 
 from .conftest import build_from_sample

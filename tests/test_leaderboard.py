@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+
+from spacetime.cli import main
 from spacetime.probing.evaluate import EvaluateOptions, evaluate_requests
 from spacetime.probing.inputs import InputError, read_json
 from spacetime.probing.leaderboard import build_tables, read_results, render_leaderboard
@@ -31,8 +33,6 @@ from spacetime.probing.uncertainty import (
     paired_difference,
     resample_indices,
 )
-
-from spacetime.cli import main
 
 from .test_probing_results import history_frame, world_frame, write_release
 

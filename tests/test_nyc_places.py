@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from spacetime.pipelines.builders.steps import split_of
 from spacetime.pipelines.datasets.nyc_places import build as nyc_places
 from spacetime.pipelines.datasets.nyc_places.build import haversine_m, name_key, parse_point, prompt_name
@@ -292,10 +293,10 @@ def test_end_to_end_from_the_bundled_sample(tmp_path):
 def test_build_command_takes_a_soda_url(tmp_path):
     """`spacetime build nyc_places --soda-url URL`: the live code path, pointed at another SODA server."""
     from click.testing import CliRunner
-    from spacetime.pipelines.sample import soda_dir
-    from spacetime.pipelines.servers.soda import SodaEmulator
 
     from spacetime.cli import main
+    from spacetime.pipelines.sample import soda_dir
+    from spacetime.pipelines.servers.soda import SodaEmulator
 
     with SodaEmulator.from_folder(soda_dir()) as emulator:
         url = emulator.base_url

@@ -17,13 +17,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from spacetime.common import mask_in_logs, redact
 from spacetime.pipelines.servers.loopback import LoopbackServer, Request
 from spacetime.pipelines.sources import SourceOptions, nyt, open_sources
 from spacetime.pipelines.sources.errors import SourceError
 from spacetime.pipelines.sources.nyt import ArchiveClient, NytAuthError, month_range
 from spacetime.pipelines.sources.retry import RetryPolicy
-
-from spacetime.common import mask_in_logs, redact
 
 from .faults import reset, send_cut_short
 

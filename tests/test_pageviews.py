@@ -12,6 +12,8 @@ from collections import defaultdict, deque
 from pathlib import Path
 
 import pytest
+
+from spacetime import __version__
 from spacetime.pipelines.servers.loopback import LoopbackServer, Request
 from spacetime.pipelines.sources import useragent
 from spacetime.pipelines.sources.errors import SourceError
@@ -28,8 +30,6 @@ from spacetime.pipelines.sources.pageviews import (
     split_at_streams,
 )
 from spacetime.pipelines.sources.retry import RetryPolicy
-
-from spacetime import __version__
 
 from .faults import reset, send_cut_short
 

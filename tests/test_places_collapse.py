@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+
 from spacetime.pipelines.builders.places import collapse_places
 
 R = "http://dbpedia.org/resource/"

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 from sklearn.metrics import mean_absolute_error, r2_score
+
 from spacetime.probing.metrics import (
     haversine_km,
     mae_scores,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from spacetime.pipelines.registry import DATASETS
 from spacetime.probing.extract import encode_rows, parse_layers
 from spacetime.probing.prompts import (

@@ -11,15 +11,15 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from sklearn.linear_model import RidgeCV
+
 from spacetime.dist.package import package
+from spacetime.layout import Layout
 from spacetime.loaders.load import probing_data
 from spacetime.probing import store
 from spacetime.probing.metrics import score_predictions
 from spacetime.probing.probe_commands import probe
 from spacetime.probing.results import align_rows, dataset_identity
 from spacetime.probing.ridge import DEFAULT_ALPHAS
-
-from spacetime.layout import Layout
 
 HIDDEN = 24
 LAYERS = [0, 2, 4]

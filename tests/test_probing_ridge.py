@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.linear_model import RidgeCV
+
 from spacetime.probing.ridge import DEFAULT_ALPHAS, RidgeLOO
 from spacetime.probing.robustness import mlp_probe, mlp_weights, neuron_search, pca_probes
 

@@ -12,6 +12,7 @@ import time
 
 import pytest
 import torch
+
 from spacetime.probing.extract import encode_rows, extract
 from spacetime.probing.models import EMBEDDED_FILE, embedded_gguf, embedded_model_folder, load_model
 from spacetime.probing.prompts import get_prompt

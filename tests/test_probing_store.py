@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 import torch
 from click.testing import CliRunner
+
+from spacetime.layout import Layout
 from spacetime.probing import store
 from spacetime.probing.activations import extract_to_folder
 from spacetime.probing.commands import activations
@@ -19,8 +21,6 @@ from spacetime.probing.data import read_entities
 from spacetime.probing.extract import encode_rows, extract
 from spacetime.probing.models import load_model
 from spacetime.probing.prompts import get_prompt
-
-from spacetime.layout import Layout
 
 from .tiny import tiny_model, tiny_tokenizer
 

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+
 from spacetime.dist.publish import (
     PublishError,
     ValidationNotPassed,

@@ -11,13 +11,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+
+from spacetime.cli import main
 from spacetime.dist.package import data_file, package
 from spacetime.loaders.features import features, targets
 from spacetime.loaders.load import load_config, probing_data
 from spacetime.pipelines.registry import DATASETS
 from spacetime.validation.report import validate
-
-from spacetime.cli import main
 
 
 @pytest.fixture(scope="module")

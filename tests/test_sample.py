@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from spacetime.pipelines.datasets.world_places import build as world_places
 from spacetime.pipelines.sample import SAMPLE_DIR, dbpedia_files, manifest, pageview_dump_dir
 from spacetime.pipelines.servers import OxigraphServer
-
 from tools.sample.common import (
     MANIFEST_FILE,
     ONTOLOGY_FILE,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from spacetime.pipelines.sources.errors import SourceError
 from spacetime.pipelines.sources.retry import RetryPolicy
 from spacetime.pipelines.sources.soda import APP_TOKEN_ENV, SodaClient, SodaQuery

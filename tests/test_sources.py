@@ -7,13 +7,13 @@ import urllib.error
 import urllib.request
 
 import pytest
+
+from spacetime.common import mask_in_logs, masked_in_logs, redact
 from spacetime.pipelines.sources import SourceOptions, open_sources
 from spacetime.pipelines.sources.cache import JsonCache
 from spacetime.pipelines.sources.errors import SourceError, TransientError
 from spacetime.pipelines.sources.retry import RETRYABLE_STATUS, RetryPolicy, raise_for_status
 from spacetime.pipelines.sources.soda import SodaClient, SodaQuery
-
-from spacetime.common import mask_in_logs, masked_in_logs, redact
 
 from .faults import FaultProxy, FaultySodaEmulator
 

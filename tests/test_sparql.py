@@ -7,6 +7,7 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
+
 from spacetime.pipelines.servers import OxigraphServer
 from spacetime.pipelines.sources.errors import SourceError, TruncatedResult
 from spacetime.pipelines.sources.retry import RetryPolicy

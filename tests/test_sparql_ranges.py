@@ -9,6 +9,7 @@ from collections import Counter
 
 import pandas as pd
 import pytest
+
 from spacetime.pipelines.builders.dbpedia import bindings_frame
 from spacetime.pipelines.servers import OxigraphServer
 from spacetime.pipelines.sources.errors import TruncatedResult

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+
 from spacetime.dist.card import column_table
 from spacetime.loaders.features import class_labels, column_docs, features, targets
 from spacetime.pipelines.registry import DATASETS, builder, spec
@@ -101,6 +102,7 @@ def test_block_labels():
 @pytest.mark.parametrize("name", DATASETS)
 def test_every_stage_reads_the_spec(name):
     import great_expectations as gx
+
     from spacetime.validation.suites import suite
 
     gx.get_context(mode="ephemeral")

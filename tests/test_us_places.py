@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+
 from spacetime.pipelines.builders.steps import split_of
 from spacetime.pipelines.datasets.us_places import build as us_places
 from spacetime.pipelines.servers import OxigraphServer

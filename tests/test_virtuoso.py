@@ -15,10 +15,10 @@ import urllib.request
 from collections import Counter
 
 import pytest
+
 from spacetime.pipelines.sources.errors import TruncatedResult
 from spacetime.pipelines.sources.retry import RetryPolicy
 from spacetime.pipelines.sources.sparql import HistoricalDate, SparqlClient, binding_value
-
 from tools.bench.sparql import (
     generate_places,
     generate_places_ntriples,

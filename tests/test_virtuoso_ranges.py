@@ -8,10 +8,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from spacetime.pipelines.builders.dbpedia import ONTOLOGY
 from spacetime.pipelines.datasets.world_places.build import PLACES, ROOT_CLASSES, TYPES
 from spacetime.pipelines.sources.sparql import SparqlClient
-
 from tools.bench.dbpedia_shaped import generate
 from tools.virtuoso import VirtuosoServer, virtuoso_available
 

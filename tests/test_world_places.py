@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+
 from spacetime.pipelines.builders.steps import split_of
 from spacetime.pipelines.datasets.world_places import build as world_places
 from spacetime.pipelines.sources import Sources

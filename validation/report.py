@@ -15,11 +15,11 @@ from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
+
+from spacetime.common import write_atomic
 from spacetime.dist.package import SPLITS, data_file, sha256_file
 from spacetime.loaders.features import features
 from spacetime.pipelines.registry import DATASETS, spec
-
-from spacetime.common import write_atomic
 
 from .suites import suite
 

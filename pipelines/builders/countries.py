@@ -6,6 +6,7 @@ import urllib.parse
 from typing import TYPE_CHECKING
 
 import pandas as pd
+
 from spacetime.pipelines.builders.dbpedia import local_name, title_or_none
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
 from spacetime.pipelines.sources.sparql import (
     LITERAL_PARSERS,
     LangString,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from spacetime.pipelines.builders.dbpedia import resources_only, title_or_none
 from spacetime.pipelines.builders.steps import Build, Step
 

@@ -25,11 +25,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from spacetime.pipelines.sources import Sources
-from spacetime.pipelines.sources.sparql import PagedQuery, QueryResult
 
 from spacetime import __version__
 from spacetime.common import write_atomic
+from spacetime.pipelines.sources import Sources
+from spacetime.pipelines.sources.sparql import PagedQuery, QueryResult
 
 log = logging.getLogger(__name__)
 

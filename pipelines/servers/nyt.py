@@ -6,9 +6,8 @@ import re
 import urllib.parse
 from pathlib import Path
 
-from spacetime.pipelines.servers.loopback import LoopbackServer, Request
-
 from spacetime.common import digest, file_sha256
+from spacetime.pipelines.servers.loopback import LoopbackServer, Request
 
 
 class ArchiveFileServer(LoopbackServer):

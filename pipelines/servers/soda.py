@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from spacetime.pipelines.servers.loopback import LoopbackServer, Request
-
 from spacetime.common import digest
+from spacetime.pipelines.servers.loopback import LoopbackServer, Request
 
 log = logging.getLogger(__name__)
 

@@ -40,10 +40,10 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph
-from spacetime.pipelines.sources.errors import SourceError
-from spacetime.pipelines.sources.sparql import PagedQuery, QueryResult, SparqlClient, conform_table, sorted_rows
 
 from spacetime.common import digest, file_sha256, write_json_atomic
+from spacetime.pipelines.sources.errors import SourceError
+from spacetime.pipelines.sources.sparql import PagedQuery, QueryResult, SparqlClient, conform_table, sorted_rows
 
 log = logging.getLogger(__name__)
 

@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
+from spacetime.common import mask_in_logs, redact
 from spacetime.pipelines.sources.cache import JsonCache
 from spacetime.pipelines.sources.errors import SourceError, TransientError
 from spacetime.pipelines.sources.retry import RetryPolicy, raise_for_status
 from spacetime.pipelines.sources.useragent import user_agent
-
-from spacetime.common import mask_in_logs, redact
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import requests
 import tenacity
+
 from spacetime.pipelines.sources.errors import SourceError, TransientError
 
 log = logging.getLogger(__name__)

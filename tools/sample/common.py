@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spacetime.pipelines.sample import SAMPLE_DIR
-
 from spacetime.common import write_atomic
+from spacetime.pipelines.sample import SAMPLE_DIR
 
 SEED = 20231004
 MIN_POPULATION = 80_000  # cities15000 at or above this gives about 7,800 cities

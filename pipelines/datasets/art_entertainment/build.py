@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from spacetime.pipelines.builders.dbpedia import (
     ONTOLOGY,
     Ontology,

@@ -35,6 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+
 from spacetime.pipelines.builders.steps import TEST_SHARE, Build, named
 from spacetime.pipelines.datasets.headlines.spec import SPEC
 from spacetime.pipelines.sources import Sources

@@ -1,6 +1,7 @@
 """headlines: the declaration every stage reads (see pipelines/spec.py)."""
 
 import pyarrow as pa
+
 from spacetime.pipelines.spec import SPLIT, Block, Column, DatasetSpec, Prompt
 
 SPEC = DatasetSpec(

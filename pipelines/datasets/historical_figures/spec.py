@@ -1,6 +1,7 @@
 """historical_figures: the declaration every stage reads (see pipelines/spec.py)."""
 
 import pyarrow as pa
+
 from spacetime.pipelines.spec import (
     DBPEDIA,
     DBPEDIA_URI,

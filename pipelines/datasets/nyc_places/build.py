@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from spacetime.pipelines.builders.graph import component_labels
 from spacetime.pipelines.builders.steps import TEST_SHARE, Build, Step, named
 from spacetime.pipelines.datasets.nyc_places.spec import SPEC

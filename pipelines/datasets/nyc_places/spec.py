@@ -1,6 +1,7 @@
 """nyc_places: the declaration every stage reads (see pipelines/spec.py)."""
 
 import pyarrow as pa
+
 from spacetime.pipelines.spec import LATITUDE, LONGITUDE, SPLIT, Block, Column, DatasetSpec, Prompt
 
 SPEC = DatasetSpec(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
+
 from spacetime.pipelines.builders.dbpedia import (
     ONTOLOGY,
     RESOURCE,

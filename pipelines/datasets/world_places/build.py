@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
+
 from spacetime.pipelines.builders.countries import country_from_iri
 from spacetime.pipelines.builders.dbpedia import (
     ONTOLOGY,
