@@ -160,3 +160,19 @@ def test_an_endpoint_that_never_answers_fails_by_the_timeout_and_deadline_with_l
 def test_timeouts_are_refused_with_the_sample(tmp_path, flag):
     result = run("build", "world_places", "--sample", flag, "5", "--out", str(tmp_path))
     assert result.exit_code == 2 and f"cannot be combined with {flag}" in result.stderr
+
+
+def test_two_builds_sharing_a_cache_load_the_store_once_instead_of_failing(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from spacetime.pipelines.servers import OxigraphServer
+
+    triples = tmp_path / "places.nt"
+    lines = [
+        f'<http://dbpedia.org/resource/P{i}> <http://www.w3.org/2000/01/rdf-schema#label> "P{i}" .' for i in range(2000)
+    ]
+    triples.write_text("\n".join(lines) + "\n")
+    servers = [OxigraphServer([triples], store_root=tmp_path / "cache") for _ in range(2)]
+    with ThreadPoolExecutor(2) as pool:
+        locations = list(pool.map(OxigraphServer.load, servers))
+    assert locations[0] == locations[1] and (locations[0] / ".loaded").is_file()
