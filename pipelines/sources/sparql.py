@@ -532,7 +532,7 @@ class SparqlClient:
         self.endpoint = endpoint
         # Names the data in the cache key and the provenance; defaults to the endpoint URL.
         self.source_label = source_label or endpoint
-        self.cache = JsonCache(cache_dir) if cache_dir else None
+        self.cache = JsonCache(cache_dir)  # None: nothing kept
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.page_size = page_size
@@ -708,11 +708,14 @@ class SparqlClient:
     # -- one request ---------------------------------------------------------------------------------------------------
 
     def _page(self, text: str, what: str, limit: int | None) -> Page:
-        cache_key = (self.source_label, self.default_graph or "", text)
-        if self.cache is not None:
-            cached = self.cache.get(*cache_key)
-            if cached is not None:
-                return Page(cached["bindings"], cached["fetched_at"])
+        """One answer, from the cache when it holds it; only a complete answer is kept."""
+        kept, _ = self.cache.fetch(
+            lambda: self._complete_answer(text, what, limit), self.source_label, self.default_graph or "", text
+        )
+        return Page(kept["bindings"], kept["fetched_at"])
+
+    def _complete_answer(self, text: str, what: str, limit: int | None) -> dict[str, Any]:
+        """The answer to ``text`` as the cache keeps it; raises when the endpoint capped or cut it."""
         try:
             page = self.retry.call(lambda: self._request(text, what), what=f"SPARQL {what} at {self.endpoint}")
         except _CapExceeded as cap:  # SR353: re-slice when asking for fewer rows helps, else give up
@@ -727,12 +730,7 @@ class SparqlClient:
             and (limit is None or page.max_rows < limit)
         ):
             raise _CapExceeded(page.max_rows)
-        if self.cache is not None:
-            self.cache.put(
-                {"source": self.source_label, "query": text, "fetched_at": page.fetched_at, "bindings": page.bindings},
-                *cache_key,
-            )
-        return page
+        return {"source": self.source_label, "query": text, "fetched_at": page.fetched_at, "bindings": page.bindings}
 
     def _request(self, text: str, what: str) -> Page:
         wrapper = SPARQLWrapper(self.endpoint, agent=self.agent)
