@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -17,6 +19,7 @@ from spacetime.pipelines.registry import DATASETS, builder
 # Failures a user can act on: printed as one line (the message names the thing and the fix), exit code 1; -v adds the
 # traceback. OSError covers missing files and unreachable services, ValueError a bad value in a file or an option.
 EXPECTED_ERRORS = (SpacetimeError, OSError, ValueError)
+TERMINATE_GRACE = 10.0  # seconds a run has to unwind after SIGTERM before it is ended
 
 
 class _Stages(click.Group):
@@ -40,7 +43,17 @@ def _one_line(error: BaseException) -> str:
 
 
 def _terminate(signum: int, frame) -> None:
-    """SIGTERM ends the run like Ctrl-C does: context managers stop the local servers a build started."""
+    """SIGTERM ends the run: the local servers a build started are stopped here, then the run unwinds as on Ctrl-C.
+
+    Python drops an exception raised while a finalizer (``__del__``) runs, so a watchdog ends the process if the run
+    has not unwound a few seconds later.
+    """
+    from spacetime.pipelines.servers import stop_all_servers
+
+    stop_all_servers()
+    watchdog = threading.Timer(TERMINATE_GRACE, os._exit, args=(128 + signum,))
+    watchdog.daemon = True
+    watchdog.start()
     raise SystemExit(128 + signum)
 
 

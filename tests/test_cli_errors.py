@@ -176,3 +176,14 @@ def test_two_builds_sharing_a_cache_load_the_store_once_instead_of_failing(tmp_p
     with ThreadPoolExecutor(2) as pool:
         locations = list(pool.map(OxigraphServer.load, servers))
     assert locations[0] == locations[1] and (locations[0] / ".loaded").is_file()
+
+
+def test_a_sigterm_whose_exception_is_swallowed_still_ends_the_run():
+    # Python drops an exception raised while a finalizer runs; the watchdog ends the run all the same.
+    code = (
+        "import time\nfrom spacetime import cli\n"
+        "try:\n    cli._terminate(15, None)\nexcept SystemExit:\n    pass\n"
+        "time.sleep(120)\nprint('still running')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=90)
+    assert done.returncode == 143 and "still running" not in done.stdout

@@ -33,6 +33,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Server processes this process started and has not stopped yet: what stop_all_servers stops on SIGTERM.
+_running: set[int] = set()
+
+
+def stop_all_servers() -> None:
+    """Stop every server process still running (a signal handler's cleanup: no context manager runs for it)."""
+    for pid in list(_running):
+        stop_pid(pid, timeout=5.0)
+        _running.discard(pid)
+
+
 def stop_pid(pid: int, timeout: float = 15.0) -> None:
     """SIGTERM, wait, then SIGKILL the process ``pid`` (a child of ours)."""
     try:
@@ -165,6 +176,7 @@ class OxigraphServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        _running.add(self.proc.pid)
         try:
             wait_for_sparql(self.endpoint, self.start_timeout, self.proc, log_path)
         except BaseException:
@@ -176,6 +188,7 @@ class OxigraphServer:
     def stop(self) -> None:
         if self.proc is not None:
             stop_pid(self.proc.pid)
+            _running.discard(self.proc.pid)
             self.proc = None
 
     def __enter__(self) -> OxigraphServer:
