@@ -64,7 +64,7 @@ def folder_in_use(folder: Path, what: str) -> Iterator[None]:
     """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(folder.parent / f".{folder.name}.in-use", "a+", encoding="utf-8")  # noqa: SIM115 (held until exit)
+    handle = open(folder.parent / f".{folder.name}.in-use", "a+", encoding="utf-8")  # held until the block ends
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
