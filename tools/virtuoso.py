@@ -100,8 +100,10 @@ class VirtuosoServer:
         start_timeout: float = 60.0,
         load_timeout: float = 300.0,
         keep_files: bool = False,
+        settings: dict[tuple[str, str], str] | None = None,
     ):
         self.data = data
+        self.settings = dict(settings or {})  # (section, key) -> value, over Debian's default ini (e.g. buffers)
         self.workdir = Path(workdir).resolve()  # virtuoso-t runs in its own folder
         self.graph = graph
         self.start_timeout = start_timeout
@@ -143,6 +145,7 @@ class VirtuosoServer:
             ("Parameters", "ServerPort"): f"127.0.0.1:{self.sql_port}",
             ("Parameters", "DirsAllowed"): ", ".join([dirs_allowed, *map(str, data_dirs)]),
             ("HTTPServer", "ServerPort"): f"127.0.0.1:{self.http_port}",
+            **self.settings,
         }
         self.caps = {
             key: value

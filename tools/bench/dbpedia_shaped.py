@@ -324,7 +324,8 @@ def generate(out_dir: Path, places: int, seed: int = 0, compression: str = "bz2"
     """Write a DBpedia-shaped graph of ``places`` places (plus ~200 countries and some people) into ``out_dir``.
 
     Returns ``{"files": {artifact: path}, "pageviews": path, "pageview_window": (start, months), "places": n,
-    "countries": n, "people": n, "triples": n, "classes": {class: n}, "places_by_country": {iri: n}}``.
+    "countries": n, "people": n, "triples": n, "classes": {class: n}, "located": {class: n with coordinates},
+    "places_by_country": {iri: n}}``.
     The same arguments always write the same triples.
     """
     if compression not in SUFFIX:
@@ -349,6 +350,7 @@ def generate(out_dir: Path, places: int, seed: int = 0, compression: str = "bz2"
     paths["ontology"] = out_dir / f"{ARTIFACTS['ontology']}.nt{SUFFIX[compression]}"
     counts = {"triples": 0}
     class_counts: dict[str, int] = {}
+    located = {"Country": COUNTRIES}  # resources with geo:lat, by class (every country has coordinates)
     by_country: dict[str, int] = {}
     pageview_path = out_dir / f"pageviews-{PAGEVIEW_WINDOW[0].replace('-', '')}-user.bz2"
     with ExitStack() as stack:
@@ -397,6 +399,8 @@ def generate(out_dir: Path, places: int, seed: int = 0, compression: str = "bz2"
             emit(_place_lines(place, country["iri"]))
             views_out.write(f"en.wikipedia {title} {COUNTRIES + i + 1} desktop {views[i]} A1\n")
             class_counts[cls] = class_counts.get(cls, 0) + 1
+            if place["coordinates"]:
+                located[cls] = located.get(cls, 0) + 1
             by_country[country["iri"]] = by_country.get(country["iri"], 0) + 1
             if rng.random() < PEOPLE_SHARE:
                 people += 1
@@ -413,6 +417,7 @@ def generate(out_dir: Path, places: int, seed: int = 0, compression: str = "bz2"
         "people": people,
         "triples": counts["triples"],
         "classes": dict(sorted(class_counts.items())),
+        "located": dict(sorted(located.items())),
         "places_by_country": by_country,
     }
 
