@@ -12,9 +12,9 @@ import pytest
 
 from spacetime.pipelines.builders.dbpedia import bindings_frame
 from spacetime.pipelines.servers import OxigraphServer
-from spacetime.pipelines.sources.errors import TruncatedResult
+from spacetime.pipelines.sources.errors import SourceError, TruncatedResult
 from spacetime.pipelines.sources.retry import RetryPolicy
-from spacetime.pipelines.sources.sparql import PagedQuery, RangeSplit, SparqlClient
+from spacetime.pipelines.sources.sparql import PagedQuery, Range, RangeSplit, SparqlClient
 
 from .faults import FaultProxy, query_text
 
@@ -188,9 +188,26 @@ def test_partial_answers_cut_the_range(oxigraph, action):
     assert max(Counter(query_text(p) for p in proxy.requests).values()) == 1
 
 
-def test_a_range_no_cut_can_shrink_fails_loudly(oxigraph):
-    with pytest.raises(TruncatedResult, match=r"cannot be split further"):
-        client(oxigraph.endpoint, page_size=SAME - 5).select_all(SAME_VALUE)
+def test_a_range_no_cut_can_shrink_is_paged_by_key(oxigraph):
+    with FaultProxy(oxigraph.endpoint) as proxy:
+        result = client(proxy.url, page_size=SAME - 5).select_all(SAME_VALUE)
+    assert sorted(r["s"]["value"] for r in result.rows) == sorted(f"{EX}same/{i}" for i in range(SAME))
+    assert [r["key_pages"] for r in result.provenance["split"]["ranges"] if "key_pages" in r] == [2]
+    sorted_queries = [query_text(path) for path in proxy.requests if "ORDER BY" in query_text(path)]
+    assert sorted_queries and all("?v >= " in text for text in sorted_queries)  # only the one range is sorted
+
+
+def test_a_key_alone_over_a_page_fails_loudly(oxigraph):
+    one_key = PagedQuery(
+        name="test.one",
+        select="?k ?s ?v",
+        where=f"  ?s <{EX}same> ?v . BIND(1 AS ?k)",
+        key="k",
+        prefixes="",
+        split=SPLIT,
+    )
+    with pytest.raises(SourceError, match=r"alone fills a page"):
+        client(oxigraph.endpoint, page_size=SAME - 5).select_all(one_key)
 
 
 def test_timeouts_of_an_unsplit_query_fail_without_retries(oxigraph):
@@ -221,3 +238,69 @@ def test_columns_rebuild_the_json_bindings_and_the_same_frame(oxigraph):
     by_item = dict(zip(frame["uri"], frame["value"]))
     assert by_item[f"{EX}item/int"] == 42 and isinstance(by_item[f"{EX}item/int"], int)
     assert by_item[f"{EX}item/text"] == "abc" and by_item[f"{EX}item/huge"] == 1e300
+
+
+def test_date_and_year_boundaries_stay_within_years_1_to_9999():
+    dates = RangeSplit("d", 1, 2041, datatype="date")
+    assert dates.term(1950.5) == f'"1950-07-02"^^<{XSD}date>'
+    assert dates.term(1) == f'"0001-01-01"^^<{XSD}date>'
+    assert RangeSplit("y", 1, 2041, datatype="gYear").term(44.9) == f'"0044"^^<{XSD}gYear>'
+    assert dates.pieces(Range(None, 1)) is None  # BCE values: no year boundary may cut them (paged by key)
+    assert dates.pieces(Range(None, 500)) == [Range(None, 1), Range(1, 500)]
+    assert dates.pieces(Range(8000, None)) == [Range(8000, 9999), Range(9999, None)]
+    assert dates.pieces(Range(1950, 1950 + 1 / 400)) is None  # narrower than a day
+    with pytest.raises(ValueError, match="outside what date allows"):
+        RangeSplit("d", -800, 2041, datatype="date")
+    with pytest.raises(ValueError, match="is not one of"):
+        RangeSplit("d", 1, 2041, datatype="time")
+
+
+DATED = [  # (item, predicate, lexical form, datatype): dates and years, BCE ones, and a date that does not exist
+    *((f"{EX}dated/{i}", "date", f"{1900 + i // 3:04d}-{i % 12 + 1:02d}-15", "date") for i in range(120)),
+    *((f"{EX}dated/{i}", "year", f"{1850 + i:04d}", "gYear") for i in range(0, 120, 2)),
+    (f"{EX}dated/bce", "date", "-0044-03-15", "date"),
+    (f"{EX}dated/bce", "year", "-0044", "gYear"),
+    (f"{EX}dated/bad", "date", "2001-02-30", "date"),
+]
+UNION = f"{{ ?item <{EX}date> ?d }} UNION {{ ?item <{EX}year> ?y }}"
+DATED_QUERY = PagedQuery(
+    name="test.dated", select="DISTINCT ?item ?d ?y", where=f"  ?item <{EX}kind> <{EX}Dated> .\n  {UNION}", key="item"
+)
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dated")
+    lines = {f"<{item}> <{EX}kind> <{EX}Dated> ." for item, *_ in DATED}
+    lines |= {f'<{item}> <{EX}{p}> "{v}"^^<{XSD}{t}> .' for item, p, v, t in DATED}
+    (folder / "dated.nt").write_text("\n".join(sorted(lines)) + "\n", encoding="utf-8")
+    with OxigraphServer([folder / "dated.nt"], store_root=folder / "store") as server:
+        yield server
+
+
+def test_a_union_is_fetched_branch_by_branch_with_its_own_splits(dated):
+    query = DATED_QUERY.split_union(
+        UNION,
+        {
+            f"?item <{EX}date> ?d .": RangeSplit("d", 1800, 2041, parts=4, datatype="date"),
+            f"?item <{EX}year> ?y .": RangeSplit("y", 1800, 2041, parts=4, datatype="gYear"),
+        },
+    )
+    with FaultProxy(dated.endpoint) as proxy:
+        result = client(proxy.url, page_size=15).select_all(query)
+    whole = client(dated.endpoint, page_size=1_000).select_all(DATED_QUERY)  # the UNION in one page
+    as_set = lambda r: Counter(tuple(sorted((k, v["value"]) for k, v in row.items())) for row in r.rows)  # noqa: E731
+    assert as_set(result) == as_set(whole)
+    assert result.table.num_rows == len(DATED)  # the BCE values and the impossible date included, each once
+    assert [b["split"]["cut"] > 0 for b in result.provenance["branches"]] == [True, True]
+    texts = [query_text(path) for path in proxy.requests]
+    assert not any(" UNION " in text for text in texts)
+    assert max(Counter(texts).values()) == 1
+
+
+def test_union_splits_are_checked():
+    date = RangeSplit("d", 1, 2041, datatype="date")
+    with pytest.raises(ValueError, match="is not in its pattern"):
+        DATED_QUERY.split_union("{ ?a } UNION { ?b }", {"?a .": date, "?b .": date})
+    with pytest.raises(ValueError, match="every branch"):
+        DATED_QUERY.split_union(UNION, {f"?item <{EX}date> ?d .": date})

@@ -3,11 +3,13 @@
 DBpedia (Virtuoso) caps every result at 10,000 rows with HTTP 200 (header ``X-SPARQL-MaxRows``), returns partial
 results on timeouts (HTTP 200 or 206 with ``X-SQL-State: S1TAT``) and refuses ORDER BY with a deep OFFSET (SR353).
 So this client never uses OFFSET. A query that declares a :class:`RangeSplit` is cut into ranges of one variable
-that the store's indexes answer (Virtuoso seeks a range of ``?lat`` in its POGS index), so each query costs what its
-rows cost and a build grows linearly with the graph: a range whose answer fills the page, or that times out
-(Virtuoso's SR171 / S1T00), is cut smaller and asked again, never retried as it was. Other queries are paged by the
-string form of a key variable (rows at or after the last key seen); that costs a sort of the whole pattern per
-page, so it is for small results. Rows are held as columns (:class:`QueryResult.table`), not as one dict per binding.
+that the store's indexes answer (Virtuoso seeks a range of ``?lat`` or of ``?deathDate`` in its POGS index), so each
+query costs what its rows cost and a build grows linearly with the graph: a range whose answer fills the page, or
+that times out (Virtuoso's SR171 / S1T00), is cut smaller and asked again, never retried as it was; a range no cut can
+shrink (one value, or values outside every boundary) is paged by key on its own. A UNION whose branches bind
+different variables is fetched one branch at a time (:meth:`PagedQuery.split_union`). Other queries are paged by the
+string form of a key variable (rows at or after the last key seen); that costs a sort of the whole pattern per page,
+so it is for small results. Rows are held as columns (:class:`QueryResult.table`), not as one dict per binding.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import hashlib
 import http.client
 import json
 import logging
+import math
 import re
 import urllib.error
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -253,25 +256,17 @@ def key_term(after: str, is_iri: bool) -> str:
 @dataclass(frozen=True)
 class Range:
     """Rows whose split variable lies in [low, high) (None: unbounded), or, with ``rest``, rows where it compares
-    with no number at all (a malformed or non-numeric literal). Together the ranges and the rest hold every row once."""
+    with no boundary at all (a malformed literal, or one of another type). Together the ranges and the rest hold every
+    row once."""
 
     low: float | None = None
     high: float | None = None
     rest: bool = False
 
-    def condition(self, var: str, anchor: float) -> str:
-        v = f"?{var}"
-        if self.rest:  # the complement of (v < anchor || v >= anchor): comparison errors and NaN
-            return f"!COALESCE({v} < {_number(anchor)} || {v} >= {_number(anchor)}, false)"
-        parts = ([f"{v} >= {_number(self.low)}"] if self.low is not None else []) + (
-            [f"{v} < {_number(self.high)}"] if self.high is not None else []
-        )
-        return " && ".join(parts) if parts else "true"
-
     @property
     def label(self) -> str:
         if self.rest:
-            return "non-numeric"
+            return "incomparable"
         return (
             f"[{'-inf' if self.low is None else f'{self.low:g}'}, {'inf' if self.high is None else f'{self.high:g}'})"
         )
@@ -284,14 +279,53 @@ def _number(x: float) -> str:
     return text
 
 
+# Day of the year (0-based) on which each month starts, in a common year: a fractional year becomes a date.
+_MONTH_STARTS = [sum(calendar.monthrange(2001, m)[1] for m in range(1, month)) for month in range(1, 13)]
+
+
+def _date_term(x: float) -> str:
+    """The xsd:date at fraction ``x - floor(x)`` of year ``floor(x)``."""
+    year = math.floor(x)
+    day = min(int((x - year) * 365), 364)
+    month = max(m for m in range(12) if _MONTH_STARTS[m] <= day)
+    return f'"{year:04d}-{month + 1:02d}-{day - _MONTH_STARTS[month] + 1:02d}"^^<{XSD}date>'
+
+
+def _gyear_term(x: float) -> str:
+    return f'"{math.floor(x):04d}"^^<{XSD}gYear>'
+
+
+@dataclass(frozen=True)
+class SplitDatatype:
+    """What a split variable holds: how a boundary is written, the narrowest range worth cutting, and the values a
+    boundary may take."""
+
+    term: Callable[[float], str]
+    min_width: float
+    lowest: float = -math.inf
+    highest: float = math.inf
+
+
+# Dates and years are split on years (fractions of a year for dates). Boundaries stay within years 1-9999: Virtuoso
+# orders BCE dates after every CE date and misreads year 0 and five-digit years, so a boundary outside them would cut
+# its order in the wrong places. Values outside (BCE ones) fall in the range below 1 or above 9999, whichever the
+# store's order puts them in, and come back once either way.
+SPLIT_DATATYPES: dict[str, SplitDatatype] = {
+    "number": SplitDatatype(_number, 1e-7),
+    "date": SplitDatatype(_date_term, 1 / 365, 1, 9999),
+    "gYear": SplitDatatype(_gyear_term, 1.0, 1, 9999),
+}
+
+
 @dataclass(frozen=True)
 class RangeSplit:
-    """Cut a query's rows by ranges of ``?var``, a variable that a required triple pattern binds to a number the store
-    indexes (``geo:lat``): each range is then answered from the index in time proportional to its rows.
+    """Cut a query's rows by ranges of ``?var``, a variable that a required triple pattern binds to a value the store
+    indexes (``geo:lat``, ``dbo:deathDate``): each range is then answered from the index in time proportional to its
+    rows. ``datatype`` is what the values are: ``number``, ``date`` (xsd:date, boundaries in years) or ``gYear``.
 
     The query starts as ``parts`` equal ranges of [low, high), the two unbounded ranges outside it and the rest (values
-    that are no numbers); a range whose answer fills the page or times out is cut into ``fanout`` equal ranges (a
-    full answer is wasted work, so a few small extra queries are cheaper than another level of full ones).
+    that compare with no boundary); a range whose answer fills the page or times out is cut into ``fanout`` equal
+    ranges (a full answer is wasted work, so a few small extra queries are cheaper than another level of full ones).
 
     A DISTINCT query whose SELECT leaves ``?var`` out may see a row in two ranges (a place with two latitudes): such
     rows are kept once.
@@ -302,7 +336,33 @@ class RangeSplit:
     high: float
     parts: int = 16
     fanout: int = 4
-    min_width: float = 1e-7  # a range this narrow that still overflows is an error, not another split
+    datatype: str = "number"
+
+    def __post_init__(self) -> None:
+        if self.datatype not in SPLIT_DATATYPES:
+            raise ValueError(f"split datatype {self.datatype!r} is not one of {sorted(SPLIT_DATATYPES)}")
+        kind = SPLIT_DATATYPES[self.datatype]
+        if not kind.lowest <= self.low < self.high <= kind.highest:
+            raise ValueError(f"split on ?{self.var}: [{self.low}, {self.high}) is outside what {self.datatype} allows")
+
+    @property
+    def min_width(self) -> float:
+        """A range this narrow that still overflows is an error, not another split."""
+        return SPLIT_DATATYPES[self.datatype].min_width
+
+    def term(self, x: float) -> str:
+        return SPLIT_DATATYPES[self.datatype].term(x)
+
+    def condition(self, part: Range) -> str:
+        """The FILTER expression that holds for the rows of ``part``."""
+        v = f"?{self.var}"
+        if part.rest:  # the complement of (v < anchor || v >= anchor): comparison errors and NaN
+            anchor = self.term(self.low)
+            return f"!COALESCE({v} < {anchor} || {v} >= {anchor}, false)"
+        bounds = ([f"{v} >= {self.term(part.low)}"] if part.low is not None else []) + (
+            [f"{v} < {self.term(part.high)}"] if part.high is not None else []
+        )
+        return " && ".join(bounds) if bounds else "true"
 
     def initial(self) -> list[Range]:
         step = (self.high - self.low) / self.parts
@@ -314,11 +374,13 @@ class RangeSplit:
         """``fanout`` ranges that together hold what ``part`` holds, or None when it cannot be cut further."""
         if part.rest:
             return None
-        width = self.high - self.low
-        if part.low is None:  # outside [low, high): rare rows, halved outwards
-            return [Range(None, part.high - width), Range(part.high - width, part.high)]
+        width, kind = self.high - self.low, SPLIT_DATATYPES[self.datatype]
+        if part.low is None:  # outside [low, high): rare rows, halved outwards as far as a boundary may go
+            edge = max(part.high - width, kind.lowest)
+            return [Range(None, edge), Range(edge, part.high)] if edge < part.high else None
         if part.high is None:
-            return [Range(part.low, part.low + width), Range(part.low + width, None)]
+            edge = min(part.low + width, kind.highest)
+            return [Range(part.low, edge), Range(edge, None)] if edge > part.low else None
         if part.high - part.low < self.min_width:
             return None
         step = (part.high - part.low) / self.fanout
@@ -333,7 +395,8 @@ def select_variables(select: str) -> list[str]:
 
 @dataclass(frozen=True)
 class PagedQuery:
-    """A SELECT fetched in several requests: by ranges of ``split`` when given, else in pages ordered by ``?key``.
+    """A SELECT fetched in several requests: by ranges of ``split`` when given, one branch at a time when it has
+    ``branches`` (see :meth:`split_union`), else in pages ordered by ``?key``.
 
     ``where`` is the graph pattern (without braces). Rows that share a key always land on the same page. Results
     are sorted by ``?key``.
@@ -345,6 +408,7 @@ class PagedQuery:
     key: str
     prefixes: str = PREFIXES
     split: RangeSplit | None = None
+    branches: tuple[PagedQuery, ...] = ()
 
     def __post_init__(self) -> None:
         variables = self.variables
@@ -358,6 +422,23 @@ class PagedQuery:
                     f"query {self.name}: a split on ?{self.split.var}, which the SELECT leaves out, needs SELECT "
                     "DISTINCT (a row may fall in two ranges)"
                 )
+
+    def split_union(self, union: str, splits: dict[str, RangeSplit]) -> PagedQuery:
+        """This query answered one branch of ``union`` (a ``{ A } UNION { B }`` group of its pattern) at a time, each
+        branch cut by its own split: a range of a variable that only one branch binds cannot be asked across the
+        UNION. ``splits`` maps each branch's triple pattern (``A .``) to its split. The rows are the UNION's rows."""
+        if union not in self.where:
+            raise ValueError(f"query {self.name}: {union!r} is not in its pattern")
+        if len(splits) != union.count(" UNION ") + 1:
+            raise ValueError(f"query {self.name}: every branch of {union!r} needs a split")
+        for pattern in splits:
+            if pattern.rstrip(" .") not in union:
+                raise ValueError(f"query {self.name}: {pattern!r} is not a branch of {union!r}")
+        branches = tuple(
+            replace(self, name=f"{self.name}[{split.var}]", where=self.where.replace(union, pattern), split=split)
+            for pattern, split in splits.items()
+        )
+        return replace(self, branches=branches)
 
     @property
     def variables(self) -> list[str]:
@@ -384,15 +465,22 @@ class PagedQuery:
     def part(self, part: Range, limit: int) -> str:
         """The query for the rows in one range of the split variable (no ORDER BY: the index order is the cheap one)."""
         assert self.split is not None
-        condition = part.condition(self.split.var, self.split.low)
+        condition = self.split.condition(part)
         return f"{self.prefixes}SELECT {self.select} WHERE {{\n{self.where}\n  FILTER({condition})\n}}\nLIMIT {limit}\n"
+
+    def within(self, part: Range) -> PagedQuery:
+        """The rows of one range as a query of their own, paged by key (for a range that cannot be cut further)."""
+        assert self.split is not None
+        return replace(self, where=f"{self.where}\n  FILTER({self.split.condition(part)})", split=None)
 
     @property
     def template(self) -> str:
         """The query text as recorded for provenance (the paging clauses shown as placeholders)."""
+        if self.branches:
+            return "\n".join(f"# UNION branch {i + 1}\n{b.template}" for i, b in enumerate(self.branches))
         if self.split is not None:
             text = self.part(Range(0.0, 1.0), 0)
-            text = text.replace(Range(0.0, 1.0).condition(self.split.var, self.split.low), "<range>")
+            text = text.replace(self.split.condition(Range(0.0, 1.0)), "<range>")
             return text.replace("LIMIT 0", "LIMIT <page_size>")
         return self.page("<after>", 0).replace("LIMIT 0", "LIMIT <page_size>")
 
@@ -564,11 +652,24 @@ class SparqlClient:
 
     def select_all(self, query: PagedQuery) -> QueryResult:
         """Every row of ``query``, each exactly once, sorted by key."""
+        if query.branches:
+            return self._select_branches(query)
         if query.split is not None:
             return self._select_ranges(query)
         return self._select_keyset(query)
 
     # -- ranges ------------------------------------------------------------------------------------------------------
+
+    def _select_branches(self, query: PagedQuery) -> QueryResult:
+        """The rows of each branch of a UNION, put together as the UNION would (a DISTINCT query keeps a row once)."""
+        results = [self.select_all(branch) for branch in query.branches]
+        tables = [conform_table(result.table, query.variables) for result in results]
+        table = sorted_rows(_concat(tables, query.variables), query.key, query.distinct)
+        fetched = [r.provenance[k] for r in results for k in ("fetched_first", "fetched_last") if r.provenance.get(k)]
+        pages = sum(result.pages for result in results)
+        provenance = self._provenance(query.name, query.template, query.sha256, pages, table.num_rows, fetched)
+        provenance["branches"] = [result.provenance for result in results]
+        return QueryResult(table, pages, provenance)
 
     def _select_ranges(self, query: PagedQuery) -> QueryResult:
         """Ask for each range of the split variable; cut a range whose answer is full, capped or timed out."""
@@ -597,11 +698,14 @@ class SparqlClient:
                     full, why = True, "timed out"
                 if full:
                     pieces = split.pieces(part)
-                    if pieces is None:
-                        raise TruncatedResult(
-                            f"SPARQL {query.name}: the rows with ?{split.var} in {part.label} {why} and cannot be "
-                            "split further; giving up rather than returning incomplete data"
-                        )
+                    if pieces is None:  # one value, or values the store orders outside the boundaries: by key
+                        log.info("%s: %s in %s %s; paging it by key", query.name, split.var, part.label, why)
+                        within = self._select_keyset(query.within(part))
+                        tables.append(within.table)
+                        fetched.extend(v for k, v in within.provenance.items() if k.startswith("fetched_") and v)
+                        done.append({"range": part.label, "rows": len(within), "key_pages": within.pages})
+                        bar.update(len(within))
+                        continue
                     log.debug("%s: %s in %s %s; cutting it", query.name, split.var, part.label, why)
                     splits += 1
                     todo.extendleft(reversed(pieces))

@@ -52,7 +52,7 @@ from spacetime.pipelines.builders.graph import component_labels
 from spacetime.pipelines.builders.steps import TEST_SHARE, Build, named, split_of
 from spacetime.pipelines.datasets.art_entertainment.spec import SPEC
 from spacetime.pipelines.sources import Sources
-from spacetime.pipelines.sources.sparql import HistoricalDate, PagedQuery
+from spacetime.pipelines.sources.sparql import HistoricalDate, PagedQuery, RangeSplit
 
 DATASET = SPEC.name
 
@@ -71,15 +71,20 @@ _WORKS = f"""  VALUES ?root {{ {" ".join(f"dbo:{c}" for c in KIND_CLASSES)} }}
   ?work a ?root ;
         dbo:releaseDate ?releaseDate ."""
 
+# Every work has a release date, which the store indexes: ranges of it cut the queries into pieces that cost what
+# they return.
+RELEASE_SPLIT = RangeSplit("releaseDate", 1880, 2040, datatype="date")
+
 WORKS = PagedQuery(
     name="art_entertainment.works",
     select="DISTINCT ?work ?label ?releaseDate",
     where=f"""{_WORKS}
   OPTIONAL {{ ?work rdfs:label ?label . FILTER(LANGMATCHES(LANG(?label), "en")) }}""",
     key="work",
+    split=RELEASE_SPLIT,
 )
 
-TYPES = types_query("art_entertainment.types", _WORKS, "work")
+TYPES = types_query("art_entertainment.types", _WORKS, "work", RELEASE_SPLIT)
 
 CREATORS = PagedQuery(
     name="art_entertainment.creators",
@@ -89,6 +94,7 @@ CREATORS = PagedQuery(
   ?work ?property ?creator .
   OPTIONAL {{ ?creator rdfs:label ?creatorLabel . FILTER(LANGMATCHES(LANG(?creatorLabel), "en")) }}""",
     key="work",
+    split=RELEASE_SPLIT,
 )
 
 WORK_COLUMNS = {"work": "dbpedia_uri", "label": "title", "releaseDate": "release_value"}

@@ -49,14 +49,20 @@ from spacetime.pipelines.builders.dbpedia import (
 from spacetime.pipelines.builders.steps import TEST_SHARE, Build
 from spacetime.pipelines.datasets.historical_figures.spec import SPEC
 from spacetime.pipelines.sources import Sources
-from spacetime.pipelines.sources.sparql import HistoricalDate, PagedQuery
+from spacetime.pipelines.sources.sparql import HistoricalDate, PagedQuery, RangeSplit
 
 DATASET = SPEC.name
 PERSON = ONTOLOGY + "Person"
 
 # Persons with a death date or year; every other query joins on the same pattern.
-_DIED = """  ?person a dbo:Person .
-  { ?person dbo:deathDate ?deathDate } UNION { ?person dbo:deathYear ?deathYear }"""
+_DEATH_UNION = "{ ?person dbo:deathDate ?deathDate } UNION { ?person dbo:deathYear ?deathYear }"
+_DIED = f"""  ?person a dbo:Person .
+  {_DEATH_UNION}"""
+# Each branch is fetched by ranges of its own value, which the store's index answers (years as XSD writes them).
+_DEATH_SPLITS = {
+    "?person dbo:deathDate ?deathDate .": RangeSplit("deathDate", 1, 2041, datatype="date"),
+    "?person dbo:deathYear ?deathYear .": RangeSplit("deathYear", 1, 2041, datatype="gYear"),
+}
 
 DEATHS = PagedQuery(
     name="historical_figures.deaths",
@@ -66,7 +72,7 @@ DEATHS = PagedQuery(
   OPTIONAL {{ ?person dbo:birthDate ?birthDate }}
   OPTIONAL {{ ?person dbo:birthYear ?birthYear }}""",
     key="person",
-)
+).split_union(_DEATH_UNION, _DEATH_SPLITS)
 
 OCCUPATIONS = PagedQuery(
     name="historical_figures.occupations",
@@ -75,9 +81,9 @@ OCCUPATIONS = PagedQuery(
   ?person dbo:occupation ?occupation .
   OPTIONAL {{ ?occupation rdfs:label ?occupationLabel . FILTER(LANGMATCHES(LANG(?occupationLabel), "en")) }}""",
     key="person",
-)
+).split_union(_DEATH_UNION, _DEATH_SPLITS)
 
-TYPES = types_query("historical_figures.types", _DIED, "person")
+TYPES = types_query("historical_figures.types", _DIED, "person").split_union(_DEATH_UNION, _DEATH_SPLITS)
 
 DEATH_COLUMNS = {
     "person": "dbpedia_uri",
