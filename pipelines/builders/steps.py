@@ -185,16 +185,15 @@ class Build:
         def step(df: pd.DataFrame) -> pd.DataFrame:
             key = [df[c].astype(str) for c in within] + [df["name"].str.casefold().str.strip()]
             order = df.assign(_views=df["page_views"]).sort_values(["_views", self.id_column], ascending=[False, True])
-            minor = pd.Series(False, index=df.index)
-            ambiguous = pd.Series(False, index=df.index)
-            for _, group in order.groupby([k.loc[order.index] for k in key], sort=False):
-                if len(group) < 2:
-                    continue
-                top, second = group["_views"].iloc[0], group["_views"].iloc[1]
-                if top >= dominance * max(second, 1):
-                    minor.loc[group.index[1:]] = True
-                else:
-                    ambiguous.loc[group.index] = True
+            groups = order.groupby([k.loc[order.index] for k in key], sort=False)
+            views = order["_views"]
+            rank = groups.cumcount()  # 0: the most viewed of its name
+            top = groups["_views"].transform("first")
+            second = views.where(rank == 1).groupby(groups.ngroup()).transform("max")
+            shared = groups["_views"].transform("size") >= 2
+            dominant = top >= dominance * second.clip(lower=1)
+            minor = (shared & dominant & (rank >= 1)).reindex(df.index, fill_value=False)
+            ambiguous = (shared & ~dominant).reindex(df.index, fill_value=False)
             df = self.drop(df, minor, "shared_name_minor_sense")
             return self.drop(df, ambiguous.loc[~minor].to_numpy(), "shared_name_ambiguous")
 
