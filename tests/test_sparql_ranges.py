@@ -126,11 +126,17 @@ def client(endpoint: str, page_size: int = 20, **kwargs) -> SparqlClient:
     return SparqlClient(endpoint, page_size=page_size, progress=False, retry=FAST, **kwargs)
 
 
-def test_ranges_return_every_row_exactly_once_without_sorting(oxigraph):
+@pytest.mark.parametrize("count_ranges", [True, False])
+def test_ranges_return_every_row_exactly_once_without_sorting(oxigraph, count_ranges):
     with FaultProxy(oxigraph.endpoint) as proxy:
-        result = client(proxy.url).select_all(ROWS)
+        result = client(proxy.url, count_ranges=count_ranges).select_all(ROWS)
     assert normalised(got_rows(result)) == normalised(expected_rows())
-    assert result.provenance["split"]["cut"] > 0  # 20-row pages: ranges had to be cut
+    split = result.provenance["split"]
+    if count_ranges:  # 20-row pages: the first ranges are counted and cut to size before any is fetched
+        assert split["counted"] == SPLIT.parts  # every bounded first range
+        assert len(split["ranges"]) > len(SPLIT.initial()) and split["cut"] == 0  # no full answer thrown away
+    else:  # cut after their answers fill the page
+        assert split["counted"] == 0 and split["cut"] > 0
     assert result.provenance["rows"] == sum(expected_rows().values())
     texts = [query_text(path) for path in proxy.requests]
     assert texts and not any("ORDER BY" in text for text in texts)
@@ -171,13 +177,25 @@ def _wider_than(width: float, action: str):
 
 def test_timeout_cuts_the_range_instead_of_asking_again(oxigraph):
     with FaultProxy(oxigraph.endpoint, rule=_wider_than(30, TIMEOUT)) as proxy:
-        result = client(proxy.url, page_size=1_000).select_all(ROWS)
+        result = client(proxy.url, page_size=1_000, count_ranges=False).select_all(ROWS)
     assert normalised(got_rows(result)) == normalised(expected_rows())
     texts = [query_text(path) for path in proxy.requests]
     assert max(Counter(texts).values()) == 1  # a timed-out query is never repeated as it was
     timed_out = [t for t in texts if _wider_than(30, TIMEOUT)(t)]
     assert len(timed_out) == 2  # the two initial halves (50 wide); their four quarters (25 wide) answer
     assert sum("?v >= 25.0 && ?v < 50.0" in t or "?v >= 75.0 && ?v < 100.0" in t for t in texts) == 2
+
+
+def test_a_count_that_times_out_leaves_the_range_to_be_fetched(oxigraph):
+    def counts_time_out(text: str) -> str | None:
+        return TIMEOUT if "COUNT(*)" in text else None
+
+    with FaultProxy(oxigraph.endpoint, rule=counts_time_out) as proxy:
+        result = client(proxy.url).select_all(ROWS)
+    assert normalised(got_rows(result)) == normalised(expected_rows())
+    assert result.provenance["split"]["cut"] > 0  # cut after full answers instead, as without counts
+    texts = [query_text(path) for path in proxy.requests]
+    assert sum("COUNT(*)" in t for t in texts) == SPLIT.parts and max(Counter(texts).values()) == 1
 
 
 @pytest.mark.parametrize("action", ["partial", "s1tat"])
@@ -292,7 +310,7 @@ def test_a_union_is_fetched_branch_by_branch_with_its_own_splits(dated):
     as_set = lambda r: Counter(tuple(sorted((k, v["value"]) for k, v in row.items())) for row in r.rows)  # noqa: E731
     assert as_set(result) == as_set(whole)
     assert result.table.num_rows == len(DATED)  # the BCE values and the impossible date included, each once
-    assert [b["split"]["cut"] > 0 for b in result.provenance["branches"]] == [True, True]
+    assert all(len(b["split"]["ranges"]) > 4 + 3 for b in result.provenance["branches"])  # cut to size
     texts = [query_text(path) for path in proxy.requests]
     assert not any(" UNION " in text for text in texts)
     assert max(Counter(texts).values()) == 1

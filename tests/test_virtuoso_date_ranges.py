@@ -135,7 +135,8 @@ def test_every_work_and_creator_comes_back_exactly_once(fetched, graph):
 def test_ranges_are_cut_and_no_query_sorts_more_than_a_range(fetched):
     deaths = fetched["results"]["historical_figures.deaths"].provenance
     assert [b["split"]["variable"] for b in deaths["branches"]] == ["deathDate", "deathYear"]
-    assert deaths["branches"][0]["split"]["cut"] > 0
+    dates = deaths["branches"][0]["split"]
+    assert dates["counted"] > 0 and len(dates["ranges"]) > len(DEATHS.branches[0].split.initial())  # cut to size
     # The BCE people, whom Virtuoso orders after every CE date, overflow a page of types: that range, which no year
     # boundary can cut, is paged by key instead.
     types = fetched["results"]["historical_figures.types"].provenance["branches"][0]["split"]["ranges"]

@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 
 DBPEDIA_ENDPOINT = "https://dbpedia.org/sparql"
 DBPEDIA_MAX_ROWS = 10_000
+# A counted range is cut into pieces expected to fill this share of a page: the rows are rarely spread evenly over a
+# range, and a piece that overflows costs a wasted full answer.
+RANGE_FILL = 0.5
 
 PREFIXES = """\
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -57,9 +60,10 @@ PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>
 """
 
-# Virtuoso SQL states that no retry will cure (SR353: sorted-rows cap; 37000: syntax; 42000: access or semantics).
+# Virtuoso SQL states that no retry will cure (SR353: sorted-rows cap; 37000: syntax; 42000: access or semantics;
+# 22023, 22007: a value it cannot convert, such as a date beyond its calendar).
 SORTED_ROWS_CAP = re.compile(r"SR353\b.*?Only (\d+) are allowed")
-PERMANENT_SQL_ERRORS = re.compile(r"\b(SR353|37000|42000|22023)\b")
+PERMANENT_SQL_ERRORS = re.compile(r"\b(SR353|37000|42000|22023|22007)\b")
 # Virtuoso's answer to a query over its execution limit: HTTP 500, not a partial result. Asking again the same way
 # times out again; a smaller query may not.
 QUERY_TIMEOUT = re.compile(r"\b(SR171|S1T00)\b|Transaction timed out")
@@ -370,6 +374,18 @@ class RangeSplit:
         inner = [Range(a, b) for a, b in zip(edges, edges[1:])]
         return [Range(None, self.low), *inner, Range(self.high, None), Range(rest=True)]
 
+    def sized(self, part: Range, rows: int, per_piece: float) -> list[Range] | None:
+        """Equal ranges that together hold ``part``, as many as ``rows`` spread ``per_piece`` to a range need (None for
+        an unbounded range or one that holds few enough already)."""
+        if part.rest or part.low is None or part.high is None or rows <= per_piece:
+            return None
+        count = min(math.ceil(rows / per_piece), math.floor((part.high - part.low) / self.min_width))
+        if count < 2:
+            return None
+        step = (part.high - part.low) / count
+        edges = [part.low + i * step for i in range(count)] + [part.high]
+        return [Range(a, b) for a, b in zip(edges, edges[1:])]
+
     def pieces(self, part: Range) -> list[Range] | None:
         """``fanout`` ranges that together hold what ``part`` holds, or None when it cannot be cut further."""
         if part.rest:
@@ -386,6 +402,11 @@ class RangeSplit:
         step = (part.high - part.low) / self.fanout
         edges = [part.low + i * step for i in range(self.fanout)] + [part.high]
         return [Range(a, b) for a, b in zip(edges, edges[1:])]
+
+
+def split_label(query: PagedQuery, part: Range) -> str:
+    assert query.split is not None
+    return f"{query.split.var} in {part.label}"
 
 
 def select_variables(select: str) -> list[str]:
@@ -467,6 +488,13 @@ class PagedQuery:
         assert self.split is not None
         condition = self.split.condition(part)
         return f"{self.prefixes}SELECT {self.select} WHERE {{\n{self.where}\n  FILTER({condition})\n}}\nLIMIT {limit}\n"
+
+    def count(self, part: Range) -> str:
+        """How many solutions of the pattern before its first OPTIONAL lie in one range: a cheap estimate of the rows
+        the range holds (the OPTIONALs cost most of an answer and rarely add rows), used to size its pieces."""
+        assert self.split is not None
+        core = self.where.split("\n  OPTIONAL", 1)[0]
+        return f"{self.prefixes}SELECT (COUNT(*) AS ?n) WHERE {{\n{core}\n  FILTER({self.split.condition(part)})\n}}\n"
 
     def within(self, part: Range) -> PagedQuery:
         """The rows of one range as a query of their own, paged by key (for a range that cannot be cut further)."""
@@ -616,6 +644,7 @@ class SparqlClient:
         contact: str | None = None,
         progress: bool = True,
         source_label: str | None = None,
+        count_ranges: bool = True,
     ):
         self.endpoint = endpoint
         # Names the data in the cache key and the provenance; defaults to the endpoint URL.
@@ -628,6 +657,7 @@ class SparqlClient:
         self.default_graph = default_graph
         self.agent = user_agent(contact)
         self.progress = progress
+        self.count_ranges = count_ranges  # size a split query's first ranges by a COUNT before fetching any
         self.http_requests = 0
 
     # -- public API ------------------------------------------------------------------------------------------------
@@ -676,12 +706,21 @@ class SparqlClient:
         split = query.split
         assert split is not None
         todo = collections.deque(split.initial())
+        uncounted = {p for p in todo if p.low is not None and p.high is not None} if self.count_ranges else set()
         tables, fetched, done = [], [], []
-        limit, splits = self.page_size, 0
+        limit, splits, counted = self.page_size, 0, 0
         bar = progress_bar(enabled=self.progress, desc=f"SPARQL {query.name}", unit=" rows", leave=False)
         try:
             while todo:
                 part = todo.popleft()
+                if part in uncounted:  # a first range: cut it to size before fetching, rather than after a full answer
+                    uncounted.discard(part)
+                    rows = self._count(query, part)
+                    counted += 1
+                    pieces = split.sized(part, rows, limit * RANGE_FILL) if rows is not None else None
+                    if pieces:
+                        todo.extendleft(reversed(pieces))
+                        continue
                 text = query.part(part, limit)
                 try:
                     page = self._page(text, f"{query.name} {split.var} in {part.label}", limit)
@@ -719,8 +758,19 @@ class SparqlClient:
             bar.close()
         table = sorted_rows(_concat(tables, query.variables), query.key, query.distinct)
         provenance = self._provenance(query.name, query.template, query.sha256, len(done), table.num_rows, fetched)
-        provenance["split"] = {"variable": split.var, "ranges": done, "cut": splits}
+        provenance["split"] = {"variable": split.var, "ranges": done, "cut": splits, "counted": counted}
         return QueryResult(table, len(done), provenance)
+
+    def _count(self, query: PagedQuery, part: Range) -> int | None:
+        """The estimate of :meth:`PagedQuery.count`, or None when the endpoint cannot give it in time."""
+        try:
+            page = self._page(query.count(part), f"{query.name} count of {split_label(query, part)}", limit=None)
+        except (_PartialResult, _QueryTimeout, _CapExceeded):
+            return None
+        try:
+            return int(page.bindings[0]["n"]["value"])
+        except (IndexError, KeyError, ValueError):
+            raise SourceError(f"SPARQL {query.name}: the count of {part.label} is not a number") from None
 
     def _check_keys(self, query: PagedQuery, bindings: list[dict]) -> None:
         for i, row in enumerate(bindings):
