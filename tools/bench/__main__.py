@@ -55,7 +55,7 @@ def _run_benchmark(name: str, out: Path, *, dump_lines: int, places: int, names:
     if name == "dbpedia_dump":
         from tools.bench.dbpedia_dump import dbpedia_dump_benchmark
 
-        return dbpedia_dump_benchmark(out / "dbpedia-dump", tuple(sizes))
+        return dbpedia_dump_benchmark(out / "dbpedia-scale", tuple(sizes))  # the same generated graphs
     if name == "dump_reader":
         from tools.bench.pageviews import dump_reader_benchmark
 

@@ -32,20 +32,10 @@ def cpu_seconds() -> float:
 
 
 def release_for(workdir: Path, places: int, seed: int = 0) -> Path:
-    """A generated release of ``places`` places (made once per size); its pageview dump is moved out of the folder."""
-    from tools.bench.dbpedia_shaped import generate
+    """The release folder of the generated graph for ``places`` (shared with :mod:`tools.bench.dbpedia_scale`)."""
+    from tools.bench.dbpedia_scale import graph_for
 
-    folder = workdir / f"release-{places}"
-    done = folder / ".generated.json"
-    if not done.exists():
-        if folder.exists():
-            shutil.rmtree(folder)
-        info = generate(folder, places, seed=seed)
-        pageviews = Path(info["pageviews"])
-        pageviews.rename(workdir / f"pageviews-{places}.bz2")  # not part of the release: the reader would refuse it
-        info.pop("places_by_country")
-        done.write_text(json.dumps(info, indent=2, default=str))
-    return folder
+    return Path(graph_for(workdir, places, seed)["release"])
 
 
 def measure_one(workdir: Path, places: int, filter_only: bool = False) -> dict[str, Any]:
