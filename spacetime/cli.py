@@ -234,7 +234,7 @@ def package(out: Path, previous: Path | None, configs: tuple[str, ...]) -> None:
 def _package(layout: Layout, previous: Path | None, configs: tuple[str, ...]) -> Path:
     from spacetime.dist.package import package as write_release
 
-    folder = write_release(layout.build_root(), layout.release, previous, configs or DATASETS)
+    folder = write_release(layout.builds, layout.release, previous, configs or DATASETS)
     click.echo(f"release folder: {folder}")
     return folder
 

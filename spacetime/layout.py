@@ -26,11 +26,13 @@ DEFAULT_OUT = Path("out")
 class Layout:
     root: Path = DEFAULT_OUT
 
-    def build(self, dataset: str) -> Path:
-        return self.root / "build" / dataset
-
-    def build_root(self) -> Path:
+    @property
+    def builds(self) -> Path:
+        """Where ``build`` writes: one folder per dataset."""
         return self.root / "build"
+
+    def build(self, dataset: str) -> Path:
+        return self.builds / dataset
 
     def build_data(self, dataset: str) -> Path:
         return self.build(dataset) / "data.parquet"
