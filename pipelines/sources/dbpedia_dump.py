@@ -139,7 +139,7 @@ class ReleaseStoreClient(SparqlClient):
 
     def select_all(self, query: PagedQuery) -> QueryResult:
         text = f"{query.prefixes}SELECT {query.select} WHERE {{\n{query.where}\n}}\n"
-        result = self.select(text, query.name)
+        result = self.select_tsv(text, query.name)  # millions of rows: read in batches into columns, not as JSON
         table = sorted_rows(conform_table(result.table, query.variables), query.key, query.distinct)
         provenance = {**result.provenance, "query": query.template, "query_sha256": query.sha256}
         return QueryResult(table, 1, provenance)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import collections
+import contextlib
 import hashlib
 import http.client
 import json
@@ -23,7 +24,7 @@ import logging
 import math
 import re
 import urllib.error
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -32,7 +33,8 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from SPARQLWrapper import GET, JSON, SPARQLWrapper
+import pyarrow.csv as pacsv
+from SPARQLWrapper import GET, JSON, TSV, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, EndPointNotFound, QueryBadFormed, Unauthorized
 
 from spacetime.pipelines.sources.cache import JsonCache
@@ -611,6 +613,81 @@ def sorted_rows(table: pa.Table, key: str, distinct: bool) -> pa.Table:
     return table.take(pc.sort_indices(table, [(v, "ascending") for v in values]))
 
 
+# SPARQL 1.1 TSV results write each term in N-Triples syntax (<iri>, _:b, "text"@en, "v"^^<type>) or, for numbers and
+# booleans, as a bare token; an empty field is an unbound variable.
+_TSV_LITERAL = r'^"(?P<value>.*)"(?:@(?P<lang>[A-Za-z0-9-]+)|\^\^<(?P<datatype>[^<>]*)>)?$'
+_TSV_BARE = {  # a bare token's datatype, by its shape
+    XSD + "boolean": r"^(true|false)$",
+    XSD + "integer": r"^[+-]?[0-9]+$",
+    XSD + "decimal": r"^[+-]?[0-9]*\.[0-9]+$",
+    XSD + "double": r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+$",
+}
+_NT_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[tbnrf\"'\\])")
+_NT_CHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    return _NT_ESCAPE.sub(lambda m: _NT_CHARS.get(m.group(1)) or chr(int(m.group(1)[1:], 16)), text)
+
+
+def _matched(group: pa.Array) -> pa.Array:
+    """A regex group's values, null where the optional group did not take part (extract_regex gives "")."""
+    return pc.if_else(pc.equal(group, ""), pa.nulls(len(group), pa.string()), group)
+
+
+def _tsv_terms(column: pa.Array) -> dict[str, pa.Array]:
+    """One TSV column as value, type, datatype and lang arrays (see :func:`bindings_table`)."""
+    null = pa.nulls(len(column), pa.string())
+    iri, bnode, quoted = (pc.fill_null(pc.starts_with(column, p), False) for p in ("<", "_:", '"'))
+    literal = pc.extract_regex(pc.if_else(quoted, column, null), _TSV_LITERAL)
+    text = literal.field("value")
+    if pc.any(pc.fill_null(pc.match_substring(text, "\\"), False)).as_py():  # escapes are rare: unescape in Python
+        text = pa.array([None if t is None else _unescape(t) for t in text.to_pylist()], pa.string())
+    bare = pc.and_(pc.is_valid(column), pc.invert(pc.or_(pc.or_(iri, bnode), quoted)))
+    bare_type = null
+    for datatype, shape in _TSV_BARE.items():
+        bare_type = pc.if_else(
+            pc.and_(bare, pc.fill_null(pc.match_substring_regex(column, shape), False)), datatype, bare_type
+        )
+    unknown = pc.and_(bare, pc.is_null(bare_type))
+    if pc.any(unknown).as_py():
+        term = column[pc.index(unknown, True).as_py()]
+        raise TransientError(f"SPARQL TSV: {term} is neither an IRI, a blank node nor a literal")
+    value = pc.if_else(iri, pc.utf8_slice_codeunits(column, 1, -1), null)
+    value = pc.if_else(bnode, pc.utf8_slice_codeunits(column, 2), value)
+    value = pc.if_else(quoted, text, pc.if_else(bare, column, value))
+    kind = pc.if_else(iri, "uri", pc.if_else(bnode, "bnode", pc.if_else(pc.is_valid(column), "literal", null)))
+    return {
+        "value": value,
+        "type": kind,
+        "datatype": pc.if_else(quoted, _matched(literal.field("datatype")), bare_type),
+        "lang": pc.if_else(quoted, _matched(literal.field("lang")), null),
+    }
+
+
+def tsv_table(source: Any, block_size: int = 16 << 20) -> pa.Table:
+    """A SPARQL TSV results document (a binary file object, read in blocks) as the columns of :func:`bindings_table`."""
+    reader = pacsv.open_csv(
+        source,
+        read_options=pacsv.ReadOptions(block_size=block_size),
+        parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False, escape_char=False, double_quote=False),
+        convert_options=pacsv.ConvertOptions(strings_can_be_null=True, null_values=[""], auto_dict_encode=False),
+    )
+    names = reader.schema.names
+    if not all(name.startswith("?") for name in names):
+        raise TransientError(f"SPARQL TSV: the header {names} is not a list of variables")
+    variables = [name[1:] for name in names]
+    tables = []
+    for batch in reader:
+        columns = {}
+        for var, column in zip(variables, batch.columns):
+            column = column.cast(pa.string())
+            for part, array in _tsv_terms(column).items():
+                columns[column_name(var, part)] = array if part == "value" else array.dictionary_encode()
+        tables.append(pa.table(columns))
+    return _concat(tables, variables)
+
+
 class _CapExceeded(Exception):
     def __init__(self, cap: int):
         self.cap = cap
@@ -887,17 +964,44 @@ class SparqlClient:
         return {"source": self.source_label, "query": text, "fetched_at": page.fetched_at, "bindings": page.bindings}
 
     def _request(self, text: str, what: str) -> Page:
+        with self._answer(text, what, JSON) as response:
+            body = self._read(response.read, what)
+            headers, status = response.headers, response.status
+        bindings = _parse_results(body, what)
+        max_rows = headers.get("X-SPARQL-MaxRows")
+        return Page(
+            bindings=bindings,
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            status=status,
+            max_rows=int(max_rows) if max_rows and max_rows.isdigit() else None,
+            sql_state=headers.get("X-SQL-State"),
+        )
+
+    def select_tsv(self, text: str, name: str = "query") -> QueryResult:
+        """Run one query whose answer is read as TSV in batches, straight into columns: for a store without a row cap
+        whose answers are too big to hold as JSON (the local store of a release). Retried as any request."""
+
+        def answer() -> tuple[pa.Table, str]:
+            with self._answer(text, name, TSV) as response:
+                return self._read(lambda: tsv_table(response), name), datetime.now(UTC).isoformat(timespec="seconds")
+
+        table, fetched_at = self.retry.call(answer, what=f"SPARQL {name} at {self.endpoint}")
+        sha = hashlib.sha256(text.encode()).hexdigest()
+        return QueryResult(table, 1, self._provenance(name, text, sha, 1, table.num_rows, [fetched_at]))
+
+    @contextlib.contextmanager
+    def _answer(self, text: str, what: str, return_format: str) -> Iterator[Any]:
+        """The open HTTP response to ``text``; the endpoint's errors become the client's (see the module docstring)."""
         wrapper = SPARQLWrapper(self.endpoint, agent=self.agent)
         wrapper.setQuery(text)
         wrapper.setMethod(GET)
-        wrapper.setReturnFormat(JSON)
+        wrapper.setReturnFormat(return_format)
         wrapper.setTimeout(self.timeout)
         if self.default_graph:
             wrapper.addDefaultGraph(self.default_graph)
         self.http_requests += 1
         try:
             response = wrapper.query().response
-            body = response.read()
         except urllib.error.HTTPError as err:
             retry_after = parse_retry_after(err.headers.get("Retry-After") if err.headers else None)
             if err.code in RETRYABLE_STATUS:
@@ -916,16 +1020,16 @@ class SparqlClient:
             raise SourceError(f"SPARQL {what}: {type(err).__name__}: {_snippet(str(err))}") from err
         except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError) as err:
             raise TransientError(f"SPARQL {what}: {type(err).__name__}: {err}") from err
-        bindings = _parse_results(body, what)
-        headers = response.headers
-        max_rows = headers.get("X-SPARQL-MaxRows")
-        return Page(
-            bindings=bindings,
-            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            status=response.status,
-            max_rows=int(max_rows) if max_rows and max_rows.isdigit() else None,
-            sql_state=headers.get("X-SQL-State"),
-        )
+        with contextlib.closing(response):
+            yield response
+
+    @staticmethod
+    def _read(read: Callable[[], Any], what: str) -> Any:
+        """``read()`` of a response body; a connection lost on the way is a transient error."""
+        try:
+            return read()
+        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError) as err:
+            raise TransientError(f"SPARQL {what}: {type(err).__name__} while reading the answer: {err}") from err
 
     def _provenance(self, name: str, text: str, sha: str, pages: int, rows: int, fetched: list[str]) -> dict:
         return {
