@@ -81,7 +81,7 @@ def _bench_line(name: str, r: dict) -> str:
     if "skipped" in r:
         return f"skipped ({r['skipped']})"
     if name in ("dbpedia_scale", "dbpedia_dump"):
-        ratios = {k: v for k, v in r.items() if "ratio" in k or k.startswith("linearity")}
+        ratios = {k: v for k, v in r.items() if "ratio" in k or k.startswith(("linear", "every_place", "same_rows"))}
         return f"{len(r['runs'])} sizes; per-100k ratios, largest over smallest (goal <= 1.5): {ratios}"
     if name == "dump_reader":
         return (
