@@ -67,6 +67,24 @@ def test_small_blocks_give_the_same_table(server):
     assert whole.equals(SparqlClient(server.endpoint, progress=False).select_tsv(QUERY).table)
 
 
+def test_a_column_of_numbers_may_hold_other_terms_further_on():
+    body = "?x\n" + "12\n" * 200 + f"<{EX}a>\n" + f'"1.5"^^<{XSD}double>\n'
+    table = tsv_table(io.BytesIO(body.encode()), block_size=128)
+    assert table.column("x").to_pylist()[-3:] == ["12", f"{EX}a", "1.5"]
+    assert table.column("x#datatype").to_pylist()[-3:] == [XSD + "integer", None, XSD + "double"]
+
+
+def test_an_empty_answer_has_the_variables_and_no_rows():
+    table = tsv_table(io.BytesIO(b"?a\t?b\n"))
+    assert table.num_rows == 0
+    assert table.column_names == [f"{v}{p}" for v in "ab" for p in ("", "#type", "#datatype", "#lang")]
+
+
+def test_an_answer_cut_short_is_a_transient_error():
+    with pytest.raises(TransientError, match="not complete"):
+        tsv_table(io.BytesIO(f"?a\t?b\n<{EX}x>\t<{EX}y>\n<{EX}z>".encode()))
+
+
 def test_an_unknown_bare_token_is_an_error():
     with pytest.raises(TransientError, match="neither an IRI"):
         tsv_table(io.BytesIO(b"?x\nwhat\n"))

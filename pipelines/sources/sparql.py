@@ -667,24 +667,33 @@ def _tsv_terms(column: pa.Array) -> dict[str, pa.Array]:
 
 def tsv_table(source: Any, block_size: int = 16 << 20) -> pa.Table:
     """A SPARQL TSV results document (a binary file object, read in blocks) as the columns of :func:`bindings_table`."""
-    reader = pacsv.open_csv(
-        source,
-        read_options=pacsv.ReadOptions(block_size=block_size),
-        parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False, escape_char=False, double_quote=False),
-        convert_options=pacsv.ConvertOptions(strings_can_be_null=True, null_values=[""], auto_dict_encode=False),
-    )
-    names = reader.schema.names
+    names = source.readline().decode("utf-8").rstrip("\r\n").split("\t")
     if not all(name.startswith("?") for name in names):
         raise TransientError(f"SPARQL TSV: the header {names} is not a list of variables")
     variables = [name[1:] for name in names]
+    try:
+        reader = pacsv.open_csv(  # every column read as text: a column of numbers may hold an IRI further on
+            source,
+            read_options=pacsv.ReadOptions(block_size=block_size, column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False, escape_char=False, double_quote=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True, null_values=[""]
+            ),
+        )
+    except pa.ArrowInvalid as err:
+        if "Empty CSV file" in str(err):  # the header alone: no rows
+            return _concat([], variables)
+        raise TransientError(f"SPARQL TSV: the answer is not complete: {err}") from err
     tables = []
-    for batch in reader:
-        columns = {}
-        for var, column in zip(variables, batch.columns):
-            column = column.cast(pa.string())
-            for part, array in _tsv_terms(column).items():
-                columns[column_name(var, part)] = array if part == "value" else array.dictionary_encode()
-        tables.append(pa.table(columns))
+    try:
+        for batch in reader:
+            columns = {}
+            for var, column in zip(variables, batch.columns):
+                for part, array in _tsv_terms(column).items():
+                    columns[column_name(var, part)] = array if part == "value" else array.dictionary_encode()
+            tables.append(pa.table(columns))
+    except pa.ArrowInvalid as err:  # a row cut short: the answer broke off
+        raise TransientError(f"SPARQL TSV: the answer is not complete: {err}") from err
     return _concat(tables, variables)
 
 
