@@ -1,6 +1,6 @@
 """historical_figures' and art_entertainment's date-split queries against Debian's Virtuoso 7 (default caps): every
 row comes back exactly once with pages small enough that ranges of dates and years must be cut, BCE years and the
-years around 0 included, and no query sorts the pattern."""
+years around 0 included, and no query sorts more than one range."""
 
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ def graph(tmp_path_factory) -> dict:
         year = int(rng.uniform(1850, 2025) if rng.random() < 0.8 else rng.uniform(-800, 1850))  # recent, as DBpedia's
         year = EDGE_YEARS[i] if i < len(EDGE_YEARS) else year
         month, day = rng.randint(1, 12), rng.randint(1, 28)
-        for cls in ("Person", "Agent", *(["Scientist"] if i % 3 == 0 else [])):
-            lines.append(f"<{person}> {RDF_TYPE} <{DBO}{cls}> .")
+        classes = ("Person", "Agent", *(["Scientist"] if i % 3 == 0 else []))
+        lines += [f"<{person}> {RDF_TYPE} <{DBO}{cls}> ." for cls in classes]
         lines.append(f'<{person}> {LABEL} "Person {i}"@en .')
         kinds = ["date", "year"] if i % 5 == 0 else ["date"] if i % 2 else ["year"]
         for kind in kinds:
@@ -53,8 +53,7 @@ def graph(tmp_path_factory) -> dict:
             else:
                 lines.append(f'<{person}> <{DBO}deathYear> "{xsd_year(year)}"^^<{XSD}gYear> .')
                 deaths[person, None, year] += 1
-        classes = {"Person", "Agent", *(["Scientist"] if i % 3 == 0 else [])}
-        types.update({(person, DBO + c) for c in classes})
+        types.update((person, DBO + cls) for cls in classes)
         if i % 4 == 0:
             lines.append(f"<{person}> <{DBO}occupation> <{DBR}Occupation_{i % 7}> .")
             occupations[person, f"{DBR}Occupation_{i % 7}"] += 1

@@ -64,7 +64,7 @@ def measure_one(workdir: Path, places: int, filter_only: bool = False) -> dict[s
             loaded = time.perf_counter()
             sources.sparql.progress = False
             for query in (PLACES, TYPES, SUBCLASSES):
-                rows[query.name] = len(sources.sparql.select_all(query).rows)
+                rows[query.name] = len(sources.sparql.select_all(query))
     cpu_queried, queried = cpu_seconds(), time.perf_counter()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest Oxigraph (load or serve)
