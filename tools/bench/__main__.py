@@ -11,7 +11,16 @@ from pathlib import Path
 
 import click
 
-BENCHMARKS = ("dump_reader", "virtuoso_paging", "activations", "ridge", "proximity", "dbpedia_scale", "dbpedia_dump")
+BENCHMARKS = (
+    "dump_reader",
+    "virtuoso_paging",
+    "activations",
+    "ridge",
+    "proximity",
+    "dbpedia_scale",
+    "dbpedia_dump",
+    "dbpedia_dates",
+)
 SCALE_SIZES = "100000,300000,1000000"
 
 
@@ -56,6 +65,10 @@ def _run_benchmark(name: str, out: Path, *, dump_lines: int, places: int, names:
         from tools.bench.dbpedia_dump import dbpedia_dump_benchmark
 
         return dbpedia_dump_benchmark(out / "dbpedia-scale", tuple(sizes))  # the same generated graphs
+    if name == "dbpedia_dates":
+        from tools.bench.dbpedia_dates import dates_benchmark
+
+        return dates_benchmark(out / "dbpedia-dates", [100_000, 300_000])
     if name == "dump_reader":
         from tools.bench.pageviews import dump_reader_benchmark
 
@@ -80,8 +93,8 @@ def _run_benchmark(name: str, out: Path, *, dump_lines: int, places: int, names:
 def _bench_line(name: str, r: dict) -> str:
     if "skipped" in r:
         return f"skipped ({r['skipped']})"
-    if name in ("dbpedia_scale", "dbpedia_dump"):
-        ratios = {k: v for k, v in r.items() if "ratio" in k or k.startswith(("linear", "every_place", "same_rows"))}
+    if name in ("dbpedia_scale", "dbpedia_dump", "dbpedia_dates"):
+        ratios = {k: v for k, v in r.items() if "ratio" in k or k.startswith(("linear", "every_", "same_rows"))}
         return f"{len(r['runs'])} sizes; per-100k ratios, largest over smallest (goal <= 1.5): {ratios}"
     if name == "dump_reader":
         return (
