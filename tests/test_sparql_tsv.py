@@ -11,11 +11,14 @@ import urllib.request
 import pytest
 
 from spacetime.pipelines.servers import OxigraphServer
-from spacetime.pipelines.sources.errors import TransientError
+from spacetime.pipelines.sources.errors import TransientError, TruncatedResult
 from spacetime.pipelines.sources.sparql import SparqlClient, tsv_table
+
+from .faults import FaultProxy
 
 EX = "http://example.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+TIMEOUT = "status:500:Virtuoso S1T00 Error SR171: Transaction timed out"
 OBJECTS = [
     f"<{EX}São_Paulo>",
     "_:b1",
@@ -83,6 +86,13 @@ def test_an_empty_answer_has_the_variables_and_no_rows():
 def test_an_answer_cut_short_is_a_transient_error():
     with pytest.raises(TransientError, match="not complete"):
         tsv_table(io.BytesIO(f"?a\t?b\n<{EX}x>\t<{EX}y>\n<{EX}z>".encode()))
+
+
+def test_an_endpoint_time_limit_is_a_truncated_result(server):
+    with FaultProxy(server.endpoint, rule=lambda text: TIMEOUT) as proxy:
+        with pytest.raises(TruncatedResult, match="cut its answer short"):
+            SparqlClient(proxy.url, progress=False).select_tsv(QUERY)
+    assert len(proxy.requests) == 1  # not retried
 
 
 def test_an_unknown_bare_token_is_an_error():

@@ -994,7 +994,10 @@ class SparqlClient:
             with self._answer(text, name, TSV) as response:
                 return self._read(lambda: tsv_table(response), name), datetime.now(UTC).isoformat(timespec="seconds")
 
-        table, fetched_at = self.retry.call(answer, what=f"SPARQL {name} at {self.endpoint}")
+        try:
+            table, fetched_at = self.retry.call(answer, what=f"SPARQL {name} at {self.endpoint}")
+        except (_CapExceeded, _PartialResult, _QueryTimeout):
+            raise TruncatedResult(f"SPARQL {name}: the endpoint cut its answer short (a cap or a time limit)") from None
         sha = hashlib.sha256(text.encode()).hexdigest()
         return QueryResult(table, 1, self._provenance(name, text, sha, 1, table.num_rows, [fetched_at]))
 
