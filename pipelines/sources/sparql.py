@@ -371,9 +371,7 @@ class RangeSplit:
         return " && ".join(bounds) if bounds else "true"
 
     def initial(self) -> list[Range]:
-        step = (self.high - self.low) / self.parts
-        edges = [self.low + i * step for i in range(self.parts)] + [self.high]
-        inner = [Range(a, b) for a, b in zip(edges, edges[1:])]
+        inner = _equal_ranges(self.low, self.high, self.parts)
         return [Range(None, self.low), *inner, Range(self.high, None), Range(rest=True)]
 
     def sized(self, part: Range, rows: int, per_piece: float) -> list[Range] | None:
@@ -382,11 +380,7 @@ class RangeSplit:
         if part.rest or part.low is None or part.high is None or rows <= per_piece:
             return None
         count = min(math.ceil(rows / per_piece), math.floor((part.high - part.low) / self.min_width))
-        if count < 2:
-            return None
-        step = (part.high - part.low) / count
-        edges = [part.low + i * step for i in range(count)] + [part.high]
-        return [Range(a, b) for a, b in zip(edges, edges[1:])]
+        return _equal_ranges(part.low, part.high, count) if count >= 2 else None
 
     def pieces(self, part: Range) -> list[Range] | None:
         """``fanout`` ranges that together hold what ``part`` holds, or None when it cannot be cut further."""
@@ -401,9 +395,13 @@ class RangeSplit:
             return [Range(part.low, edge), Range(edge, None)] if edge > part.low else None
         if part.high - part.low < self.min_width:
             return None
-        step = (part.high - part.low) / self.fanout
-        edges = [part.low + i * step for i in range(self.fanout)] + [part.high]
-        return [Range(a, b) for a, b in zip(edges, edges[1:])]
+        return _equal_ranges(part.low, part.high, self.fanout)
+
+
+def _equal_ranges(low: float, high: float, count: int) -> list[Range]:
+    step = (high - low) / count
+    edges = [low + i * step for i in range(count)] + [high]
+    return [Range(a, b) for a, b in zip(edges, edges[1:])]
 
 
 def split_label(query: PagedQuery, part: Range) -> str:
@@ -809,7 +807,7 @@ class SparqlClient:
                         continue
                 text = query.part(part, limit)
                 try:
-                    page = self._page(text, f"{query.name} {split.var} in {part.label}", limit)
+                    page = self._page(text, f"{query.name} {split_label(query, part)}", limit)
                     full = len(page.bindings) >= limit
                     why = "filled the page" if full else None
                 except _CapExceeded as cap:

@@ -140,6 +140,7 @@ def measure_build(path: str, info: dict, out_dir: Path, endpoint: str | None = N
     meta = json.loads((data / "metadata.json").read_text())
     places_query = sparql.queries["world_places.places"]
     source_seconds = prepare_seconds + sparql.seconds
+    expected = expected_places(info)
     return {
         "seconds": round(seconds, 2),
         "source_seconds": round(source_seconds, 2),
@@ -148,8 +149,8 @@ def measure_build(path: str, info: dict, out_dir: Path, endpoint: str | None = N
         "rest_seconds": round(seconds - source_seconds, 2),
         "requests": sparql.http_requests,
         "queries": sparql.queries,
-        "expected_places": expected_places(info),
-        "every_place_once": places_query["distinct_keys"] == expected_places(info),
+        "expected_places": expected,
+        "every_place_once": places_query["distinct_keys"] == expected,
         "rows_written": meta["rows"],
         "steps": {s["step"]: [s["rows_in"], s["rows_out"]] for s in meta["steps"]},
         "peak_rss_mb": round(peak_rss_mb()),
