@@ -299,7 +299,7 @@ def demo(out: Path, skip_probing: bool) -> None:
 def _probe_baselines(layout: Layout) -> None:
     """Requests for the embedded model, its random-init control and its static-embedding baseline, evaluated on
     every dataset of the release; the leaderboard site from the results."""
-    from spacetime.probing.evaluate import demo_leaderboard
+    from spacetime.probing.leaderboard.evaluate import demo_leaderboard
 
     index = demo_leaderboard(layout.root, layout.release, echo=click.echo, progress=True)
     click.echo(f"leaderboard: {index}")
@@ -307,9 +307,9 @@ def _probe_baselines(layout: Layout) -> None:
 
 def _register_stage_commands() -> None:
     from spacetime.dist.publish import publish_command
-    from spacetime.probing.commands import activations
-    from spacetime.probing.leaderboard_commands import evaluate, leaderboard, submit
-    from spacetime.probing.probe_commands import probe
+    from spacetime.probing.extraction.cli import activations
+    from spacetime.probing.leaderboard.cli import evaluate, leaderboard, submit
+    from spacetime.probing.probes.cli import probe
 
     for command in (publish_command, activations, probe, submit, evaluate, leaderboard):
         main.add_command(command)

@@ -47,7 +47,7 @@ class Layout:
 
     @property
     def activations(self) -> Path:
-        """The root of ``<model>/<dataset>/<prompt>/`` activation folders (see probing/store.py)."""
+        """The root of ``<model>/<dataset>/<prompt>/`` activation folders (see probing/extraction/store.py)."""
         return self.root / "activations"
 
     def probes(self, name: str) -> Path:

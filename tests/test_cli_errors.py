@@ -108,7 +108,7 @@ def test_sigterm_during_a_build_stops_the_local_sparql_server(tmp_path):
 @pytest.mark.parametrize("typo", ["smollm", "SmolLM", "smolm2", "smollm3"])
 def test_a_typo_of_the_embedded_model_is_named_at_once_without_a_network_wait(tmp_path, typo):
     from spacetime.errors import SpacetimeError
-    from spacetime.probing.models import load_model
+    from spacetime.probing.extraction.models import load_model
 
     with pytest.raises(SpacetimeError, match=f"unknown model '{typo}': did you mean the embedded 'smollm2'"):
         load_model(typo)

@@ -21,18 +21,18 @@ import pytest
 from click.testing import CliRunner
 
 from spacetime.cli import main
-from spacetime.probing.evaluate import EvaluateOptions, evaluate_requests
-from spacetime.probing.inputs import InputError, read_json
-from spacetime.probing.leaderboard import build_tables, read_results, render_leaderboard
-from spacetime.probing.metrics import score_predictions
-from spacetime.probing.requests import make_requests, read_request, submit, write_request
-from spacetime.probing.results import dataset_identity
-from spacetime.probing.uncertainty import (
+from spacetime.loaders.identity import dataset_identity
+from spacetime.probing.leaderboard.evaluate import EvaluateOptions, evaluate_requests
+from spacetime.probing.leaderboard.inputs import InputError, read_json
+from spacetime.probing.leaderboard.submissions import make_requests, read_request, submit, write_request
+from spacetime.probing.leaderboard.tables import build_tables, read_results, render_leaderboard
+from spacetime.probing.probes.bootstrap import (
     bootstrap_scores,
     metric_replicates,
     paired_difference,
     resample_indices,
 )
+from spacetime.probing.probes.metrics import score_predictions
 
 from .test_probing_results import history_frame, world_frame, write_release
 
@@ -408,7 +408,7 @@ def _browse(index: Path, profile: Path) -> tuple[str, str]:
 @pytest.mark.skipif(_chromium() is None, reason="chromium is not installed (apt-get install chromium)")
 def test_the_site_renders_in_a_headless_browser_and_shows_markup_as_text(evaluated, tmp_path):
     results = _hostile_copy(evaluated, tmp_path, model_name=HOSTILE, base_model="evil/x")
-    from spacetime.probing.site import render_site
+    from spacetime.probing.leaderboard.site import render_site
 
     index = render_site(results, tmp_path / "site")
     dom, log = _browse(index, tmp_path / "profile")
@@ -444,7 +444,7 @@ def hub(monkeypatch, tmp_path):
 
 
 def test_requests_and_results_travel_through_hub_dataset_repos(evaluated, hub, tmp_path):
-    from spacetime.probing.hub_repos import files_under, pull, push
+    from spacetime.probing.leaderboard.hub_repos import files_under, pull, push
 
     runner = CliRunner()
     done = runner.invoke(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from spacetime.probing.extract import (
+from spacetime.probing.extraction.forward import (
     ActivationExtractor,
     Encoded,
     cache_argument,
@@ -15,8 +15,8 @@ from spacetime.probing.extract import (
     plan_batches,
     shared_prefix,
 )
-from spacetime.probing.models import decoder_blocks, load_model
-from spacetime.probing.prompts import get_prompt
+from spacetime.probing.extraction.models import decoder_blocks, load_model
+from spacetime.probing.extraction.prompts import get_prompt
 
 from .tiny import tiny_model, tiny_tokenizer
 

@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import spearmanr
 from sklearn.metrics import mean_absolute_error, r2_score
 
-from spacetime.probing.metrics import (
+from spacetime.probing.probes.metrics import (
     haversine_km,
     mae_scores,
     proximity_errors,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spacetime.probing import plots
+from spacetime.probing.probes import plots
 
 
 def test_equal_earth_matches_its_published_extent():

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from spacetime.pipelines.registry import DATASETS
-from spacetime.probing.extract import encode_rows, parse_layers
-from spacetime.probing.prompts import (
+from spacetime.probing.extraction.forward import encode_rows
+from spacetime.probing.extraction.layers import parse_layers
+from spacetime.probing.extraction.prompts import (
     default_prompt,
     get_prompt,
     prompts,

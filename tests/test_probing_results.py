@@ -1,5 +1,5 @@
 """`spacetime probe` end to end, on a small hand-built release and activation folders
-written with probing/store.py (synthetic activations with a known signal per layer; no model needed)."""
+written with probing/extraction/store.py (synthetic activations with a known signal per layer; no model needed)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ from sklearn.linear_model import RidgeCV
 
 from spacetime.dist.package import package
 from spacetime.layout import Layout
+from spacetime.loaders.identity import dataset_identity
 from spacetime.loaders.load import probing_data
-from spacetime.probing import store
-from spacetime.probing.metrics import score_predictions
-from spacetime.probing.probe_commands import probe
-from spacetime.probing.results import align_rows, dataset_identity
-from spacetime.probing.ridge import DEFAULT_ALPHAS
+from spacetime.probing.extraction import store
+from spacetime.probing.probes.cli import probe
+from spacetime.probing.probes.metrics import score_predictions
+from spacetime.probing.probes.ridge import DEFAULT_ALPHAS
+from spacetime.probing.probes.run import align_rows
 
 HIDDEN = 24
 LAYERS = [0, 2, 4]

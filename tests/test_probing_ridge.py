@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.linear_model import RidgeCV
 
-from spacetime.probing.ridge import DEFAULT_ALPHAS, RidgeLOO
-from spacetime.probing.robustness import mlp_probe, mlp_weights, neuron_search, pca_probes
+from spacetime.probing.probes.ridge import DEFAULT_ALPHAS, RidgeLOO
+from spacetime.probing.probes.robustness import mlp_probe, mlp_weights, neuron_search, pca_probes
 
 ALPHAS = np.logspace(-2, 4, 13)
 

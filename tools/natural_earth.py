@@ -1,4 +1,4 @@
-"""Make probing/basemap/ne_110m_countries.json, the basemap of the probe plots, from Natural Earth's 1:110m countries.
+"""Make probing/probes/basemap/ne_110m_countries.json, the probe plots' basemap, from Natural Earth's 1:110m countries.
 
 Natural Earth (naturalearthdata.com) is public domain. Its 1:110m Admin 0 countries shapefile is bundled, as
 ``naturalearth_lowres``, in the geopandas 0.14 source distribution on PyPI, so it can be fetched without other network
@@ -20,7 +20,7 @@ import json
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "probing" / "basemap" / "ne_110m_countries.json"
+OUT = Path(__file__).resolve().parent.parent / "probing" / "probes" / "basemap" / "ne_110m_countries.json"
 DECIMALS = 2
 
 

@@ -68,9 +68,9 @@ def _maxrss_mb() -> float:
 
 
 def _encoded(tokenizer: Any, data: Path, prompt_name: str = PROMPT[1]):
-    from spacetime.probing.data import read_entities
-    from spacetime.probing.extract import encode_rows
-    from spacetime.probing.prompts import get_prompt
+    from spacetime.probing.extraction.entities import read_entities
+    from spacetime.probing.extraction.forward import encode_rows
+    from spacetime.probing.extraction.prompts import get_prompt
 
     prompt = get_prompt(PROMPT[0], prompt_name)
     rows = read_entities(PROMPT[0], data, ["name"])
@@ -89,7 +89,7 @@ def _worker(
     """One measurement in this (fresh) process: ``load``, ``plain`` or ``extractor``."""
     import torch
 
-    from spacetime.probing.models import load_model
+    from spacetime.probing.extraction.models import load_model
 
     if threads:
         torch.set_num_threads(threads)
@@ -104,7 +104,7 @@ def _worker(
 
         save_file({"activations": acts}, str(workdir / "plain.safetensors"))
     elif mode == "extractor":
-        from spacetime.probing.activations import extract_to_folder
+        from spacetime.probing.extraction.run import extract_to_folder
 
         folder = extract_to_folder(
             loaded,
@@ -205,7 +205,7 @@ def forward_flops(model: Any, lengths: list[int], layers: int | None = None, pre
     so this counts what is executed; ``prefix=0`` counts a full forward of every row (what a plain loop needs).
     Padding is not counted.
     """
-    from spacetime.probing.models import decoder_blocks
+    from spacetime.probing.extraction.models import decoder_blocks
 
     blocks = decoder_blocks(model)
     layers = len(blocks) if layers is None else layers
@@ -228,7 +228,7 @@ def _compare(workdir: Path, folder: Path, model: Any) -> dict[str, Any]:
     import torch
     from safetensors.torch import load_file
 
-    from spacetime.probing.store import load_layer
+    from spacetime.probing.extraction.store import load_layer
 
     plain = load_file(str(workdir / "plain.safetensors"))["activations"]
     layers = plain.shape[0]
@@ -267,8 +267,8 @@ def activation_benchmark(
     """
     import torch
 
-    from spacetime.probing.extract import default_batch_tokens
-    from spacetime.probing.models import embedded_model_folder, load_model
+    from spacetime.probing.extraction.forward import default_batch_tokens
+    from spacetime.probing.extraction.models import embedded_model_folder, load_model
 
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -352,7 +352,7 @@ def gpu_benchmark(
     import torch
     from transformers import AutoTokenizer, LlamaConfig
 
-    from spacetime.probing.extract import (
+    from spacetime.probing.extraction.forward import (
         ActivationExtractor,
         collate,
         encode_rows,
@@ -360,8 +360,8 @@ def gpu_benchmark(
         pad_token_id,
         shared_prefix,
     )
-    from spacetime.probing.models import embedded_model_folder, random_init_model
-    from spacetime.probing.prompts import get_prompt
+    from spacetime.probing.extraction.models import embedded_model_folder, random_init_model
+    from spacetime.probing.extraction.prompts import get_prompt
 
     if not torch.cuda.is_available():
         raise RuntimeError("gpu_benchmark needs a CUDA GPU")
@@ -431,7 +431,7 @@ def _gpu_plain_loop(model: Any, encoded: Any, pad: int, limit_rows: int) -> floa
     """Seconds for the plain loop (batches of 32, output_hidden_states, logits) over the first rows."""
     import torch
 
-    from spacetime.probing.extract import collate
+    from spacetime.probing.extraction.forward import collate
 
     device = next(model.parameters()).device
     torch.cuda.synchronize()

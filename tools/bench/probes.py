@@ -57,7 +57,7 @@ def ridge_benchmark(
     from sklearn.linear_model import RidgeCV
     from threadpoolctl import threadpool_limits
 
-    from spacetime.probing.ridge import DEFAULT_ALPHAS, RidgeLOO
+    from spacetime.probing.probes.ridge import DEFAULT_ALPHAS, RidgeLOO
 
     alphas = list(alphas or DEFAULT_ALPHAS)
     targets = synthetic_places(rows, seed)
@@ -113,7 +113,7 @@ def ridge_benchmark(
 
 
 def proximity_benchmark(rows: int = 40_000, seed: int = 0, noise_degrees: float = 20.0) -> dict[str, Any]:
-    from spacetime.probing.metrics import proximity_errors
+    from spacetime.probing.probes.metrics import proximity_errors
 
     truth = synthetic_places(rows, seed)
     pred = truth + np.random.default_rng([seed, 1]).normal(0, noise_degrees, truth.shape)

@@ -18,7 +18,7 @@ from spacetime import __version__
 from spacetime.common import digest
 
 from . import store
-from .data import EntityRows
+from .entities import EntityRows
 from .models import LoadedModel
 from .prompts import Prompt, render
 

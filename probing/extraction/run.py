@@ -22,8 +22,8 @@ from spacetime.common import digest, folder_in_use
 from spacetime.layout import Layout
 
 from . import store
-from .data import EntityRows, read_entities
-from .extract import (
+from .entities import EntityRows, read_entities
+from .forward import (
     ActivationExtractor,
     Encoded,
     default_batch_tokens,
@@ -263,7 +263,7 @@ def _warmup_seconds(
     extractor: ActivationExtractor, encoded: Encoded, rows: list[int], batch_tokens: int, pad_id: int, padding_side: str
 ) -> float:
     """Seconds per padded token, from one full batch (the first of the first pending shard); its output is dropped."""
-    from .extract import collate
+    from .forward import collate
 
     skip = len(extractor.prefix)
     lengths = [len(encoded.input_ids[i]) for i in rows]

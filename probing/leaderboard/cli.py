@@ -57,7 +57,7 @@ def submit(
     model, revision, precision, datasets, prompt_options, seed, no_baselines, requests_dir, requests_repo, endpoint
 ) -> None:
     """File an evaluation request for MODEL at REVISION (results are computed by `spacetime evaluate`, never sent)."""
-    from . import requests as rq
+    from . import submissions as rq
 
     prompts = rq.parse_prompt_options(prompt_options)
     chosen = [d.strip() for d in datasets.split(",") if d.strip()]
@@ -173,7 +173,7 @@ def _push_outcome(summary, requests_dir, results_dir, requests_repo, results_rep
         push(results_repo, results_dir, written, f"Results of {len(summary.finished)} request(s)", endpoint)
         click.echo(f"pushed {len(summary.finished)} results file(s) to {results_repo}")
     if requests_repo:
-        from .requests import find_requests
+        from .submissions import find_requests
 
         push(requests_repo, requests_dir, find_requests(requests_dir), "Update request statuses", endpoint)
         click.echo(f"pushed request statuses to {requests_repo}")
@@ -191,8 +191,8 @@ def _push_outcome(summary, requests_dir, results_dir, requests_repo, results_rep
 @click.option("--endpoint", envvar="HF_ENDPOINT", default=None, help="Hub endpoint [env: HF_ENDPOINT].")
 def leaderboard(results, out, results_repo, endpoint) -> None:
     """Render the leaderboard (a static index.html, leaderboard.md, leaderboard.png) from the RESULTS folder."""
-    from .leaderboard import render_leaderboard
     from .site import render_site
+    from .tables import render_leaderboard
 
     if results_repo:
         from .hub_repos import pull

@@ -11,8 +11,7 @@ from pathlib import Path
 import click
 
 from spacetime.layout import DEFAULT_OUT, Layout
-
-from .commands import LAYERS_HELP
+from spacetime.probing.extraction.cli import LAYERS_HELP
 
 OUT_OPTION = click.option(
     "--out",
@@ -110,9 +109,10 @@ def probe(
     no_plots,
 ) -> None:
     """Ridge probes on every layer of ACTIVATIONS, scored on the dataset's fixed test split."""
-    from .extract import check_layers_spec
-    from .results import ProbeOptions, run_probe, submission_name
+    from spacetime.probing.extraction.layers import check_layers_spec
+
     from .ridge import DEFAULT_ALPHAS
+    from .run import ProbeOptions, run_probe, submission_name
 
     if layers is not None:
         try:

@@ -162,7 +162,7 @@ def _block_metrics(truth: np.ndarray, pred: np.ndarray, spatial: bool) -> dict[s
 def mlp_weights(model: Any) -> list[dict[str, np.ndarray]]:
     """Per decoder block: the MLP's input directions (rows of ``up_proj`` and ``gate_proj``) and output directions
     (columns of ``down_proj``), each ``[intermediate, hidden]`` float64. Llama-style MLPs only."""
-    from .models import decoder_blocks
+    from spacetime.probing.extraction.models import decoder_blocks
 
     blocks = decoder_blocks(model)
     out = []

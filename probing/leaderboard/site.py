@@ -17,7 +17,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from .leaderboard import (
+from .submissions import KINDS
+from .tables import (
     NOT_SEPARATED,
     RANK_METRIC,
     TABLE_METRICS,
@@ -29,7 +30,6 @@ from .leaderboard import (
     resample_counts,
     short_revision,
 )
-from .requests import KINDS
 
 TEMPLATE = "leaderboard.html"
 SCRIPT = "leaderboard.js"
@@ -51,8 +51,8 @@ def render_site(results: Path, out: Path) -> Path:
     from spacetime.common import write_atomic
 
     tables = build_tables(results)
-    script = files("spacetime.probing").joinpath("templates", SCRIPT).read_text("utf-8")
-    template_text = files("spacetime.probing").joinpath("templates", TEMPLATE).read_text("utf-8")
+    script = files("spacetime.probing.leaderboard").joinpath("templates", SCRIPT).read_text("utf-8")
+    template_text = files("spacetime.probing.leaderboard").joinpath("templates", TEMPLATE).read_text("utf-8")
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     page = env.from_string(template_text).render(
         tables=[_table_context(t, i) for i, t in enumerate(tables)],

@@ -1,7 +1,7 @@
 """Click commands of the probing stage; the `spacetime` CLI registers them with ``main.add_command(...)``.
 
 Heavy libraries (torch, transformers, accelerate) are imported inside the command bodies, so ``spacetime --help``
-stays fast. Data-parallel: ``accelerate launch --multi_gpu --num_processes N -m spacetime.probing.commands ...``
+stays fast. Data-parallel: ``accelerate launch --multi_gpu --num_processes N -m spacetime.probing.extraction.cli ...``
 (on CPUs add ``--device cpu``: the processes talk over gloo; ``torchrun --nproc-per-node N -m ...`` works the same).
 """
 
@@ -122,10 +122,10 @@ def activations(
     from accelerate import PartialState
 
     from . import store
-    from .activations import dataset_rows, extract_dataset
-    from .extract import check_layers_spec, parse_layers
+    from .layers import check_layers_spec, parse_layers
     from .models import load_model
     from .prompts import get_prompt
+    from .run import dataset_rows, extract_dataset
 
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -183,5 +183,5 @@ def activations(
         click.echo(f"activations: {folder}")
 
 
-if __name__ == "__main__":  # pragma: no cover - `accelerate launch -m spacetime.probing.commands ...`
+if __name__ == "__main__":  # pragma: no cover - `accelerate launch -m spacetime.probing.extraction.cli ...`
     activations()

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from spacetime.pipelines.registry import DATASETS
+from spacetime.probing.probes.bootstrap import paired_difference
 
 from .inputs import InputError, is_layer, is_number, read_json, require
-from .requests import KINDS
-from .uncertainty import paired_difference
+from .submissions import KINDS
 
 RESULTS_FORMAT = "llm-spacetime-results/1"
 MAX_RESULTS_BYTES = 4 * 1024 * 1024
@@ -344,9 +344,9 @@ def render_leaderboard(folder: Path, out: Path) -> dict[str, Path]:
 
 def _table_png(path: Path, tables: list[Table]) -> Path:
     """The tables as an image; model names wrap instead of being cut, so a model and its control stay distinct."""
-    from .plots import _pyplot, _save
+    from spacetime.probing.probes.plots import pyplot, save_figure
 
-    plt = _pyplot()
+    plt = pyplot()
     heights = [2 + sum(_wrapped_lines(r.model) for r in t.rows) for t in tables]
     fig, axes = plt.subplots(len(tables), 1, figsize=(16, 0.3 * sum(heights) + 0.6), dpi=110, squeeze=False)
     for ax, table in zip(axes[:, 0], tables):
@@ -362,7 +362,7 @@ def _table_png(path: Path, tables: list[Table]) -> Path:
             if r > 0:
                 cell.set_height(cell.get_height() * _wrapped_lines(table.rows[r - 1].model))
         drawn.auto_set_column_width(list(range(len(columns))))
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _wrapped_lines(name: str) -> int:

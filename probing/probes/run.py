@@ -14,7 +14,6 @@ at the test split; its test metrics are the dataset's headline numbers.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -24,9 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from spacetime.loaders.identity import dataset_identity
 from spacetime.pipelines.registry import spec
+from spacetime.probing.extraction import store
 
-from . import store
 from .metrics import score_predictions
 from .ridge import DEFAULT_ALPHAS, RidgeLOO
 
@@ -81,48 +81,6 @@ class DatasetProbe:
 
     def layer_matrix(self, folder: Path, layer: int) -> np.ndarray:
         return np.asarray(store.load_layer(folder, layer, as_="numpy"), dtype=np.float64)[self.row_index]
-
-
-# --- dataset identity ---------------------------------------------------------------------------------------------
-
-
-# The Hub dataset repo a local release folder stands for (`spacetime publish --repo-id`), unless one is named.
-DEFAULT_DATASET_REPO = "llm-spacetime/llm-spacetime"
-DATA_DIR = "data"
-
-
-def data_files_sha256(folder: Path) -> str:
-    """sha256 over the release's data files (relative path and content sha256 of each, sorted by path): the same
-    for every build of the same data, whatever ``release.json`` and the card say about when it was built."""
-    from spacetime.common import file_sha256
-
-    files = sorted(p for p in (folder / DATA_DIR).rglob("*") if p.is_file() and not p.name.startswith("."))
-    if not files:
-        raise FileNotFoundError(f"{folder}: no files under {DATA_DIR}/; not a release folder (run `spacetime package`)")
-    h = hashlib.sha256()
-    for path in files:
-        h.update(f"{path.relative_to(folder).as_posix()}\0{file_sha256(path)}\n".encode())
-    return h.hexdigest()
-
-
-def dataset_identity(
-    source: str | Path, revision: str | None = None, timeout: float = 30.0, repo: str | None = None
-) -> dict[str, str]:
-    """``{"dataset_repo", "dataset_revision"}`` of a release folder or a Hub dataset repo.
-
-    A folder's revision is ``data-sha256:`` + :func:`data_files_sha256` (its contents only) unless ``revision``
-    names one, and its repo is ``repo`` (default: :data:`DEFAULT_DATASET_REPO`), never the folder's name; a Hub
-    repo's revision is the commit sha that ``revision`` (default: main) resolves to."""
-    path = Path(source)
-    if path.is_dir():
-        repo = repo or DEFAULT_DATASET_REPO
-        if revision:
-            return {"dataset_repo": repo, "dataset_revision": revision}
-        return {"dataset_repo": repo, "dataset_revision": f"data-sha256:{data_files_sha256(path)}"}
-    from huggingface_hub import HfApi
-
-    info = HfApi().dataset_info(str(source), revision=revision, timeout=timeout)
-    return {"dataset_repo": str(source), "dataset_revision": info.sha or revision or "main"}
 
 
 # --- alignment and the sweep --------------------------------------------------------------------------------------
@@ -180,7 +138,7 @@ def submission_name(folder: Path) -> str:
 def select_layers(folder: Path, spec: str | None) -> list[int]:
     """The layers of ``folder`` that ``spec`` (``--layers`` syntax, resolved against the model's depth) names;
     every stored layer when ``spec`` is None. A layer the folder does not hold is an error."""
-    from .extract import parse_layers
+    from spacetime.probing.extraction.layers import parse_layers
 
     manifest = store.load_manifest(folder)
     stored = list(manifest["layers"])
@@ -441,7 +399,7 @@ def run_robustness(folder: Path, probe: DatasetProbe, source: str | Path, option
             "blocks": rb.block_holdout(X, probe.targets, probe.split, blocks, names, best.test_pred, options.alphas),
         }
     if options.neuron_model:
-        from .models import load_model
+        from spacetime.probing.extraction.models import load_model
 
         loaded = load_model(options.neuron_model)
         coef = np.asarray(best.probe.coef_).reshape(len(names), -1)

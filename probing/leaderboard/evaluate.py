@@ -28,11 +28,12 @@ import numpy as np
 
 from spacetime.common import digest
 from spacetime.layout import Layout
+from spacetime.loaders.identity import dataset_identity
+from spacetime.probing.probes.bootstrap import RESAMPLES, SEED, bootstrap_scores, higher_is_better
+from spacetime.probing.probes.run import PREDICTIONS_DIR, write_json
 
 from .inputs import InputError
-from .requests import Request, find_requests, read_request, write_request
-from .results import PREDICTIONS_DIR, dataset_identity, write_json
-from .uncertainty import RESAMPLES, SEED, bootstrap_scores, higher_is_better
+from .submissions import Request, find_requests, read_request, write_request
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def evaluate_one(
     request: Request, source: str | Path, results_dir: Path, options: EvaluateOptions, echo: Callable[[str], None]
 ) -> Path:
     """Extract, probe and bootstrap one request; returns its results file."""
-    from .results import ProbeOptions, run_probe
+    from spacetime.probing.probes.run import ProbeOptions, run_probe
 
     loaded, device = _load(request, options)
     check_revision(request, loaded.info)
@@ -148,7 +149,7 @@ def evaluate_one(
 def _load(request: Request, options: EvaluateOptions) -> tuple[Any, str]:
     import torch
 
-    from .models import load_model
+    from spacetime.probing.extraction.models import load_model
 
     device = options.device
     if device == "auto":
@@ -189,10 +190,10 @@ def request_layers(request: Request, num_layers: int) -> list[int]:
 
 
 def _activations(request, loaded, dataset, prompt_name, layers, source, device, options, echo) -> Path:
-    from .activations import extract_to_folder
-    from .data import read_entities
-    from .prompts import get_prompt, required_columns
-    from .static_baseline import write_static_folder
+    from spacetime.probing.extraction.entities import read_entities
+    from spacetime.probing.extraction.prompts import get_prompt, required_columns
+    from spacetime.probing.extraction.run import extract_to_folder
+    from spacetime.probing.extraction.static_embeddings import write_static_folder
 
     prompt = get_prompt(dataset, prompt_name)
     rows = read_entities(dataset, source, required_columns(prompt), options.data_revision)
@@ -296,8 +297,7 @@ def test_predictions(
     import pandas as pd
 
     from spacetime.loaders.load import probing_data
-
-    from .results import PRED_PREFIX
+    from spacetime.probing.probes.run import PRED_PREFIX
 
     data = probing_data(source, dataset, revision)
     test = np.asarray(data.split) == "test"
@@ -309,7 +309,7 @@ def test_predictions(
 
 def _copy_plots(probe_dir: Path, target: Path) -> None:
     """The probe's prediction plots (maps, years), beside the results file, for the leaderboard site."""
-    from .plots import PLOTS_DIR
+    from spacetime.probing.probes.plots import PLOTS_DIR
 
     target.mkdir(parents=True, exist_ok=True)
     for png in sorted((probe_dir / PLOTS_DIR).glob("*.png")):
@@ -328,9 +328,9 @@ def demo_leaderboard(
     """
     from spacetime.errors import SpacetimeError
 
-    from .leaderboard import render_leaderboard
-    from .requests import make_requests, submit
     from .site import render_site
+    from .submissions import make_requests, submit
+    from .tables import render_leaderboard
 
     layout = Layout(Path(out_root))
     submit(layout.requests, make_requests("smollm2", None, precision=DEMO_PRECISION))

@@ -34,7 +34,7 @@ R2_FLOOR = -0.5  # R^2 below this is drawn at the floor (a bad control would squ
 Projection = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
-def _pyplot():
+def pyplot():
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -54,7 +54,7 @@ def r2_by_layer(
     """Test R^2 by layer: the model, the chosen layer marked, a zero line, and the random-init control if given."""
     from matplotlib.ticker import MaxNLocator
 
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 3.8), dpi=150)
     layers = [p["layer"] for p in per_layer]
     r2 = [p["test"]["r2"] for p in per_layer]
@@ -105,7 +105,7 @@ def r2_by_layer(
     ax.set_title(f"{dataset}: linear (ridge) probe, test $R^2$ by layer", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="best", framealpha=0.9)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 # --- maps ---------------------------------------------------------------------------------------------------------
@@ -114,7 +114,7 @@ def r2_by_layer(
 @cache
 def basemap_rings() -> tuple[np.ndarray, ...]:
     """Every ring (outer boundaries and holes) of the Natural Earth countries, as [points, (lon, lat)] arrays."""
-    data = json.loads(files("spacetime.probing").joinpath(BASEMAP).read_text("utf-8"))
+    data = json.loads(files("spacetime.probing.probes").joinpath(BASEMAP).read_text("utf-8"))
     rings = []
     for feature in data["features"]:
         for polygon in feature["geometry"]["coordinates"]:
@@ -211,7 +211,7 @@ def prediction_map(path: Path, dataset: str, truth: np.ndarray, pred: np.ndarray
     from matplotlib.collections import LineCollection
     from matplotlib.patches import Polygon
 
-    plt = _pyplot()
+    plt = pyplot()
     project, extent = map_view(dataset, truth, pred)
     lat_mid = (extent[2] + extent[3]) / 2
     if project is None:  # a city: lon/lat axes, stretched so that a degree of longitude has its true length
@@ -263,11 +263,11 @@ def prediction_map(path: Path, dataset: str, truth: np.ndarray, pred: np.ndarray
     bar.set_label("true longitude of the entity (degrees)")
     ax.legend(loc="lower left", fontsize=8, markerscale=2.5, framealpha=0.9)
     ax.set_title(f"{dataset}: test entities, true position and ridge-probe prediction at layer {layer}", fontsize=11)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def years_scatter(path: Path, dataset: str, truth: np.ndarray, pred: np.ndarray, layer: int, unit: str) -> Path:
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5, 5), dpi=120)
     ax.scatter(truth, pred, s=3, alpha=0.4)
     low, high = float(np.min(truth)), float(np.max(truth))
@@ -276,10 +276,10 @@ def years_scatter(path: Path, dataset: str, truth: np.ndarray, pred: np.ndarray,
     ax.set_ylabel(f"predicted {unit}")
     ax.set_title(f"{dataset}: test predictions at layer {layer}")
     ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
-def _save(fig: Any, path: Path) -> Path:
+def save_figure(fig: Any, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     path = Path(path)

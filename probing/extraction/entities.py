@@ -76,9 +76,8 @@ def read_entities(dataset: str, source: str | Path, columns: list[str], revision
 
 
 def _read_release(dataset: str, source: str, columns: list[str], revision: str | None) -> EntityRows:
+    from spacetime.loaders.identity import dataset_identity
     from spacetime.loaders.load import load_config
-
-    from .results import dataset_identity
 
     wanted = ["entity_id", *[c for c in columns if c != "entity_id"]]
     ds = load_config(source, dataset, revision)
