@@ -1,18 +1,32 @@
 """Probe metrics: haversine in the right order, R^2 / Spearman against sklearn and scipy, the chunked proximity
-error against its brute-force definition, and its memory on 40,000 entities."""
+error against its brute-force definition, and its memory on 40,000 entities; the metric registry: every bootstrap form
+against its point metric on materialised resamples, and every consumer derived from it."""
 
 from __future__ import annotations
 
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
 from sklearn.metrics import mean_absolute_error, r2_score
 
+from spacetime.probing.leaderboard import site, tables
+from spacetime.probing.probes import bootstrap
+from spacetime.probing.probes.bootstrap import bootstrap_scores, metric_replicates, resample_counts, resample_indices
 from spacetime.probing.probes.metrics import (
+    BOUNDS,
+    KEPT_REPLICATES,
+    METRICS,
+    REQUIRED_METRICS,
+    TABLE_METRICS,
+    Metric,
+    column_metric,
+    entity_metric,
     haversine_km,
     mae_scores,
+    metric_of,
     proximity_errors,
     r2_scores,
     score_predictions,
@@ -143,3 +157,122 @@ def test_proximity_error_on_40000_entities_needs_no_n_by_n_matrix():
         dist = haversine_km(truth[i, 0], truth[i, 1], pred[:, 0], pred[:, 1])
         closer = np.count_nonzero(dist < dist[i])
         assert errors[i] == pytest.approx(closer / 39_999)
+
+
+# --- the metric registry ------------------------------------------------------------------------------------------
+
+SPACE_KEYS = [
+    "r2", "spearman", "mae",
+    "r2_latitude", "spearman_latitude", "mae_latitude", "r2_longitude", "spearman_longitude", "mae_longitude",
+    "haversine_km", "haversine_km_median", "proximity_error",
+]  # fmt: skip
+
+
+def registry_case(kind: str, n: int = 90, seed: int = 5):
+    """Truth, predictions and target names of one kind of dataset, with tied values (as integer years have) and an
+    entity 0 whose truth is exactly representable (so a resample of it alone is exactly constant)."""
+    if kind == "space":
+        truth, pred = places(n, 15, seed=seed)
+        truth[:12, 0] = 5.0
+        truth[0] = (5.0, 10.0)
+        return truth, pred, ["latitude", "longitude"]
+    truth, pred = years(n, 40, seed=seed)
+    return np.round(truth), np.round(pred), ["death_year"]
+
+
+def registry_counts(n: int) -> np.ndarray:
+    """Resamples as counts ``[resamples, n]``: random ones, the identity, and a degenerate one (entity 0, n times)."""
+    degenerate = np.zeros(n)
+    degenerate[0] = n
+    return np.vstack([resample_counts(resample_indices(n, 6, seed=2), n), np.ones(n), degenerate])
+
+
+@pytest.mark.parametrize("kind", ["space", "time"])
+def test_each_bootstrap_form_equals_its_point_metric_on_the_materialised_resample(kind):
+    truth, pred, names = registry_case(kind)
+    w = registry_counts(len(truth))
+    applicable = [m for m in METRICS if m.applies(kind)]
+    every = ("r2", "spearman", "mae", "haversine_km", "haversine_km_median", "proximity_error")
+    assert [m.name for m in applicable] == [name for name in every if kind == "space" or "haversine" not in name]
+    for metric in applicable:
+        replicates = np.asarray(metric.replicates(w, truth, pred, kind))
+        assert replicates.shape == ((len(names), len(w)) if metric.per_target else (len(w),)), metric.name
+        for r in range(len(w)):
+            rows = np.repeat(np.arange(len(truth)), w[r].astype(np.int64))  # the resample, one row per draw
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a constant resample: R^2 and Spearman are undefined (NaN)
+                if metric.pairwise:  # per-entity values computed once against the whole test set, then resampled
+                    expected = metric.summarise(metric.entities(truth, pred, kind)[rows])
+                else:
+                    expected = metric.point(truth[rows], pred[rows], kind)
+            np.testing.assert_allclose(replicates[..., r], expected, rtol=1e-9, atol=1e-12, err_msg=metric.name)
+        # The identity resample is the point value itself, pairwise metrics included.
+        np.testing.assert_allclose(replicates[..., -2], metric.point(truth, pred, kind), rtol=1e-9, err_msg=metric.name)
+    # The degenerate resample really is one: R^2 and Spearman are NaN on both sides.
+    assert np.isnan(applicable[0].replicates(w, truth, pred, kind)[:, -1]).all()
+
+
+def test_the_registry_is_what_every_consumer_reads():
+    derived = {
+        "table": tuple(m.name for m in METRICS if m.table),
+        "kept": tuple(m.name for m in METRICS if m.kept),
+        "required": tuple(m.name for m in METRICS if m.required),
+    }
+    assert TABLE_METRICS == tables.TABLE_METRICS == derived["table"]
+    assert KEPT_REPLICATES == bootstrap.KEPT_REPLICATES == derived["kept"]
+    assert REQUIRED_METRICS == tables.REQUIRED_METRICS == derived["required"]
+    assert BOUNDS == tables.BOUNDS == {m.name: m.bounds for m in METRICS}
+    assert site.LABELS == {m.name: m.label for m in METRICS if m.table}
+    # What results files, tables and the site show today (changing one of these changes published output).
+    assert derived["table"] == derived["kept"] == ("r2", "spearman", "mae", "haversine_km", "proximity_error")
+    assert derived["required"] == ("r2", "spearman", "mae")
+    assert site.LABELS["r2"] == "R² [95% CI]" and site.LABELS["haversine_km"] == "km"
+    assert BOUNDS["r2"] == (None, 1.0) and BOUNDS["proximity_error"] == (0.0, 1.0) and BOUNDS["mae"] == (0.0, None)
+    for key in SPACE_KEYS:
+        assert bootstrap.higher_is_better(key) is key.startswith(("r2", "spearman")), key
+    with pytest.raises(KeyError, match="no registered metric"):
+        bootstrap.higher_is_better("accuracy")
+
+    truth, pred, names = registry_case("space")
+    assert list(score_predictions(truth, pred, names)) == SPACE_KEYS
+    assert list(metric_replicates(truth, pred, names, resample_indices(len(truth), 4))) == SPACE_KEYS
+    t, p, year = registry_case("time")
+    assert list(score_predictions(t, p, year)) == ["r2", "spearman", "mae", "proximity_error"]
+    assert list(score_predictions(t, p, year, proximity=False)) == ["r2", "spearman", "mae"]
+
+
+def test_a_metric_added_to_the_registry_shows_everywhere():
+    mse = column_metric(
+        "mse",
+        lambda t, p: ((t - p) ** 2).mean(axis=0),
+        lambda w, t, p: w @ (t - p) ** 2 / w.shape[1],
+        higher_is_better=False,
+        label="MSE",
+        kept=True,
+        table=True,
+    )
+    within = entity_metric(
+        "within_50y", lambda t, p, kind: (np.abs(t - p)[:, 0] <= 50).astype(float), "mean",
+        higher_is_better=True, label="≤ 50 years", bounds=(0.0, 1.0), kinds=("time",),
+    )  # fmt: skip
+    registry = (*METRICS, mse, within)
+    truth, pred, names = registry_case("space")
+    scores = score_predictions(truth, pred, names, metrics=registry)
+    assert list(scores) == [*SPACE_KEYS[:3], "mse", *SPACE_KEYS[3:6], "mse_latitude", *SPACE_KEYS[6:9],
+                            "mse_longitude", *SPACE_KEYS[9:]]  # fmt: skip
+    assert scores["mse_longitude"] == pytest.approx(((truth[:, 1] - pred[:, 1]) ** 2).mean())
+    assert list(metric_replicates(truth, pred, names, resample_indices(len(truth), 4), registry)) == list(scores)
+    boot = bootstrap_scores(truth, pred, names, resamples=20, metrics=registry)
+    assert list(boot["metrics"]) == list(scores) and boot["metrics"]["mse"]["value"] == scores["mse"]
+    assert list(boot["replicates"]) == [*KEPT_REPLICATES, "mse"]  # registry order
+    assert metric_of("mse_latitude", registry) is mse and metric_of("within_50y", registry) is within
+
+    t, p, year = registry_case("time")
+    timed = bootstrap_scores(t, p, year, resamples=20, metrics=registry)
+    assert list(timed["metrics"]) == ["r2", "spearman", "mae", "mse", "proximity_error", "within_50y"]
+    assert timed["metrics"]["within_50y"]["value"] == pytest.approx((np.abs(t - p) <= 50).mean())
+    assert "within_50y" not in timed["replicates"]  # not kept
+    # The defaults are untouched by a copy of the registry.
+    assert "mse" not in score_predictions(t, p, year)
+    with pytest.raises(ValueError, match="required"):
+        Metric("bad", mse.point, mse.replicates, higher_is_better=False, label="bad", required=True)

@@ -17,6 +17,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from spacetime.probing.probes.metrics import METRIC
+
 from .submissions import KINDS
 from .tables import (
     NOT_SEPARATED,
@@ -33,13 +35,7 @@ from .tables import (
 
 TEMPLATE = "leaderboard.html"
 SCRIPT = "leaderboard.js"
-LABELS = {
-    "r2": "R² [95% CI]",
-    "spearman": "Spearman",
-    "mae": "MAE",
-    "haversine_km": "km",
-    "proximity_error": "proximity",
-}
+LABELS = {name: METRIC[name].label for name in TABLE_METRICS}  # column headings, from the metric registry
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
 DASHES = {"model": "", "random_init": "6 3", "static_embeddings": "2 3"}
 

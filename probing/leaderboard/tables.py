@@ -13,15 +13,16 @@ zero is marked: the two ranks are not separated.
 
 from __future__ import annotations
 
-import html
 import math
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spacetime.common import md_escape, visible_files
 from spacetime.pipelines.registry import DATASETS
 from spacetime.probing.probes.bootstrap import paired_difference
+from spacetime.probing.probes.metrics import BOUNDS, REQUIRED_METRICS, TABLE_METRICS
 
 from .inputs import InputError, is_layer, is_number, read_json, require
 from .submissions import KINDS
@@ -29,11 +30,10 @@ from .submissions import KINDS
 RESULTS_FORMAT = "llm-spacetime-results/1"
 MAX_RESULTS_BYTES = 4 * 1024 * 1024
 MAX_NAME = 200
-TABLE_METRICS = ("r2", "spearman", "mae", "haversine_km", "proximity_error")
+# The columns (TABLE_METRICS), the metrics every results file has (REQUIRED_METRICS) and the bounds a results file
+# must respect (BOUNDS: (low, high), None for unbounded) come from the metric registry (probes/metrics.py).
 RANK_METRIC = "r2"
 NOT_SEPARATED = "≈"
-# Metric bounds a results file must respect: (low, high), None for unbounded.
-BOUNDS = {"r2": (None, 1.0), "spearman": (-1.0, 1.0), "proximity_error": (0.0, 1.0)}
 
 
 # --- reading results files ----------------------------------------------------------------------------------------
@@ -82,7 +82,7 @@ def _check_dataset(path: Path, dataset: str, entry: Any, num_layers: int) -> Non
     require(is_layer(entry.get("test_rows")) and entry["test_rows"] >= 2, path, f"{where}.test_rows must be >= 2")
     for metric in TABLE_METRICS:
         key = f"{metric},test"
-        if metric in ("r2", "spearman", "mae"):
+        if metric in REQUIRED_METRICS:
             require(key in entry, path, f"{where} lacks {key!r}")
         if key not in entry:
             continue
@@ -94,7 +94,7 @@ def _check_dataset(path: Path, dataset: str, entry: Any, num_layers: int) -> Non
             path,
             f"{where}.{metric}_ci,test must be [low, high] finite numbers, not {ci!r}",
         )
-        low, high = BOUNDS.get(metric, (0.0, None))
+        low, high = BOUNDS[metric]
         require(
             (low is None or value >= low) and (high is None or value <= high),
             path,
@@ -133,10 +133,7 @@ def _check_consistent(path: Path, where: str, entry: dict[str, Any], per_layer: 
 
 
 def find_results(folder: Path) -> list[Path]:
-    root = Path(folder)
-    return sorted(
-        p for p in root.rglob("results_*.json") if not any(s.startswith(".") for s in p.relative_to(root).parts)
-    )
+    return visible_files(folder, "results_*.json")
 
 
 def load_results(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
@@ -243,12 +240,6 @@ def _paired(a: Row, b: Row) -> dict[str, Any] | None:
 
 
 # --- Markdown and PNG ---------------------------------------------------------------------------------------------
-
-
-def md_escape(value: Any) -> str:
-    """Text safe in a Markdown table cell: HTML escaped, Markdown punctuation backslashed, one line."""
-    text = html.escape(" ".join(str(value).split()), quote=True)
-    return "".join("\\" + c if c in "\\`*_[]|#!{}~" else c for c in text)
 
 
 def format_value(value: float, ci: list[float] | None = None, digits: int = 3) -> str:

@@ -17,17 +17,17 @@ from typing import Any
 
 import numpy as np
 
-from .metrics import haversine_km, is_spatial, proximity_errors, score_predictions
+from .metrics import KEPT_REPLICATES as KEPT_REPLICATES  # the registry's: metrics whose replicates results keep
+from .metrics import METRICS, Metric, dataset_kind, keyed_values, metric_of, score_predictions
 
 RESAMPLES = 1000
 CONFIDENCE = 0.95
 SEED = 0
-# Metrics whose replicates a results file keeps, so that the leaderboard can pair any two results.
-KEPT_REPLICATES = ("r2", "spearman", "mae", "haversine_km", "proximity_error")
 
 
 def higher_is_better(metric: str) -> bool:
-    return metric.startswith(("r2", "spearman"))
+    """Of a score key (``r2``, ``r2_latitude``, ``haversine_km``...), from the metric registry."""
+    return metric_of(metric).higher_is_better
 
 
 def resample_indices(n: int, resamples: int = RESAMPLES, seed: int = SEED) -> np.ndarray:
@@ -46,69 +46,22 @@ def resample_counts(indices: np.ndarray, n: int) -> np.ndarray:
 
 
 def metric_replicates(
-    y_true: np.ndarray, y_pred: np.ndarray, target_names: Sequence[str], indices: np.ndarray
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    target_names: Sequence[str],
+    indices: np.ndarray,
+    metrics: Sequence[Metric] = METRICS,
 ) -> dict[str, np.ndarray]:
     """Every metric of :func:`score_predictions` (same keys) on each resample: ``{metric: [resamples]}``.
 
     A resample is a vector of counts per entity, so sums become matrix products (``counts @ values``) and ranks and
-    medians come from one sort of the whole test set plus cumulative counts: no per-resample sort or gather."""
+    medians come from one sort of the whole test set plus cumulative counts: no per-resample sort or gather. Each
+    metric's form is its registry entry's ``replicates``."""
     y_true, y_pred = _as_2d(y_true), _as_2d(y_pred)
     names = list(target_names)
-    n = len(y_true)
-    w = resample_counts(indices, n)
-    r2, rho, mae = [], [], []
-    for j in range(y_true.shape[1]):
-        t, p = y_true[:, j], y_pred[:, j]
-        ss_res = w @ (t - p) ** 2
-        ss_tot = w @ t**2 - (w @ t) ** 2 / n
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r2.append(np.where(ss_tot > 1e-12 * np.maximum(w @ t**2, 1e-300), 1.0 - ss_res / ss_tot, np.nan))
-            rho.append(_weighted_pearson(w, _resample_ranks(w, t), _resample_ranks(w, p), n))
-        mae.append(w @ np.abs(t - p) / n)
-    out = {"r2": np.mean(r2, axis=0), "spearman": np.mean(rho, axis=0), "mae": np.mean(mae, axis=0)}
-    if len(names) > 1:
-        for j, name in enumerate(names):
-            out[f"r2_{name}"], out[f"spearman_{name}"], out[f"mae_{name}"] = r2[j], rho[j], mae[j]
-    spatial = is_spatial(names)
-    if spatial:
-        km = haversine_km(y_true[:, 0], y_true[:, 1], y_pred[:, 0], y_pred[:, 1])
-        out["haversine_km"] = w @ km / n
-        out["haversine_km_median"] = _resample_medians(w, km)
-    out["proximity_error"] = w @ proximity_errors(y_true, y_pred, spatial) / n
-    return out
-
-
-def _resample_ranks(w: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``[resamples, n]``: the average rank (1-based, ties averaged, as scipy's rankdata) each entity's value has
-    within each resample: the count of drawn values below it plus (count of drawn values equal to it + 1) / 2."""
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])  # first position of each distinct value
-    group = np.cumsum(np.r_[True, ordered[1:] != ordered[:-1]]) - 1
-    per_group = np.add.reduceat(w[:, order], starts, axis=1)  # [resamples, distinct values]
-    below = np.cumsum(per_group, axis=1) - per_group
-    ranks_sorted = (below + (per_group + 1) / 2)[:, group]
-    ranks = np.empty_like(ranks_sorted)
-    ranks[:, order] = ranks_sorted
-    return ranks
-
-
-def _weighted_pearson(w: np.ndarray, a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
-    ma = (w * a).sum(axis=1, keepdims=True) / n
-    mb = (w * b).sum(axis=1, keepdims=True) / n
-    da, db = a - ma, b - mb
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return (w * da * db).sum(axis=1) / np.sqrt((w * da * da).sum(axis=1) * (w * db * db).sum(axis=1))
-
-
-def _resample_medians(w: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """The median of each resample (mean of the two middle drawn values when n is even), from cumulative counts."""
-    n = int(round(w[0].sum()))
-    order = np.argsort(values, kind="stable")
-    cum = np.cumsum(w[:, order], axis=1)
-    low = values[order][np.argmax(cum > (n - 1) // 2, axis=1)]
-    high = values[order][np.argmax(cum > n // 2, axis=1)]
-    return (low + high) / 2
+    kind = dataset_kind(names)
+    w = resample_counts(indices, len(y_true))
+    return keyed_values([m for m in metrics if m.applies(kind)], names, lambda m: m.replicates(w, y_true, y_pred, kind))
 
 
 def interval(replicates: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -133,22 +86,23 @@ def bootstrap_scores(
     resamples: int = RESAMPLES,
     seed: int = SEED,
     confidence: float = CONFIDENCE,
+    metrics: Sequence[Metric] = METRICS,
 ) -> dict[str, Any]:
     """Point value, standard error and interval of every metric, and the kept replicates::
 
     {"metrics": {metric: {"value", "stderr", "ci": [low, high]}}, "replicates": {metric: [...]}, "resamples",
      "seed", "confidence", "n"}
     """
-    point = score_predictions(y_true, y_pred, target_names)
-    reps = metric_replicates(y_true, y_pred, target_names, resample_indices(len(y_true), resamples, seed))
-    metrics = {
+    point = score_predictions(y_true, y_pred, target_names, metrics=metrics)
+    reps = metric_replicates(y_true, y_pred, target_names, resample_indices(len(y_true), resamples, seed), metrics)
+    scored = {
         name: {"value": value, "stderr": stderr(reps[name]), "ci": list(interval(reps[name], confidence))}
         for name, value in point.items()
         if name in reps
     }
     return {
-        "metrics": metrics,
-        "replicates": {k: reps[k] for k in KEPT_REPLICATES if k in reps},
+        "metrics": scored,
+        "replicates": {m.name: reps[m.name] for m in metrics if m.kept and m.name in reps},
         "resamples": resamples,
         "seed": seed,
         "confidence": confidence,

@@ -25,6 +25,8 @@ import numpy as np
 
 from spacetime.pipelines.registry import spec
 
+from .metrics import METRICS
+
 PLOTS_DIR = "plots"
 REPORT_FILE = "report.md"
 MAX_LINES = 3000  # error lines drawn on a map (a sample beyond that keeps the figure readable)
@@ -235,7 +237,7 @@ def prediction_map(path: Path, dataset: str, truth: np.ndarray, pred: np.ndarray
         outline = Polygon(frame, closed=True, facecolor="none", edgecolor="0.4", linewidth=0.8, zorder=0.6)
         ax.add_patch(outline)  # also the clip path of the basemap and graticule
         _basemap(ax, project, extent, outline)
-        _graticule(ax, project, extent, 30.0 if dataset == "world_places" else 5.0, outline)
+        _graticule(ax, project, extent, spec(dataset).graticule_degrees, outline)
         ax.set_xlim(frame[:, 0].min(), frame[:, 0].max())
         ax.set_ylim(frame[:, 1].min(), frame[:, 1].max())
         ax.set_aspect("equal")
@@ -352,9 +354,7 @@ def write_plots_and_report(out: Path, payload: dict[str, Any], probes: Mapping[s
 
 
 def _section(dataset: str, result: dict[str, Any], images: list[Path]) -> str:
-    metrics = [
-        k for k in ("r2", "spearman", "mae", "haversine_km", "haversine_km_median", "proximity_error") if k in result
-    ]
+    metrics = [m.name for m in METRICS if m.name in result]
     lines = [
         f"## {dataset}",
         "",

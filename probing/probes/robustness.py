@@ -12,7 +12,7 @@ import numpy as np
 
 from spacetime.pipelines.registry import DATASETS, spec
 
-from .metrics import haversine_km, is_spatial, proximity_errors
+from .metrics import METRIC, is_spatial, proximity_errors
 from .ridge import DEFAULT_ALPHAS, RidgeLOO
 
 MLP_HIDDEN = 256
@@ -152,7 +152,7 @@ def block_holdout(
 def _block_metrics(truth: np.ndarray, pred: np.ndarray, spatial: bool) -> dict[str, float]:
     out = {"mae": float(np.abs(truth - pred).mean())}
     if spatial:
-        out["haversine_km"] = float(haversine_km(truth[:, 0], truth[:, 1], pred[:, 0], pred[:, 1]).mean())
+        out["haversine_km"] = METRIC["haversine_km"].value(truth, pred, "space")
     return out
 
 
