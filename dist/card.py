@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from spacetime.common import md_escape
 from spacetime.loaders.features import column_docs, features
-from spacetime.pipelines.registry import spec
+from spacetime.pipelines.registry import DATASETS, spec
+from spacetime.pipelines.spec import SPLITS, TEST_SHARE
 
 if TYPE_CHECKING:
     from huggingface_hub import DatasetCardData
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
 TITLE = "LLM space and time entities"
 PAPER_URL = "https://arxiv.org/abs/2310.02207"
 PAPER = f"Gurnee & Tegmark, [*Language Models Represent Space and Time*]({PAPER_URL}) (arXiv:2310.02207)"
-DEFAULT_CONFIG = "world_places"
+DEFAULT_CONFIG = DATASETS[0]  # the config `load_dataset(repo)` reads when none is named: the first in release order
 LICENSE_FILE = "LICENSE.md"  # the release's per-config terms, which the card's license_link points at
 TASK_CATEGORIES = ["feature-extraction"]
 SOURCE_DATASETS = ["extended|other"]  # rebuilt from public sources (DBpedia, NYC Open Data, NYT), none on the Hub
@@ -34,9 +36,7 @@ def card_data(releases: list[ConfigRelease]) -> DatasetCardData:
     for r in releases:
         entry = {
             "config_name": r.config,
-            "data_files": [
-                {"split": split, "path": f"data/{r.config}/{split}-*.parquet"} for split in ("train", "test")
-            ],
+            "data_files": [{"split": split, "path": f"data/{r.config}/{split}-*.parquet"} for split in SPLITS],
         }
         if r.config == DEFAULT_CONFIG:
             entry["default"] = True
@@ -51,7 +51,7 @@ def card_data(releases: list[ConfigRelease]) -> DatasetCardData:
                         "num_bytes": (r.split_bytes or {}).get(split, 0),
                         "num_examples": int((r.frame["split"] == split).sum()),
                     }
-                    for split in ("train", "test")
+                    for split in SPLITS
                 ],
             }
         )
@@ -65,7 +65,7 @@ def card_data(releases: list[ConfigRelease]) -> DatasetCardData:
         task_categories=TASK_CATEGORIES,
         source_datasets=SOURCE_DATASETS,
         tags=["interpretability", "probing", "world-models", "geography", "time", "linear-probes"],
-        size_categories=[_size_category(sum(len(r.frame) for r in releases))],
+        size_categories=[size_category(sum(len(r.frame) for r in releases))],
         configs=configs,
         dataset_info=infos,
     )
@@ -86,9 +86,10 @@ def render_card(releases: list[ConfigRelease], previous: dict | None) -> str:
         f"---\n{card_data(releases).to_yaml()}\n---\n",
         f"# {TITLE}\n",
         f"Entity datasets for probing how language models represent space and time, after {PAPER}. "
-        "One config per dataset; each has a fixed `train`/`test` split (about 20% test, drawn from a hash of a "
-        "group key, so an entity keeps its side across releases).\n",
-        '```python\nimport datasets\nds = datasets.load_dataset("<repo>", "world_places", revision="<tag>")\n```\n',
+        f"One config per dataset; each has a fixed {'/'.join(f'`{s}`' for s in SPLITS)} split (about "
+        f"{TEST_SHARE:.0%} test, drawn from a hash of a group key, so an entity keeps its side across releases).\n",
+        "```python\nimport datasets\n"
+        f'ds = datasets.load_dataset("<repo>", "{DEFAULT_CONFIG}", revision="<tag>")\n```\n',
     ]
     if any(r.metadata.get("sources", {}).get("mode") == "sample" for r in releases):
         parts.append(SAMPLE_NOTE + "\n")
@@ -139,13 +140,8 @@ def column_table(config: str) -> str:
         if type(feature).__name__ == "ClassLabel":
             kind = "class label: " + ", ".join(feature.names)
         doc = docs[name]
-        lines.append(f"| `{name}` | {kind} | {doc.get('unit', '')} | {_cell(doc['description'])} |")
+        lines.append(f"| `{name}` | {kind} | {doc.get('unit', '')} | {md_escape(doc['description'])} |")
     return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return text.replace("|", "\\|")
 
 
 def _provenance_lines(meta: dict) -> list[str]:
@@ -196,7 +192,7 @@ def changelog(releases: list[ConfigRelease], previous: dict | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _size_category(rows: int) -> str:
+def size_category(rows: int) -> str:
     for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
         if rows < limit:
             return label

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Iterable
@@ -22,29 +21,20 @@ from typing import Any
 import pandas as pd
 
 from spacetime import __version__
-from spacetime.common import write_atomic
+from spacetime.common import file_sha256, write_atomic, write_json_atomic
 from spacetime.loaders.features import class_labels, features
 from spacetime.pipelines.registry import DATASETS
-from spacetime.pipelines.spec import BUILD_ONLY_COLUMNS
+from spacetime.pipelines.spec import BUILD_ONLY_COLUMNS, SPLITS
 
 from .card import LICENSE_FILE, license_text, render_card
 
 log = logging.getLogger(__name__)
 
-SPLITS = ("train", "test")
 CHANGE_EXAMPLES = 5
 
 
 def data_file(config: str, split: str) -> str:
     return f"data/{config}/{split}-00000-of-00001.parquet"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass
@@ -75,16 +65,16 @@ def package(build_root: Path, out: Path, previous: Path | None = None, configs: 
             release.split_bytes[split] = write_split(
                 release.config, release.frame[release.frame["split"] == split], path
             )
-            files[data_file(release.config, split)] = sha256_file(path)
+            files[data_file(release.config, split)] = file_sha256(path)
         meta_path = out / "metadata" / f"{release.config}.json"
-        write_atomic(meta_path, (json.dumps(release.metadata, indent=2, ensure_ascii=False) + "\n").encode())
-        files[f"metadata/{release.config}.json"] = sha256_file(meta_path)
+        write_json_atomic(meta_path, release.metadata)
+        files[f"metadata/{release.config}.json"] = file_sha256(meta_path)
 
     previous_release = _read_json(previous / "release.json") if previous else None
     write_atomic(out / "README.md", render_card(releases, previous_release).encode("utf-8"))
-    files["README.md"] = sha256_file(out / "README.md")
+    files["README.md"] = file_sha256(out / "README.md")
     write_atomic(out / LICENSE_FILE, license_text(releases).encode("utf-8"))
-    files[LICENSE_FILE] = sha256_file(out / LICENSE_FILE)
+    files[LICENSE_FILE] = file_sha256(out / LICENSE_FILE)
     manifest = {
         "package_version": __version__,
         "configs": {
@@ -100,7 +90,7 @@ def package(build_root: Path, out: Path, previous: Path | None = None, configs: 
         else None,
         "files": dict(sorted(files.items())),
     }
-    write_atomic(out / "release.json", (json.dumps(manifest, indent=2) + "\n").encode())
+    write_json_atomic(out / "release.json", manifest, ensure_ascii=True)
     return out
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from spacetime.pipelines.registry import DATASETS, spec
+from spacetime.pipelines.registry import spec
 
 if TYPE_CHECKING:
     import datasets
@@ -47,7 +47,3 @@ def column_docs(config: str) -> dict[str, dict[str, str]]:
         f.name: {k.decode("utf-8"): v.decode("utf-8") for k, v in (f.metadata or {}).items()}
         for f in release_schema(config)
     }
-
-
-def all_features() -> dict[str, datasets.Features]:
-    return {config: features(config) for config in DATASETS}

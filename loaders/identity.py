@@ -13,9 +13,11 @@ DATA_DIR = "data"
 def data_files_sha256(folder: Path) -> str:
     """sha256 over the release's data files (relative path and content sha256 of each, sorted by path): the same
     for every build of the same data, whatever ``release.json`` and the card say about when it was built."""
-    from spacetime.common import file_sha256
+    from spacetime.common import file_sha256, visible_files
 
-    files = sorted(p for p in (folder / DATA_DIR).rglob("*") if p.is_file() and not p.name.startswith("."))
+    # Only a hidden file name is skipped here (a file in a hidden folder under data/ counts): revisions already
+    # published were computed so.
+    files = visible_files(folder / DATA_DIR, in_hidden_folders=True)
     if not files:
         raise FileNotFoundError(f"{folder}: no files under {DATA_DIR}/; not a release folder (run `spacetime package`)")
     h = hashlib.sha256()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from spacetime.pipelines.registry import spec
+from spacetime.pipelines.spec import SPLITS
 
 from .features import features, targets
 
@@ -26,11 +26,10 @@ def load_config(source: str | Path, config: str, revision: str | None = None) ->
 
 @dataclass
 class ProbingData:
-    """A config's rows in release order: ids, the text fields a prompt reads, numeric targets and the split."""
+    """A config's rows in release order: ids, numeric targets and the split."""
 
     config: str
     entity_ids: list[str]
-    texts: dict[str, list[str]]  # the columns the config's prompts read: "name", and "creator" for art_entertainment
     targets: np.ndarray  # float64 [rows, len(target_names)]
     target_names: list[str]
     split: np.ndarray  # "train" | "test" per row
@@ -43,19 +42,15 @@ def probing_data(source: str | Path, config: str, revision: str | None = None) -
     """The shape the probing module needs, train rows first then test rows, each in file order."""
     ds = load_config(source, config, revision)
     ids: list[str] = []
-    texts: dict[str, list[str]] = {}
     target_names = targets(config)
-    text_columns = spec(config).text_columns
     values: list[np.ndarray] = []
     split: list[str] = []
-    for name in ("train", "test"):
+    for name in SPLITS:
         part = ds[name]
         ids += part["entity_id"]
-        for column in text_columns:
-            texts.setdefault(column, []).extend(part[column])
         values.append(np.column_stack([as_number(part[c]) for c in target_names]))
         split += [name] * len(part)
-    return ProbingData(config, ids, texts, np.concatenate(values), target_names, np.array(split))
+    return ProbingData(config, ids, np.concatenate(values), target_names, np.array(split))
 
 
 def as_number(values: list) -> np.ndarray:

@@ -24,5 +24,5 @@ def spec(name: str) -> DatasetSpec:
 
 
 def builder(name: str) -> ModuleType:
-    """The module of one dataset's builder: it declares ``DATASET``, ``SCHEMA`` and ``build(sources, out_dir)``."""
+    """The module of one dataset's builder: ``build(sources, out_dir)``, run as ``Build(SPEC, sources)``."""
     return _module(name, "build")

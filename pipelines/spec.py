@@ -12,12 +12,16 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow as pa
 
 # Not released as a column: the split is the file a row is in.
 BUILD_ONLY_COLUMNS = ("split",)
+# The splits of every dataset, in release order: a release has one file per split.
+SPLITS = ("train", "test")
+# The share of each dataset's split groups that go to test (by hash of the group key; see the builders' split step).
+TEST_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ class DatasetSpec:
     """Everything about one dataset that more than one stage needs, declared once."""
 
     name: str
+    kind: Literal["space", "time"]  # what a probe reads: a place (latitude, longitude) or a moment (a year)
     summary: str  # one paragraph for the card
     columns: tuple[Column, ...]
     targets: tuple[str, ...]  # what a probe predicts; dates are read as decimal years by the loader
@@ -101,6 +106,7 @@ class DatasetSpec:
     required: tuple[str, ...] = ("entity_id", "name")  # never null in a release
     plot_extent: tuple[float, float, float, float] | None = None  # map axes (lon_min, lon_max, lat_min, lat_max)
     map_projection: str | None = None  # the projected basemap of the plots ("equal_earth", "albers_usa"); None: none
+    graticule_degrees: float | None = None  # spacing of the map plots' graticule lines; None: no map
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "class_labels", MappingProxyType({k: tuple(v) for k, v in self.class_labels.items()}))

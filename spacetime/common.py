@@ -1,12 +1,15 @@
-"""Small helpers every stage uses: atomic writes, digests, deterministic JSON, secrets kept out of text and logs."""
+"""Small helpers every stage uses: atomic writes, digests, deterministic JSON, the visible files of a folder, sizes
+and Markdown table cells for people, secrets kept out of text and logs."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
 import hashlib
+import html
 import json
 import logging
+import math
 import os
 import tempfile
 import threading
@@ -50,9 +53,72 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def write_json_atomic(path: Path, value: Any, **dump_options: Any) -> None:
-    """``value`` as indented UTF-8 JSON with a final newline, written atomically."""
-    text = json.dumps(value, indent=2, ensure_ascii=False, **dump_options) + "\n"
+    """``value`` as indented UTF-8 JSON with a final newline, written atomically.
+
+    ``value`` goes through :func:`json_safe` first (numpy scalars and arrays to Python, NaN and infinities to null),
+    so the file is always strict JSON; ``dump_options`` go to :func:`json.dumps` (``default=`` for other types,
+    ``ensure_ascii=True`` for ASCII-only text)."""
+    options = {"indent": 2, "ensure_ascii": False, "allow_nan": False, **dump_options}
+    text = json.dumps(json_safe(value), **options) + "\n"
     write_atomic(path, text.encode("utf-8"))
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with what JSON cannot hold made plain: numpy scalars and arrays to Python numbers and lists, NaN and
+    infinities to None, tuples to lists, dict keys that JSON does not take (numpy integers, ...) to strings."""
+    if isinstance(value, dict):
+        return {_json_key(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (str, bool)) or value is None:
+        return value
+    if hasattr(value, "tolist") and type(value).__module__ == "numpy":  # numpy scalars and arrays, without numpy
+        return json_safe(value.tolist())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return value
+
+
+def _json_key(key: Any) -> Any:
+    if isinstance(key, (str, int, float, bool)) or key is None:
+        return key
+    return str(json_safe(key))
+
+
+# --- files and text for people ----------------------------------------------------------------------------------
+
+
+def visible_files(folder: Path | str, pattern: str = "*", *, in_hidden_folders: bool = False) -> list[Path]:
+    """The files under ``folder`` whose names match ``pattern`` (at any depth), sorted; hidden ones (a name starting
+    with ".": temporary files, huggingface_hub's ``.cache/``) left out. A file inside a hidden folder below
+    ``folder`` is left out too, unless ``in_hidden_folders`` is true (then only the file's own name counts)."""
+    folder = Path(folder)
+    files = []
+    for path in folder.rglob(pattern):
+        names = [path.name] if in_hidden_folders else path.relative_to(folder).parts
+        if not any(name.startswith(".") for name in names) and path.is_file():
+            files.append(path)
+    return sorted(files)
+
+
+def human_size(n: float) -> str:
+    """A byte count for people, in powers of 1000: ``512 B``, ``3.8 KB``, ``1,234.5 TB``."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return str(n)
+
+
+MARKDOWN_PUNCTUATION = frozenset("\\`*_{}[]()#|~!$:")
+
+
+def md_escape(value: Any) -> str:
+    """``value`` as inert inline Markdown (a table cell, a line of a card): one line, Markdown punctuation
+    backslashed (``:`` too, which stops GFM autolinks such as ``javascript:``), then ``&``, ``<`` and ``>`` HTML
+    escaped (in that order, so that the ``#`` of an entity is not backslashed; quotes are harmless here)."""
+    text = "".join("\\" + c if c in MARKDOWN_PUNCTUATION else c for c in " ".join(str(value).split()))
+    return html.escape(text, quote=False)
 
 
 @contextlib.contextmanager

@@ -181,7 +181,7 @@ def test_values_titles_creators_and_dates(built):
     assert row.loc["Space_Oddity", "entity_type"] == "song" and row.loc["Inception", "entity_type"] == "film"
     assert row.loc["Inception", "page_views"] == 40_000
     schema = pq.read_schema(folder / "data.parquet")
-    assert schema.names == art.SCHEMA.names
+    assert schema.names == art.SPEC.schema.names
     assert str(schema.field("release_year").type) == "int32"
     assert str(schema.field("creators").type) == "list<element: string>"
     assert meta["creator_properties"]["song"] == [["musicalArtist", "artist"], ["writer"]]

@@ -196,7 +196,7 @@ def test_rules_keep_and_drop_the_right_articles(served, tmp_path):
 def test_columns_types_and_values(served, tmp_path):
     df, meta = build(sources(served.url, tmp_path / "cache"), tmp_path / "out")
     schema = pq.read_schema(tmp_path / "out" / "data.parquet")
-    assert schema.names == headlines.SCHEMA.names
+    assert schema.names == headlines.SPEC.schema.names
     assert str(schema.field("pub_date").type) == "date32[day]" and str(schema.field("pub_year").type) == "int32"
     row = df.set_index("entity_id")
     a20 = row.loc["nyt://article/a20"]

@@ -196,7 +196,7 @@ def test_columns_types_and_bce_values(built, tmp_path):
 def test_schema_is_declared_and_typed(tmp_path, oxigraph, dumps):
     folder = hf.build(_sources(oxigraph.endpoint, dumps), tmp_path / "out", TWO_PER_DECADE)
     schema = pq.read_schema(folder / "data.parquet")
-    assert schema.names == hf.SCHEMA.names
+    assert schema.names == hf.SPEC.schema.names
     assert str(schema.field("death_year").type) == "int32" and str(schema.field("birth_year").type) == "int32"
 
 

@@ -312,7 +312,8 @@ def test_leaderboard_markdown_escapes_and_marks_ties(evaluated, tmp_path):
         table_lines = [line for line in section.splitlines() if line.startswith("| ")]
         widths = {line.replace("\\|", "").count("|") for line in table_lines}
         assert len(widths) == 1  # no cell split by a pipe from a name
-    assert "gguf-sha256:" in markdown and "gguf-sha256: |" not in markdown  # the digest shows, not the prefix only
+    # the digest shows, not the prefix only (":" is escaped: no GFM autolink from a name or revision)
+    assert "gguf-sha256\\:" in markdown and "gguf-sha256\\: |" not in markdown
     # the hostile entry is an exact copy of the model: the two cannot be separated, and the table says so
     world = next(t for t in build_tables(results) if t.dataset == "world_places")
     copies = [r for r in world.rows if r.kind == "model"]
@@ -362,7 +363,7 @@ def test_hand_edited_results_are_refused(evaluated, tmp_path, edit, message):
 def test_cli_submit_evaluate_leaderboard(evaluated, tmp_path):
     runner = CliRunner()
     done = runner.invoke(
-        main, ["submit", "--model", "org/model", "--revision", "main", "--requests", str(tmp_path / "rq")]
+        main, ["submit", "--model", "org/model", "--model-revision", "main", "--requests", str(tmp_path / "rq")]
     )
     assert done.exit_code == 1 and "full 40-character commit sha" in done.output
     done = runner.invoke(main, ["leaderboard", str(evaluated["results"]), "--out", str(tmp_path / "site")])
@@ -449,7 +450,7 @@ def test_requests_and_results_travel_through_hub_dataset_repos(evaluated, hub, t
     runner = CliRunner()
     done = runner.invoke(
         main,
-        ["submit", "--model", "org/model", "--revision", SHA, "--datasets", "world_places"]
+        ["submit", "--model", "org/model", "--model-revision", SHA, "world_places"]
         + ["--requests", str(tmp_path / "rq"), "--requests-repo", "board/requests", "--endpoint", hub.url],
     )
     assert done.exit_code == 0, done.output

@@ -137,7 +137,7 @@ def test_columns_names_and_codes(built):
     assert meta["unmapped_codes"] == {"facility_type:14": 1}
     assert pd.isna(row.loc["28", "modified"]) and meta["field_problems"] == {"modified_malformed": 1}
     assert str(row.loc["28", "created"]) == "2009-05-14"
-    assert list(df.columns) == nyc_places.SCHEMA.names
+    assert list(df.columns) == nyc_places.SPEC.schema.names
     assert set(df["borough"]) <= set(nyc_places.BOROUGHS.values())
 
 

@@ -34,8 +34,8 @@ def test_every_dataset_has_a_spec_next_to_its_builder():
         assert isinstance(declared, DatasetSpec) and declared.name == name
         assert (ROOT / "pipelines" / "datasets" / name / "spec.py").is_file()
         module = builder(name)
-        assert module.DATASET == name
-        assert module.SCHEMA.equals(declared.schema, check_metadata=True), name
+        assert module.SPEC is declared, name
+        assert not hasattr(module, "DATASET") and not hasattr(module, "SCHEMA"), name  # the spec says them once
     with pytest.raises(KeyError, match="unknown dataset 'moon_places'"):
         spec("moon_places")
 
@@ -165,10 +165,38 @@ def test_builders_take_their_ranges_from_the_spec():
 
 
 def test_targets_are_declared_once():
+    # Build(SPEC, sources) writes the spec's schema and targets: no builder names them again.
     for name in DATASETS:
         source = (ROOT / "pipelines" / "datasets" / name / "build.py").read_text("utf-8")
-        assert "target=list(SPEC.targets)" in source and not re.search(r"target=\[", source), name
+        assert "Build(SPEC, sources)" in source, name
+        assert not re.search(r"\btarget=|SPEC\.schema|SPEC\.group_column", source), name
     assert spec("art_entertainment").targets == ("release_date",)
+
+
+def test_kind_agrees_with_the_targets():
+    for name in DATASETS:
+        declared = spec(name)
+        assert declared.kind in ("space", "time"), name
+        if declared.kind == "space":
+            assert declared.targets == ("latitude", "longitude"), name
+        else:
+            assert len(declared.targets) == 1 and "latitude" not in declared.targets, name
+        # A projected map draws a graticule, at the spacing the spec declares.
+        assert (declared.graticule_degrees is not None) == (declared.map_projection is not None), name
+        assert declared.map_projection is None or declared.kind == "space", name
+
+
+def test_the_test_share_is_one_constant(sample_release):
+    # The builders' split, the validation's band and the card's text all come from TEST_SHARE.
+    from spacetime.pipelines.builders.steps import split_of
+    from spacetime.pipelines.spec import TEST_SHARE
+    from spacetime.validation.suites import TEST_SHARE_BAND
+
+    low, high = TEST_SHARE_BAND
+    assert low < TEST_SHARE < high and abs((low + high) / 2 - TEST_SHARE) < 1e-9
+    assert split_of.__defaults__ == (TEST_SHARE,)
+    card = (sample_release / "release" / "README.md").read_text("utf-8")
+    assert f"about {TEST_SHARE:.0%} test" in card
 
 
 def test_every_build_records_the_declared_target(sample_release):

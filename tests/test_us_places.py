@@ -126,9 +126,9 @@ def test_homonyms_are_resolved_per_state(built):
 def test_columns_types_and_values(built, built_folder):
     df, meta = built
     row = df.set_index("entity_id")
-    assert list(df.columns) == us_places.SCHEMA.names
+    assert list(df.columns) == us_places.SPEC.schema.names
     schema = pq.read_schema(built_folder / "data.parquet")
-    assert schema == us_places.SCHEMA
+    assert schema == us_places.SPEC.schema
     assert str(schema.field("population").type) == "int64" and str(schema.field("latitude").type) == "double"
     il = row.loc["Springfield,_Illinois"]
     assert (il["state"], il["state_code"], il["county"]) == ("Illinois", "IL", "Sangamon County")

@@ -88,7 +88,7 @@ def test_rules_keep_and_drop_the_right_places(oxigraph, dumps, tmp_path):
 def test_columns_types_and_values(oxigraph, dumps, tmp_path):
     df, meta = _build(_sources(oxigraph.endpoint, dumps), tmp_path / "out")
     schema = pq.read_schema(tmp_path / "out" / "data.parquet")
-    assert schema.names == world_places.SCHEMA.names
+    assert schema.names == world_places.SPEC.schema.names
     assert str(schema.field("latitude").type) == "double"
     row = df.set_index("entity_id")
     assert row.loc["Paris", "name"] == "Paris" and row.loc["Paris", "country"] == "France"

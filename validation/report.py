@@ -16,10 +16,12 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from spacetime.common import write_atomic
-from spacetime.dist.package import SPLITS, data_file, sha256_file
+from spacetime.common import file_sha256, md_escape, write_atomic
+from spacetime.dist.package import data_file
+from spacetime.dist.publish import local_files
 from spacetime.loaders.features import features
 from spacetime.pipelines.registry import DATASETS, spec
+from spacetime.pipelines.spec import SPLITS
 
 from .suites import suite
 
@@ -84,8 +86,13 @@ def schema_check(folder: Path, config: str) -> list[Check]:
 def run_suite(frame: pd.DataFrame, config: str, previous_rows: int | None) -> list[Check]:
     import great_expectations as gx
 
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO lines say nothing to our users
+    # Its INFO lines say nothing to our users; GX sets the level of some of its own loggers, so each is raised.
+    for name in ("great_expectations", "great_expectations.data_context.types.base"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no "Calculating Metrics" bars: ours report
     batch = (
         context.data_sources.add_pandas(config)
         .add_dataframe_asset(config)
@@ -165,7 +172,8 @@ def validate(
         "passed": all(d["passed"] for d in datasets.values()) and integrity["passed"],
         "folder": str(folder),
         "validated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "files": {path: sha256_file(folder / path) for path in released_files(folder)},
+        # publish checks these against the same listing (local_files) and the same digest (file_sha256)
+        "files": {path: file_sha256(folder / path) for path in local_files(folder)},
         "release_integrity": integrity,
         "datasets": datasets,
     }
@@ -173,15 +181,6 @@ def validate(
     write_atomic(report_dir / "report.json", (json.dumps(report, indent=2, default=str) + "\n").encode())
     write_atomic(report_dir / "report.md", render_markdown(report).encode("utf-8"))
     return report
-
-
-def released_files(folder: Path) -> list[str]:
-    """Every file of the release folder as a repo path, sorted; hidden files (temporary, caches) are not released."""
-    return sorted(
-        path.relative_to(folder).as_posix()
-        for path in folder.rglob("*")
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-    )
 
 
 def release_integrity(folder: Path) -> dict[str, Any]:
@@ -196,9 +195,9 @@ def release_integrity(folder: Path) -> dict[str, Any]:
         target = folder / path
         if not target.is_file():
             problems.append(f"{path}: listed in release.json but missing")
-        elif sha256_file(target) != expected:
+        elif file_sha256(target) != expected:
             problems.append(f"{path}: sha256 differs from release.json (changed after packaging)")
-    unlisted = sorted(set(released_files(folder)) - set(listed) - {"release.json"})
+    unlisted = sorted(set(local_files(folder)) - set(listed) - {"release.json"})
     problems.extend(f"{path}: not listed in release.json" for path in unlisted)
     return {"passed": not problems, "files": len(listed), "problems": problems}
 
@@ -246,6 +245,7 @@ def render_markdown(report: dict[str, Any]) -> str:
 
 
 def _cell(value: Any, width: int = 120) -> str:
+    """``value`` (JSON unless text) in a Markdown table cell, escaped by :func:`md_escape`, cut at ``width``."""
     text = json.dumps(value, default=str, ensure_ascii=False) if not isinstance(value, str) else value
-    text = text.replace("|", "\\|").replace("\n", " ")
-    return text if len(text) <= width else text[:width] + "…"
+    text = text if len(text) <= width else text[:width] + "…"
+    return md_escape(text)

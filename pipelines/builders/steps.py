@@ -4,13 +4,13 @@ A builder fetches its source rows, collapses them to one row per entity, and run
 function ``DataFrame -> DataFrame``. :class:`Build` runs them and records rows in and out per step; a step that
 removes rows says why through :meth:`Build.drop`, so every lost row is counted under a named rule with a few
 example ids. The rules shared by several datasets are step factories on :class:`Build`; what differs between
-datasets is declared in each dataset's module.
+datasets is declared in each dataset's module, and what every stage needs (name, schema, targets, group column) in
+its :class:`~spacetime.pipelines.spec.DatasetSpec`, which :class:`Build` is given.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import time
@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,13 +27,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from spacetime import __version__
-from spacetime.common import write_atomic
+from spacetime.common import write_atomic, write_json_atomic
 from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.sparql import PagedQuery, QueryResult
+from spacetime.pipelines.spec import SPLITS, TEST_SHARE
+
+if TYPE_CHECKING:
+    from spacetime.pipelines.spec import DatasetSpec
 
 log = logging.getLogger(__name__)
 
-TEST_SHARE = 0.2
 EXAMPLES_PER_RULE = 5
 
 Step = Callable[[pd.DataFrame], pd.DataFrame]
@@ -60,9 +63,10 @@ def build_time() -> str:
 
 @dataclass
 class Build:
-    """One dataset build: its sources, the provenance gathered so far, and the drop counts per rule and per step."""
+    """One dataset build: its declaration and sources, the provenance gathered so far, the drop counts per rule and
+    per step."""
 
-    dataset: str
+    spec: DatasetSpec
     sources: Sources
     id_column: str = "entity_id"
     provenance: dict[str, Any] = field(default_factory=dict)
@@ -71,6 +75,10 @@ class Build:
     stats: list[dict[str, Any]] = field(default_factory=list)
     repairs: Counter = field(default_factory=Counter)  # rows kept by filling a value in, per rule
     repair_examples: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def dataset(self) -> str:
+        return self.spec.name
 
     # -- sources -------------------------------------------------------------------------------------------------------
 
@@ -199,8 +207,10 @@ class Build:
 
         return named("resolve_shared_names", step)
 
-    def split(self, group_column: str = "entity_id", test_share: float = TEST_SHARE) -> Step:
-        """~``test_share`` of groups to test, by hash of the group key: related rows stay on one side."""
+    def split(self, test_share: float = TEST_SHARE) -> Step:
+        """~``test_share`` of groups (the spec's group column) to test, by hash of the group key: related rows stay on
+        one side."""
+        group_column = self.spec.group_column
 
         def step(df: pd.DataFrame) -> pd.DataFrame:
             splits = df[group_column].map(lambda g: split_of(str(g), self.dataset, test_share))
@@ -210,16 +220,17 @@ class Build:
 
     # -- output ----------------------------------------------------------------------------------------------------
 
-    def write(self, df: pd.DataFrame, schema: pa.Schema, out_dir: Path, **extra: Any) -> Path:
-        """``data.parquet`` (sorted by id, deterministic bytes) and ``metadata.json`` in ``out_dir``."""
+    def write(self, df: pd.DataFrame, out_dir: Path, **extra: Any) -> Path:
+        """``data.parquet`` (the spec's schema, sorted by id, deterministic bytes) and ``metadata.json`` in
+        ``out_dir``; ``extra`` goes into the metadata after the targets."""
+        schema = self.spec.schema
         df = df.sort_values(self.id_column, kind="stable").reset_index(drop=True)
         table = pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
         sink = pa.BufferOutputStream()
         pq.write_table(table.replace_schema_metadata(None), sink, compression="zstd")
         out_dir.mkdir(parents=True, exist_ok=True)
         write_atomic(out_dir / "data.parquet", sink.getvalue().to_pybytes())
-        text = json.dumps(self.metadata(df, **extra), indent=2, ensure_ascii=False, default=_json_default) + "\n"
-        write_atomic(out_dir / "metadata.json", text.encode("utf-8"))
+        write_json_atomic(out_dir / "metadata.json", self.metadata(df, **extra), default=_json_default)
         return out_dir
 
     def metadata(self, df: pd.DataFrame, **extra: Any) -> dict[str, Any]:
@@ -229,7 +240,8 @@ class Build:
             "package_version": __version__,
             "built_at": build_time(),
             "rows": len(df),
-            "splits": {k: int(splits.get(k, 0)) for k in ("train", "test")},
+            "splits": {k: int(splits.get(k, 0)) for k in SPLITS},
+            "target": list(self.spec.targets),
             **extra,
             "sources": {**self.sources.info, **self.provenance},
             "pageview_window": self.sources.window.as_dict(),

@@ -35,13 +35,18 @@ log = logging.getLogger(__name__)
 SAMPLE_CONTACT = "offline sample build"
 
 
-@dataclass
+class ConflictingSourceOptions(ValueError):
+    """Two source options that exclude each other (the CLI shows it as a usage error)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class SourceOptions:
-    """What the CLI's source flags say. ``sample`` overrides every endpoint and the pageview source; ``dbpedia_dump``
-    replaces the SPARQL endpoint by a release's files."""
+    """What the CLI's source flags say, built once with keywords and checked on construction. ``sample`` reads the
+    bundled sample instead of every live service (so it takes no endpoint, URL, dump or timeout); ``dbpedia_dump``
+    replaces the SPARQL endpoint by a release's files; ``pageviews_dump`` replaces the pageviews REST API."""
 
     sample: bool = False
-    sparql_endpoint: str = DBPEDIA_ENDPOINT
+    sparql_endpoint: str | None = None  # None: DBpedia's public endpoint (DBPEDIA_ENDPOINT)
     pageviews_url: str | None = None
     pageviews_dump: Path | None = None
     cache_dir: Path = Path(".cache/spacetime")
@@ -53,6 +58,36 @@ class SourceOptions:
     dbpedia_dump: Path | None = None  # a DBpedia release downloaded from the Databus, instead of the endpoint
     timeout: float | None = None  # seconds to wait for one answer from a live service; None: each client's own
     retry_deadline: float | None = None  # stop retrying one request after this many seconds; None: attempts only
+    datasets: tuple[str, ...] = ()  # the datasets to build (what a release is filtered for); () means all
+    progress: bool = True  # progress bars of the clients (log lines without a terminal)
+
+    def __post_init__(self) -> None:
+        if self.pageviews_url and self.pageviews_dump:
+            raise ConflictingSourceOptions("give --pageviews-url or --pageviews-dump, not both")
+        if self.sample:
+            live = {
+                "--sparql-endpoint": self.sparql_endpoint,
+                "--pageviews-url": self.pageviews_url,
+                "--pageviews-dump": self.pageviews_dump,
+                "--soda-url": self.soda_url,
+                "--nyt-url": self.nyt_url,
+                "--dbpedia-dump": self.dbpedia_dump,
+                "--timeout": self.timeout,
+                "--retry-deadline": self.retry_deadline,
+            }
+            given = [flag for flag, value in live.items() if value]
+            if given:
+                raise ConflictingSourceOptions(
+                    f"--sample reads the bundled sample; it cannot be combined with {', '.join(given)}"
+                )
+        if self.dbpedia_dump and self.sparql_endpoint:
+            raise ConflictingSourceOptions("--dbpedia-dump replaces the SPARQL endpoint: give one of them, not both")
+        object.__setattr__(self, "datasets", tuple(self.datasets))
+
+    @property
+    def endpoint(self) -> str:
+        """The SPARQL endpoint a live build queries."""
+        return self.sparql_endpoint or DBPEDIA_ENDPOINT
 
     def retry_policy(self, default: RetryPolicy | None = None) -> RetryPolicy:
         return replace(default or RetryPolicy(), deadline=self.retry_deadline)
@@ -60,8 +95,6 @@ class SourceOptions:
     def read_timeout(self, default: tuple[float, float]) -> tuple[float, float]:
         """(connect, read) seconds for a requests-based client: the read timeout replaced by ``timeout``."""
         return default if self.timeout is None else (min(default[0], self.timeout), self.timeout)
-
-    datasets: tuple[str, ...] = ()  # the datasets to build (what a release is filtered for); () means all
 
 
 @dataclass
@@ -103,14 +136,15 @@ def _live_sources(options: SourceOptions, stack: contextlib.ExitStack) -> Source
     else:
         sparql_timeout = {"timeout": options.timeout} if options.timeout is not None else {}
         sparql = SparqlClient(
-            options.sparql_endpoint,
+            options.endpoint,
             cache_dir=cache / "sparql",
             contact=options.contact,
             retry=options.retry_policy(),
+            progress=options.progress,
             **sparql_timeout,
         )
     if options.pageviews_dump:
-        pageviews: PageviewsAPI | PageviewDumps = PageviewDumps(options.pageviews_dump)
+        pageviews: PageviewsAPI | PageviewDumps = PageviewDumps(options.pageviews_dump, progress=options.progress)
     else:
         kwargs = {"base_url": options.pageviews_url} if options.pageviews_url else {}
         pageviews = PageviewsAPI(
@@ -118,6 +152,7 @@ def _live_sources(options: SourceOptions, stack: contextlib.ExitStack) -> Source
             contact=options.contact,
             timeout=options.read_timeout(PAGEVIEWS_TIMEOUT),
             retry=options.retry_policy(),
+            progress=options.progress,
             **kwargs,
         )
     soda = SodaClient(
@@ -145,7 +180,7 @@ def _release_client(options: SourceOptions, stack: contextlib.ExitStack) -> tupl
     from spacetime.pipelines.sources.dbpedia_dump import DbpediaDump, DumpNeeds, ReleaseStoreClient
 
     needs = DumpNeeds.for_datasets(options.datasets or DATASETS)
-    dump = DbpediaDump(options.dbpedia_dump, needs, options.cache_dir / "dbpedia-release")
+    dump = DbpediaDump(options.dbpedia_dump, needs, options.cache_dir / "dbpedia-release", progress=options.progress)
     prepared = dump.prepare()
     server = stack.enter_context(OxigraphServer(prepared.files, store_root=prepared.folder / "oxigraph"))
     sparql = ReleaseStoreClient(
@@ -166,6 +201,7 @@ def _sample_sources(options: SourceOptions, stack: contextlib.ExitStack) -> Sour
         source_label=f"bundled-sample:oxigraph:{oxigraph.store_location().name}",
         cache_dir=cache / "sparql",
         contact=contact,
+        progress=options.progress,
     )
     emulator = stack.enter_context(SodaEmulator.from_folder(soda_dir()))
     soda = SodaClient(
@@ -189,4 +225,5 @@ def _sample_sources(options: SourceOptions, stack: contextlib.ExitStack) -> Sour
         "note": "bundled sample snapshot, not a DBpedia extract; see pipelines/sample/README.md",
         "sample": {k: about[k] for k in ("what", "generator", "files")},
     }
-    return Sources(sparql, PageviewDumps(pageview_dump_dir()), options.window, info, options, soda, nyt)
+    pageviews = PageviewDumps(pageview_dump_dir(), progress=options.progress)
+    return Sources(sparql, pageviews, options.window, info, options, soda, nyt)

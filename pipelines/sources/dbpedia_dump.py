@@ -41,7 +41,7 @@ from typing import Any
 
 import pyoxigraph
 
-from spacetime.common import digest, file_sha256, write_json_atomic
+from spacetime.common import digest, file_sha256, visible_files, write_json_atomic
 from spacetime.pipelines.sources.errors import SourceError
 from spacetime.pipelines.sources.sparql import PagedQuery, QueryResult, SparqlClient, conform_table, sorted_rows
 
@@ -324,11 +324,7 @@ def release_files(folder: Path) -> list[Path]:
     """Every regular, non-hidden file under ``folder`` (the Databus layout artifact/version/file included)."""
     if not folder.is_dir():
         raise DumpError(f"{folder}: not a folder (pass the folder the DBpedia release files were downloaded to)")
-    files = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
+    files = visible_files(folder)
     if not files:
         raise DumpError(f"{folder}: no files; download a DBpedia release from the Databus into it (see the README)")
     return files

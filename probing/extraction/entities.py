@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from spacetime.common import digest, file_sha256
+from spacetime.pipelines.spec import SPLITS
 
 
 @dataclass
@@ -81,7 +82,7 @@ def _read_release(dataset: str, source: str, columns: list[str], revision: str |
 
     wanted = ["entity_id", *[c for c in columns if c != "entity_id"]]
     ds = load_config(source, dataset, revision)
-    frame = pd.concat([ds[split].select_columns(wanted).to_pandas() for split in ("train", "test")], ignore_index=True)
+    frame = pd.concat([ds[split].select_columns(wanted).to_pandas() for split in SPLITS], ignore_index=True)
     _check_rows(dataset, frame, wanted)
     identity = dataset_identity(source, revision)
     return EntityRows(

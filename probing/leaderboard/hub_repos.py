@@ -11,6 +11,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from spacetime.common import visible_files
+
 REPO_TYPE = "dataset"
 
 
@@ -62,9 +64,4 @@ def push(
 
 def files_under(folder: Path) -> list[Path]:
     """The files of a local mirror, without huggingface_hub's own bookkeeping (``.cache/``) or hidden files."""
-    folder = Path(folder)
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
+    return visible_files(folder)

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spacetime.common import write_json_atomic
+from spacetime.common import visible_files, write_json_atomic
 from spacetime.pipelines.registry import DATASETS
 from spacetime.probing.extraction.prompts import default_prompts
 from spacetime.probing.extraction.prompts import prompts as prompts_of
@@ -216,10 +216,7 @@ def check_request(request: Request, path: Path) -> None:
 
 def find_requests(requests_dir: Path) -> list[Path]:
     """The request files under ``requests_dir`` (hidden folders, e.g. huggingface_hub's ``.cache``, left out)."""
-    root = Path(requests_dir)
-    return sorted(
-        p for p in root.rglob("*_eval_request_*.json") if not any(s.startswith(".") for s in p.relative_to(root).parts)
-    )
+    return visible_files(requests_dir, "*_eval_request_*.json")
 
 
 def parse_prompt_options(values: tuple[str, ...] | list[str]) -> dict[str, str]:

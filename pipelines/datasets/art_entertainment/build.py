@@ -54,8 +54,6 @@ from spacetime.pipelines.datasets.art_entertainment.spec import SPEC
 from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.sparql import HistoricalDate, PagedQuery, RangeSplit
 
-DATASET = SPEC.name
-
 # DBpedia class -> kind of work, in order of preference for a work typed as several.
 KIND_CLASSES = {"Film": "film", "Book": "book", "Song": "song", "Single": "song"}
 
@@ -98,8 +96,6 @@ CREATORS = PagedQuery(
 )
 
 WORK_COLUMNS = {"work": "dbpedia_uri", "label": "title", "releaseDate": "release_value"}
-
-SCHEMA = SPEC.schema
 
 
 @dataclass(frozen=True)
@@ -219,7 +215,7 @@ def connected_groups(links: Iterable[tuple[str, Iterable[str]]]) -> dict[str, st
 
 
 def build(sources: Sources, out_dir: Path, config: ArtEntertainmentConfig = ArtEntertainmentConfig()) -> Path:
-    run = Build(DATASET, sources)
+    run = Build(SPEC, sources)
     works = run.select_all(WORKS)
     type_sets = _types_by_work(run.select_all(TYPES).rows)
     creator_rows = _creators_by_work(run.select_all(CREATORS).rows)
@@ -254,7 +250,7 @@ def build(sources: Sources, out_dir: Path, config: ArtEntertainmentConfig = ArtE
         limit = config.max_component_share * len(df)
         too_big = {key for key, n in sizes.items() if n > 1 and n > limit}
         splits = [
-            ("train" if key in too_big else split_of(key, DATASET, config.test_share)) for key in df["split_group"]
+            ("train" if key in too_big else split_of(key, SPEC.name, config.test_share)) for key in df["split_group"]
         ]
         components.update(_component_report(df, sizes, too_big, config))
         return df.assign(split=pd.Series(splits, index=df.index, dtype="string"))
@@ -276,9 +272,7 @@ def build(sources: Sources, out_dir: Path, config: ArtEntertainmentConfig = ArtE
     )
     return run.write(
         frame,
-        SCHEMA,
         out_dir,
-        target=list(SPEC.targets),
         query_rows=len(works.rows),
         parameters=asdict(config),
         creator_properties={k: [list(t) for t in v] for k, v in CREATOR_PROPERTIES.items()},

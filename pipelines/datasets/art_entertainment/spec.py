@@ -19,6 +19,7 @@ ENTITY = "{name} by {creator}"
 
 SPEC = DatasetSpec(
     name="art_entertainment",
+    kind="time",
     summary="Films, books and songs with a creator, released 1950 to 2020 (both included).",
     columns=(
         WIKIPEDIA_TITLE,

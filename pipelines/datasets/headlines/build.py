@@ -46,7 +46,6 @@ from spacetime.pipelines.sources.nyt import (
     month_range,
 )
 
-DATASET = SPEC.name
 NEW_YORK = ZoneInfo("America/New_York")
 
 
@@ -82,8 +81,6 @@ DESK_ALIASES: dict[str, str] = {
 
 DOCUMENT_TYPES = ("article",)
 MATERIALS = ("News", "News Analysis", "Obituary (Obit)", "Obituary")
-
-SCHEMA = SPEC.schema
 
 
 @dataclass(frozen=True)
@@ -205,7 +202,7 @@ def _build(
     provenance: dict[str, Any],
     about: dict[str, Any],
 ) -> Path:
-    run = Build(DATASET, sources)
+    run = Build(SPEC, sources)
     run.provenance["nyt_archive"] = provenance
     docs = len(frame)
 
@@ -245,7 +242,7 @@ def _build(
             named("outside_date_range", in_range),
             *[rule_step(rule) for rule in RULES],
             named(DEDUP_RULE[0], earliest_per_headline),
-            run.split(SPEC.group_column, config.test_share),
+            run.split(config.test_share),
         ],
     )
     frame = frame.assign(
@@ -255,9 +252,7 @@ def _build(
     )
     return run.write(
         frame,
-        SCHEMA,
         out_dir,
-        target=list(SPEC.targets),
         query_rows=docs,
         parameters=_parameters(config),
         rules=rule_list(),

@@ -6,6 +6,7 @@ from spacetime.pipelines.spec import SPLIT, Block, Column, DatasetSpec, Prompt
 
 SPEC = DatasetSpec(
     name="headlines",
+    kind="time",
     summary="New York Times headlines of news articles, 2010 to 2020, from the NYT Archive API.",
     columns=(
         Column("entity_id", pa.string(), "the article's URI, nyt://article/<uuid>: unique"),

@@ -51,7 +51,6 @@ from spacetime.pipelines.datasets.historical_figures.spec import SPEC
 from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.sparql import HistoricalDate, PagedQuery, RangeSplit
 
-DATASET = SPEC.name
 PERSON = ONTOLOGY + "Person"
 
 # Persons with a death date or year; every other query joins on the same pattern.
@@ -93,8 +92,6 @@ DEATH_COLUMNS = {
     "birthDate": "birth_date_value",
     "birthYear": "birth_year_value",
 }
-
-SCHEMA = SPEC.schema
 
 YEAR_NUMBERINGS = ("astronomical", "historical")
 
@@ -194,7 +191,7 @@ def resolve_year(
 
 
 def build(sources: Sources, out_dir: Path, config: HistoricalFiguresConfig = HistoricalFiguresConfig()) -> Path:
-    run = Build(DATASET, sources)
+    run = Build(SPEC, sources)
     deaths = run.select_all(DEATHS)
     occupations = _occupations_by_person(run.select_all(OCCUPATIONS).rows)
     type_sets = _types_by_person(run.select_all(TYPES).rows)
@@ -243,14 +240,12 @@ def build(sources: Sources, out_dir: Path, config: HistoricalFiguresConfig = His
             born_before_death,
             run.pageview_filter(config.min_views),
             most_viewed_per_decade,
-            run.split(SPEC.group_column, config.test_share),  # one row per Wikipedia page: the page is the group
+            run.split(config.test_share),  # one row per Wikipedia page: the page is the group
         ],
     )
     return run.write(
         frame,
-        SCHEMA,
         out_dir,
-        target=list(SPEC.targets),
         query_rows=len(deaths.rows),
         parameters=asdict(config),
         per_decade=per_decade,

@@ -17,6 +17,7 @@ from spacetime.pipelines.spec import (
 
 SPEC = DatasetSpec(
     name="historical_figures",
+    kind="time",
     summary="People with a death date or death year, died 1000 BCE .. 2000 CE, chosen by pageviews.",
     columns=(
         WIKIPEDIA_TITLE,

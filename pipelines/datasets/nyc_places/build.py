@@ -27,7 +27,6 @@ from spacetime.pipelines.datasets.nyc_places.spec import SPEC
 from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.soda import POINTS_OF_INTEREST, SodaQuery
 
-DATASET = SPEC.name
 # System fields too (":id" among them), so that a row handed out twice by an unstable order is caught.
 QUERY = SodaQuery(dataset=POINTS_OF_INTEREST, order=":id", select=":*, *")
 
@@ -52,9 +51,6 @@ FACILITY_TYPES: dict[str, str] = {
 NO_COMPLEX = {"", "0"}  # complexid 0 means the place belongs to no complex
 
 
-SCHEMA = SPEC.schema
-
-
 @dataclass(frozen=True)
 class NycPlacesConfig:
     duplicate_distance_m: float = 100.0  # two records of one name in one borough closer than this are one place
@@ -66,7 +62,7 @@ class NycPlacesConfig:
 
 
 def build(sources: Sources, out_dir: Path, config: NycPlacesConfig = NycPlacesConfig()) -> Path:
-    run = Build(DATASET, sources)
+    run = Build(SPEC, sources)
     result = sources.client("soda").fetch_all(QUERY)
     run.provenance["soda"] = result.provenance
     frame, notes = places_frame(result.rows)
@@ -99,15 +95,13 @@ def build(sources: Sources, out_dir: Path, config: NycPlacesConfig = NycPlacesCo
             known_borough,
             readable_names,
             duplicate_names(run, config.duplicate_distance_m),
-            run.split(SPEC.group_column, config.test_share),
+            run.split(config.test_share),
         ],
     )
     frame = _typed(frame)
     return run.write(
         frame,
-        SCHEMA,
         out_dir,
-        target=list(SPEC.targets),
         query_rows=len(result.rows),
         parameters=asdict(config),
         pageview_filter=(

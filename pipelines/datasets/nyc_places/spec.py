@@ -6,6 +6,7 @@ from spacetime.pipelines.spec import LATITUDE, LONGITUDE, SPLIT, Block, Column, 
 
 SPEC = DatasetSpec(
     name="nyc_places",
+    kind="space",
     summary="Points of interest in New York City's five boroughs, from NYC Open Data.",
     columns=(
         Column("entity_id", pa.string(), "the source's PLACEID: unique"),

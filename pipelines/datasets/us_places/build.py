@@ -39,8 +39,6 @@ from spacetime.pipelines.datasets.us_places.spec import SPEC
 from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.sparql import PagedQuery, RangeSplit
 
-DATASET = SPEC.name
-
 
 class UsState(NamedTuple):
     code: str  # USPS postal code
@@ -190,8 +188,6 @@ PLACE_COLUMNS = {
     "population": "population",
 }
 
-SCHEMA = SPEC.schema
-
 
 @dataclass(frozen=True)
 class UsPlacesConfig:
@@ -202,7 +198,7 @@ class UsPlacesConfig:
 
 
 def build(sources: Sources, out_dir: Path, config: UsPlacesConfig = UsPlacesConfig()) -> Path:
-    run = Build(DATASET, sources)
+    run = Build(SPEC, sources)
     places = run.select_all(PLACES)
     type_sets = values_by_key(run.select_all(TYPES), "place", "type")
     state_links = values_by_key(run.select_all(STATES), "place", "state")
@@ -268,14 +264,12 @@ def build(sources: Sources, out_dir: Path, config: UsPlacesConfig = UsPlacesConf
             run.pageview_filter(config.min_views),
             run.shared_names(config.dominance, within=["state"]),
             counties,  # after the filters, so that its counts describe the rows written
-            run.split(SPEC.group_column, config.test_share),  # one row per Wikipedia page: the page is the group
+            run.split(config.test_share),  # one row per Wikipedia page: the page is the group
         ],
     )
     return run.write(
         frame,
-        SCHEMA,
         out_dir,
-        target=list(SPEC.targets),
         query_rows=len(places),
         parameters={
             **asdict(config),

@@ -19,6 +19,7 @@ from spacetime.pipelines.spec import (
 
 SPEC = DatasetSpec(
     name="us_places",
+    kind="space",
     summary=(
         "Populated places, counties, colleges and universities, structures and natural places in the contiguous "
         "United States and DC, each with its state."
@@ -55,4 +56,5 @@ SPEC = DatasetSpec(
     block=Block("state"),
     plot_extent=(-125, -66, 24, 50),
     map_projection="albers_usa",
+    graticule_degrees=5.0,
 )

@@ -27,8 +27,6 @@ from spacetime.pipelines.datasets.world_places.spec import SPEC
 from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.sparql import PagedQuery, RangeSplit
 
-DATASET = SPEC.name
-
 # Root class -> the value of the place_class column. Every place keeps its most specific type besides.
 ROOT_CLASSES = {
     "PopulatedPlace": "populated_place",
@@ -73,8 +71,6 @@ PLACE_COLUMNS = {
     "population": "population",
 }
 
-SCHEMA = SPEC.schema
-
 
 @dataclass(frozen=True)
 class WorldPlacesConfig:
@@ -85,7 +81,7 @@ class WorldPlacesConfig:
 
 
 def build(sources: Sources, out_dir: Path, config: WorldPlacesConfig = WorldPlacesConfig()) -> Path:
-    run = Build(DATASET, sources)
+    run = Build(SPEC, sources)
     places = run.select_all(PLACES)
     type_sets = values_by_key(run.select_all(TYPES), "place", "type")
     ontology = Ontology.fetch(run)
@@ -110,12 +106,10 @@ def build(sources: Sources, out_dir: Path, config: WorldPlacesConfig = WorldPlac
             most_specific_type,
             run.pageview_filter(config.min_views),
             run.shared_names(config.dominance),
-            run.split(SPEC.group_column, config.test_share),  # one row per Wikipedia page: the page is the group
+            run.split(config.test_share),  # one row per Wikipedia page: the page is the group
         ],
     )
-    return run.write(
-        frame, SCHEMA, out_dir, target=list(SPEC.targets), query_rows=len(places), parameters=asdict(config)
-    )
+    return run.write(frame, out_dir, query_rows=len(places), parameters=asdict(config))
 
 
 def _classes(types: frozenset[str], ontology: Ontology) -> tuple[str | None, str | None]:

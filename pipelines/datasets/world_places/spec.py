@@ -19,6 +19,7 @@ from spacetime.pipelines.spec import (
 
 SPEC = DatasetSpec(
     name="world_places",
+    kind="space",
     summary="Populated places, natural places and architectural structures with coordinates and a country.",
     columns=(
         WIKIPEDIA_TITLE,
@@ -47,4 +48,5 @@ SPEC = DatasetSpec(
     block=Block("country"),
     plot_extent=(-180, 180, -90, 90),
     map_projection="equal_earth",
+    graticule_degrees=30.0,
 )
