@@ -21,7 +21,8 @@ from typing import Any
 
 import click
 
-from spacetime.common import file_sha256, masked_in_logs, redact
+from spacetime import options as opt
+from spacetime.common import file_sha256, human_size, masked_in_logs, redact, visible_files
 from spacetime.errors import SpacetimeError
 from spacetime.layout import Layout
 
@@ -56,14 +57,11 @@ def default_report_path(folder: Path) -> Path:
 
 
 def local_files(folder: Path) -> list[str]:
-    """The folder's files as repo paths, sorted; hidden files and folders (temp files, caches) are not released."""
+    """The folder's files as repo paths, sorted; hidden files and folders (temp files, caches) are not released.
+
+    The one listing of a release's files: the validation report's checksums and this gate both read it."""
     folder = Path(folder)
-    paths = []
-    for path in folder.rglob("*"):
-        relative = path.relative_to(folder)
-        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
-            paths.append(relative.as_posix())
-    return sorted(paths)
+    return sorted(path.relative_to(folder).as_posix() for path in visible_files(folder))
 
 
 def check_validated(folder: Path, report_path: Path | None = None) -> dict:
@@ -167,12 +165,7 @@ def _require_card(files: list[str], folder: Path) -> None:
 
 
 def _size(path: Path) -> str:
-    size = float(path.stat().st_size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return ""
+    return human_size(path.stat().st_size)
 
 
 # --- token hygiene --------------------------------------------------------------------------------------------
@@ -404,19 +397,13 @@ def _print_plan(plan: dict, folder: Path, say: Callable[[str], Any]) -> None:
 @click.command("publish")
 @click.option("--repo-id", required=True, help="Target dataset repo, ORG/NAME.")
 @click.option("--tag", required=True, help="Release tag, vX.Y (never moved once published).")
-@click.option(
-    "--folder",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_FOLDER,
-    show_default=True,
-    help="The packaged Hub-layout release folder.",
-)
+@opt.out_option("Output root: publishes the release folder OUT/release/ validated by OUT/validation/report.json.")
 @click.option(
     "--report",
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Validation report [default: FOLDER/../validation/report.json].",
+    help="Validation report [default: OUT/validation/report.json].",
 )
 @click.option("--yes", is_flag=True, help="Really publish (the default is a dry run that contacts nothing).")
 @click.option(
@@ -424,12 +411,7 @@ def _print_plan(plan: dict, folder: Path, say: Callable[[str], Any]) -> None:
     is_flag=True,
     help="In a dry run, read the remote's files and tags to list exact deletions (writes nothing).",
 )
-@click.option(
-    "--endpoint",
-    envvar="HF_ENDPOINT",
-    default=None,
-    help="Hub-compatible server [env: HF_ENDPOINT; default: https://huggingface.co].",
-)
+@opt.endpoint_option()
 @click.option("--private", is_flag=True, help="Create the repo private (an existing repo keeps its visibility).")
 @click.option(
     "--timeout",
@@ -438,23 +420,22 @@ def _print_plan(plan: dict, folder: Path, say: Callable[[str], Any]) -> None:
     show_default=True,
     help="Seconds allowed per network read or write.",
 )
-def publish_command(repo_id, tag, folder, report_path, yes, check_remote, endpoint, private, timeout) -> None:
-    """Publish the validated release FOLDER to the Hub as one commit plus a tag (dry run unless --yes).
+def publish_command(repo_id, tag, out, report_path, yes, check_remote, endpoint, private, timeout) -> None:
+    """Publish the validated release folder OUT/release/ to the Hub as one commit plus a tag (dry run unless --yes).
 
-    The token comes from HF_TOKEN or the stored `hf auth login`; it is never printed.
+    The token comes from HF_TOKEN or the stored `hf auth login`; it is never printed (a refusal or failure is a
+    SpacetimeError whose message has the token masked, shown by the CLI as one line).
     """
-    try:
-        publish(
-            folder,
-            repo_id,
-            tag,
-            report_path=report_path,
-            yes=yes,
-            endpoint=endpoint,
-            private=private,
-            echo=click.echo,
-            check_remote=check_remote,
-            timeout=timeout,
-        )
-    except (ValidationNotPassed, PublishError) as err:
-        raise click.ClickException(str(err)) from None
+    layout = Layout(out)
+    publish(
+        layout.release,
+        repo_id,
+        tag,
+        report_path=report_path or layout.validation / "report.json",
+        yes=yes,
+        endpoint=endpoint,
+        private=private,
+        echo=click.echo,
+        check_remote=check_remote,
+        timeout=timeout,
+    )

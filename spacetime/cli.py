@@ -1,4 +1,11 @@
-"""`spacetime`: one command line for every stage (build, package, validate, publish, activations, demo)."""
+"""`spacetime`: one command line for every stage.
+
+build, package, validate and demo are defined here; publish (dist/publish.py), activations
+(probing/extraction/cli.py), probe (probing/probes/cli.py), submit, evaluate and leaderboard
+(probing/leaderboard/cli.py), package-activations and publish-activations (probing/artifacts/cli.py) are registered
+from their stages. The options they share (``--out``, the positional
+DATASETS, ``--progress/--no-progress``, ``--data``, ``--layers``...) are declared once, in spacetime/options.py.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +19,11 @@ from pathlib import Path
 
 import click
 
+from spacetime import options as opt
 from spacetime.errors import SpacetimeError
-from spacetime.layout import DEFAULT_OUT, Layout
+from spacetime.layout import Layout
 from spacetime.pipelines.registry import DATASETS, builder
+from spacetime.progress import quiet_library_progress
 
 # Failures a user can act on: printed as one line (the message names the thing and the fix), exit code 1; -v adds the
 # traceback. OSError covers missing files and unreachable services, ValueError a bad value in a file or an option.
@@ -67,12 +76,12 @@ def main(ctx: click.Context, verbose: int) -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("spacetime.progress").setLevel(min(level, logging.INFO))  # progress lines without a terminal
+    quiet_library_progress()  # the libraries' own bars off: ours report the work
     signal.signal(signal.SIGTERM, _terminate)
 
 
 @main.command()
-@click.argument("datasets", nargs=-1, type=click.Choice(DATASETS))
-@click.option("--all", "build_all", is_flag=True, help="Build every dataset.")
+@opt.datasets_argument(all_flag=True)
 @click.option("--sample", is_flag=True, help="Read the bundled sample snapshot (served by a local Oxigraph).")
 @click.option("--sparql-endpoint", default=None, help="SPARQL endpoint [default: https://dbpedia.org/sparql].")
 @click.option(
@@ -94,13 +103,7 @@ def main(ctx: click.Context, verbose: int) -> None:
 @click.option(
     "--window-months", type=click.IntRange(min=1), default=None, help="Length of the pageview window [default: 36]."
 )
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_OUT,
-    show_default=True,
-    help="Output root: datasets go to OUT/build/<dataset>/.",
-)
+@opt.out_option("Output root: datasets go to OUT/build/<dataset>/.")
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -125,73 +128,25 @@ def main(ctx: click.Context, verbose: int) -> None:
     default=None,
     help="Stop retrying one request after this many seconds in all [default: after 6 attempts].",
 )
-def build(
-    datasets,
-    build_all,
-    sample,
-    sparql_endpoint,
-    dbpedia_dump,
-    pageviews_url,
-    pageviews_dump,
-    soda_url,
-    nyt_url,
-    window_start,
-    window_months,
-    out,
-    cache_dir,
-    contact,
-    timeout,
-    retry_deadline,
-) -> None:
-    """Build DATASETS from the live sources (or the bundled sample, or a DBpedia release) into OUT/build/<dataset>/."""
-    if pageviews_url and pageviews_dump:
-        raise click.UsageError("give --pageviews-url or --pageviews-dump, not both")
-    if sample:
-        live = {
-            "--sparql-endpoint": sparql_endpoint,
-            "--pageviews-url": pageviews_url,
-            "--pageviews-dump": pageviews_dump,
-            "--soda-url": soda_url,
-            "--nyt-url": nyt_url,
-            "--dbpedia-dump": dbpedia_dump,
-            "--timeout": timeout,
-            "--retry-deadline": retry_deadline,
-        }
-        given = [flag for flag, value in live.items() if value]
-        if given:
-            raise click.UsageError(f"--sample reads the bundled sample; it cannot be combined with {', '.join(given)}")
-    if dbpedia_dump and sparql_endpoint:
-        raise click.UsageError("--dbpedia-dump replaces the SPARQL endpoint: give one of them, not both")
-    names = list(DATASETS) if build_all else list(datasets)
-    if not names:
-        raise click.UsageError("name a dataset or pass --all")
-    options = _source_options(
-        sample, sparql_endpoint, pageviews_url, pageviews_dump, window_start, window_months, out, cache_dir, contact
-    )
-    options.soda_url, options.nyt_url = soda_url, nyt_url
-    options.dbpedia_dump, options.datasets = dbpedia_dump, tuple(names)
-    options.timeout, options.retry_deadline = timeout, retry_deadline
+@opt.progress_option()
+def build(datasets, all_, out, window_start, window_months, cache_dir, **sources) -> None:
+    """Build DATASETS (or --all) from the live sources (or the bundled sample, or a DBpedia release) into
+    OUT/build/<dataset>/."""
+    names = opt.chosen_datasets(datasets, all_)
+    options = _source_options(out, window_start, window_months, cache_dir, datasets=tuple(names), **sources)
     _run_builds(names, options, out)
 
 
-def _source_options(
-    sample, sparql_endpoint, pageviews_url, pageviews_dump, window_start, window_months, out, cache_dir, contact
-):
-    from spacetime.pipelines.sources import SourceOptions
+def _source_options(out: Path, window_start=None, window_months=None, cache_dir=None, **given):
+    """The SourceOptions of one build, built once; a conflict between its flags is a usage error."""
+    from spacetime.pipelines.sources import ConflictingSourceOptions, SourceOptions
     from spacetime.pipelines.sources.pageviews import DEFAULT_WINDOW, PageviewWindow
 
     window = PageviewWindow(window_start or DEFAULT_WINDOW.start, window_months or DEFAULT_WINDOW.months)
-    options = SourceOptions(
-        sample=sample,
-        pageviews_url=pageviews_url,
-        pageviews_dump=pageviews_dump,
-        cache_dir=cache_dir or Layout(out).cache,
-        window=window,
-        contact=contact,
-    )
-    if sparql_endpoint:
-        options.sparql_endpoint = sparql_endpoint
-    return options
+    try:
+        return SourceOptions(window=window, cache_dir=cache_dir or Layout(out).cache, **given)
+    except ConflictingSourceOptions as error:
+        raise click.UsageError(str(error)) from None
 
 
 def _run_builds(names: list[str], options, out: Path) -> None:
@@ -212,23 +167,18 @@ def _print_summary(name: str, folder: Path) -> None:
 
 
 @main.command()
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_OUT,
-    show_default=True,
-    help="Reads OUT/build/<dataset>/, writes the release folder OUT/release/.",
-)
+@opt.out_option("Reads OUT/build/<dataset>/, writes the release folder OUT/release/.")
 @click.option(
     "--previous",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
     help="The previous release folder, for the changelog.",
 )
-@click.argument("configs", nargs=-1, type=click.Choice(DATASETS))
-def package(out: Path, previous: Path | None, configs: tuple[str, ...]) -> None:
-    """Write the Hub-layout release folder (card, Parquet per config and split, metadata) to OUT/release/."""
-    _package(Layout(out), previous, configs)
+@opt.datasets_argument()
+def package(out: Path, previous: Path | None, datasets: tuple[str, ...]) -> None:
+    """Write the Hub-layout release folder (card, Parquet per config and split, metadata) of DATASETS [default: all]
+    to OUT/release/."""
+    _package(Layout(out), previous, datasets)
 
 
 def _package(layout: Layout, previous: Path | None, configs: tuple[str, ...]) -> Path:
@@ -240,23 +190,18 @@ def _package(layout: Layout, previous: Path | None, configs: tuple[str, ...]) ->
 
 
 @main.command()
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_OUT,
-    show_default=True,
-    help="Validates OUT/release/, writes OUT/validation/report.{md,json}.",
-)
+@opt.out_option("Validates OUT/release/, writes OUT/validation/report.{md,json}.")
 @click.option(
     "--previous",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
     help="The previous release folder: row counts may not drop by more than the allowed share.",
 )
-@click.argument("configs", nargs=-1, type=click.Choice(DATASETS))
-def validate(out: Path, previous: Path | None, configs: tuple[str, ...]) -> None:
-    """Run the Great Expectations suites on the release folder; exit code 1 when any check fails."""
-    if not _validate(Layout(out), previous, configs):
+@opt.datasets_argument()
+def validate(out: Path, previous: Path | None, datasets: tuple[str, ...]) -> None:
+    """Run the Great Expectations suites on the release folder's DATASETS [default: all]; exit code 1 when any check
+    fails."""
+    if not _validate(Layout(out), previous, datasets):
         sys.exit(1)
 
 
@@ -277,41 +222,45 @@ def _validate(layout: Layout, previous: Path | None, configs: tuple[str, ...]) -
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True)
+@opt.out_option("Output root: every stage's outputs go under OUT/ (see spacetime/layout.py).")
 @click.option("--skip-probing", is_flag=True, help="Stop after the validated release folder.")
-def demo(out: Path, skip_probing: bool) -> None:
+@opt.progress_option()
+def demo(out: Path, skip_probing: bool, progress: bool) -> None:
     """The main job on the embedded defaults: every stage from the bundled sample, no network, no GPU.
 
     build -> package -> validate -> evaluate (requests for SmolLM2-135M, its random-init control and its
     static-embedding baseline: activations, probes, bootstrap intervals) -> leaderboard site, all under OUT/.
     """
     layout = Layout(out)
-    options = _source_options(True, None, None, None, None, None, out, None, None)
+    options = _source_options(out, sample=True, progress=progress)
     _run_builds(list(DATASETS), options, out)
     _package(layout, None, ())
     if not _validate(layout, None, ()):
         raise click.ClickException(f"the sample release failed validation: see {layout.validation / 'report.md'}")
     if not skip_probing:
-        _probe_baselines(layout)
+        _probe_baselines(layout, progress)
     click.echo(f"demo finished: outputs under {out}/")
 
 
-def _probe_baselines(layout: Layout) -> None:
+def _probe_baselines(layout: Layout, progress: bool) -> None:
     """Requests for the embedded model, its random-init control and its static-embedding baseline, evaluated on
     every dataset of the release; the leaderboard site from the results."""
     from spacetime.probing.leaderboard.evaluate import demo_leaderboard
 
-    index = demo_leaderboard(layout.root, layout.release, echo=click.echo, progress=True)
+    index = demo_leaderboard(layout.root, layout.release, echo=click.echo, progress=progress)
     click.echo(f"leaderboard: {index}")
 
 
 def _register_stage_commands() -> None:
     from spacetime.dist.publish import publish_command
+    from spacetime.probing.artifacts.cli import package_activations_command, publish_activations_command
     from spacetime.probing.extraction.cli import activations
     from spacetime.probing.leaderboard.cli import evaluate, leaderboard, submit
     from spacetime.probing.probes.cli import probe
 
     for command in (publish_command, activations, probe, submit, evaluate, leaderboard):
+        main.add_command(command)
+    for command in (package_activations_command, publish_activations_command):
         main.add_command(command)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -187,3 +188,197 @@ def test_a_sigterm_whose_exception_is_swallowed_still_ends_the_run():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=90)
     assert done.returncode == 143 and "still running" not in done.stdout
+
+
+# --- one vocabulary: each shared option means the same in every command (spacetime/options.py) --------------------
+
+ALL_COMMANDS = sorted(main.commands)
+# the least a command needs besides the option under test, to get past its own required options
+REQUIRED = {"publish": ["--repo-id", "org/name", "--tag", "v1.0"], "submit": ["--model", "org/model"]}
+
+
+def _param(command: str, flag: str):
+    found = [p for p in main.commands[command].params if flag in (*p.opts, *p.secondary_opts)]
+    return found[0] if found else None
+
+
+def test_every_command_is_listed_in_the_module_docstring():
+    import spacetime.cli
+
+    assert len(ALL_COMMANDS) >= 10
+    doc = spacetime.cli.__doc__
+    assert [name for name in ALL_COMMANDS if not re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", doc)] == []
+
+
+@pytest.mark.parametrize("command", [c for c in ALL_COMMANDS if c != "leaderboard"])
+def test_out_is_the_output_root_defaulting_to_out_in_every_command(command):
+    param = _param(command, "--out")
+    assert param is not None, f"{command} takes no --out"
+    assert param.default == Path("out") and param.show_default
+
+
+def test_leaderboard_out_is_the_documented_site_exception():
+    assert _param("leaderboard", "--out").default is None
+
+
+@pytest.mark.parametrize(
+    "command, args",
+    [
+        ("build", ["nowhere_places"]),
+        ("package", ["nowhere_places"]),
+        ("validate", ["nowhere_places"]),
+        ("submit", ["--model", "org/model", "nowhere_places"]),
+        ("activations", ["nowhere_places"]),
+    ],
+)
+def test_an_unknown_dataset_is_refused_naming_the_known_ones(tmp_path, command, args):
+    from spacetime.pipelines.registry import DATASETS
+
+    result = run(command, *args, "--out", str(tmp_path))
+    assert result.exit_code == 2 and "'nowhere_places' is not one of" in result.stderr
+    assert all(name in result.stderr for name in DATASETS)
+    assert not any(tmp_path.iterdir())
+
+
+def test_datasets_are_positional_in_every_command_that_takes_them():
+    takes = {c: _param(c, "datasets") or _param(c, "dataset") for c in ALL_COMMANDS}
+    for command, param in takes.items():
+        if param is None:
+            assert not [p for p in main.commands[command].params if "dataset" in p.name and p.name != "data_revision"]
+            continue
+        assert param.param_type_name == "argument", command
+    assert sorted(c for c, p in takes.items() if p) == ["activations", "build", "package", "submit", "validate"]
+
+
+def test_build_needs_datasets_or_all_not_both(tmp_path):
+    assert "name a dataset or pass --all" in run("build", "--sample", "--out", str(tmp_path)).stderr
+    both = run("build", "world_places", "--all", "--sample", "--out", str(tmp_path))
+    assert both.exit_code == 2 and "not both" in both.stderr
+
+
+@pytest.mark.parametrize("command", ["build", "demo", "activations", "evaluate"])
+def test_progress_is_one_flag_on_by_default_wherever_long_work_runs(command):
+    param = _param(command, "--progress")
+    assert param is not None and param.secondary_opts == ["--no-progress"] and param.default is True
+
+
+@pytest.mark.parametrize(
+    "flag", ["--data", "--data-revision", "--model-revision", "--endpoint", "--seed", "--device", "--layers"]
+)
+def test_a_shared_option_has_one_type_and_source_in_every_command(flag):
+    params = {c: _param(c, flag) for c in ALL_COMMANDS if _param(c, flag) is not None}
+    assert len(params) >= 2, f"{flag} is not shared"
+    kinds = {(type(p.type).__name__, p.envvar, tuple(p.opts), p.multiple) for p in params.values()}
+    assert len(kinds) == 1, {c: (type(p.type).__name__, p.opts) for c, p in params.items()}
+    if flag == "--endpoint":
+        assert all(p.envvar == "HF_ENDPOINT" for p in params.values())
+    if flag == "--device":
+        assert all(p.default == "auto" and list(p.type.choices) == ["auto", "cpu", "cuda"] for p in params.values())
+
+
+def test_no_short_revision_alias_is_left():
+    assert all(_param(c, "--revision") is None for c in ALL_COMMANDS)
+    assert all(_param(c, "--datasets") is None and _param(c, "--folder") is None for c in ALL_COMMANDS)
+
+
+@pytest.mark.parametrize("spec", ["x", "x:", "1:2:0", "0,,4", "1:2:3:4"])
+def test_bad_layers_are_refused_at_parse_time_in_activations_and_probe(tmp_path, monkeypatch, spec):
+    import spacetime.probing.extraction.models as models
+    import spacetime.probing.probes.run as probe_run
+
+    def never(*args, **kwargs):
+        raise AssertionError("the command ran past the parse")
+
+    monkeypatch.setattr(models, "load_model", never)
+    monkeypatch.setattr(probe_run, "run_probe", never)
+    for args in (["activations", "world_places"], ["probe", "--activations", str(tmp_path)]):
+        result = run(*args, "--layers", spec, "--out", str(tmp_path / "out"))
+        assert result.exit_code == 2, result.output
+        assert "Invalid value for '--layers'" in result.stderr and "Traceback" not in result.output
+
+
+def test_layers_spec_accepts_the_documented_syntax():
+    from spacetime.options import LayersSpec
+
+    for spec in ("all", "0,4,8", "0:32:2", "-1", "0,10:20,-1", " all "):
+        assert LayersSpec().convert(spec, None, None) == spec.strip()
+
+
+@pytest.mark.parametrize(
+    "flag, value, message",
+    [
+        ("--alphas", "1,x", "expected comma-separated numbers"),
+        ("--alphas", "1,0", "every value must be > 0"),
+        ("--pca", "2,a", "expected comma-separated integers"),
+        ("--pca", "0,4", "every value must be >= 1"),
+    ],
+)
+def test_number_lists_are_refused_at_parse_time(tmp_path, flag, value, message):
+    result = run("probe", "--activations", str(tmp_path), flag, value)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_number_list_converts():
+    from spacetime.options import NumberList
+
+    assert NumberList(int, min=1).convert("2, 4,8", None, None) == [2, 4, 8]
+    assert NumberList(float, min=0, min_open=True).convert("0.1,1e5", None, None) == [0.1, 1e5]
+
+
+def test_probe_on_a_missing_folder_is_one_line_and_verbose_raises(tmp_path):
+    empty = tmp_path / "acts"
+    empty.mkdir()
+    result = run("probe", "--activations", str(empty), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    error, hint = result.stderr.strip().splitlines()[-2:]
+    assert error.startswith("Error: ") and "no manifest.json" in error and hint == "(run with -v for the traceback)"
+    verbose = run("-v", "probe", "--activations", str(empty), "--out", str(tmp_path / "out"))
+    assert verbose.exit_code != 0 and isinstance(verbose.exception, FileNotFoundError)
+
+
+def test_publish_finds_the_release_under_out_and_follows_the_error_rule(tmp_path):
+    result = run("publish", *REQUIRED["publish"], "--out", str(tmp_path))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert str(tmp_path / "release") in result.stderr and "(run with -v for the traceback)" in result.stderr
+    verbose = run("-v", "publish", *REQUIRED["publish"], "--out", str(tmp_path))
+    assert verbose.exit_code != 0 and verbose.exception is not None
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--sample", "--dbpedia-dump", "{dir}"], "cannot be combined with --dbpedia-dump"),
+        (["--dbpedia-dump", "{dir}", "--sparql-endpoint", "http://127.0.0.1:9/sparql"], "--dbpedia-dump replaces"),
+        (["--pageviews-url", "http://127.0.0.1:9", "--pageviews-dump", "{dir}"], "not both"),
+    ],
+)
+def test_conflicting_source_flags_are_usage_errors(tmp_path, args, message):
+    args = [a.format(dir=tmp_path) for a in args]
+    result = run("build", "world_places", *args, "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_source_options_are_checked_once_on_construction_and_frozen(tmp_path):
+    import dataclasses
+
+    from spacetime.pipelines.sources import ConflictingSourceOptions, SourceOptions
+    from spacetime.pipelines.sources.sparql import DBPEDIA_ENDPOINT
+
+    with pytest.raises(ConflictingSourceOptions, match="cannot be combined with --soda-url, --timeout"):
+        SourceOptions(sample=True, soda_url="http://127.0.0.1:9", timeout=5)
+    with pytest.raises(ConflictingSourceOptions, match="--dbpedia-dump replaces the SPARQL endpoint"):
+        SourceOptions(dbpedia_dump=tmp_path, sparql_endpoint="http://127.0.0.1:9/sparql")
+    with pytest.raises(TypeError):
+        SourceOptions(True)  # keywords only
+    options = SourceOptions(sample=True, datasets=["world_places"])
+    assert options.datasets == ("world_places",) and options.endpoint == DBPEDIA_ENDPOINT
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.sample = False
+
+
+def test_accelerate_entry_point_is_the_cli_command(tmp_path):
+    from spacetime.probing.extraction.cli import _launched
+
+    with pytest.raises(SystemExit) as done:
+        _launched(["-v", "world_places", "--layers", "x", "--out", str(tmp_path)])
+    assert done.value.code == 2

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from sklearn.linear_model import RidgeCV
 
+from spacetime.cli import main
 from spacetime.dist.package import package
 from spacetime.layout import Layout
 from spacetime.loaders.identity import dataset_identity
@@ -276,16 +277,26 @@ def test_plots_and_report(setup):
 def test_activations_that_do_not_match_the_dataset_fail_clearly(setup, tmp_path):
     short = write_activations(tmp_path / "short", "world_places", setup["world"], ["latitude", "longitude"], 5, drop=3)
     result = CliRunner().invoke(
-        probe,
-        ["--activations", str(short), "--data", str(setup["release"]), "--out", str(tmp_path / "out"), "--no-plots"],
+        main,
+        [
+            "probe",
+            "--activations",
+            str(short),
+            "--data",
+            str(setup["release"]),
+            "--out",
+            str(tmp_path / "out"),
+            "--no-plots",
+        ],
     )
     assert result.exit_code != 0
     assert "3 dataset entities have no activations" in result.output and "0 activation rows" in result.output
     with pytest.raises(ValueError, match=r"1 activation rows are not in the dataset \(e.g. \['Ghost'\]\)"):
         align_rows(["a", "b", "Ghost"], ["b", "a"])
     result = CliRunner().invoke(
-        probe,
+        main,
         [
+            "probe",
             "--activations",
             str(setup["folders"]["world"]),
             "--data",
@@ -298,7 +309,7 @@ def test_activations_that_do_not_match_the_dataset_fail_clearly(setup, tmp_path)
     )
     assert result.exit_code != 0 and "layer(s) [1] are not stored" in result.output
     base = ["--activations", str(setup["folders"]["world"]), "--data", str(setup["release"]), "--no-plots"]
-    result = CliRunner().invoke(probe, [*base, "--layers", "0:9", "--out", str(tmp_path / "o3")])
+    result = CliRunner().invoke(main, ["probe", *base, "--layers", "0:9", "--out", str(tmp_path / "o3")])
     assert result.exit_code != 0 and "'0:9' is out of range for 5 layers" in result.output
     result = CliRunner().invoke(probe, [*base, "--layers", "x:", "--out", str(tmp_path / "o4")])
     assert result.exit_code == 2 and "cannot parse 'x:'" in result.output

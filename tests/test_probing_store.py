@@ -260,7 +260,6 @@ def test_cli_writes_the_same_folder(model_dir, data_path, reference_folder, tmp_
         [
             "--model",
             str(model_dir),
-            "--dataset",
             "world_places",
             "--prompt",
             "coords",
@@ -304,7 +303,6 @@ def test_cli_rejects_bad_options(model_dir, data_path, tmp_path, args, message):
         [
             "--model",
             str(model_dir),
-            "--dataset",
             "world_places",
             "--out",
             str(tmp_path),
@@ -352,7 +350,6 @@ def test_data_parallel_with_two_processes_gives_the_same_bytes(model_dir, data_p
         "spacetime.probing.extraction.cli",
         "--model",
         str(model_dir),
-        "--dataset",
         "world_places",
         "--prompt",
         "coords",

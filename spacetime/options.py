@@ -1,0 +1,171 @@
+"""The command line's shared vocabulary: every option that more than one command takes is declared here, once.
+
+=====================  =========================================================================================
+``--out OUT``          the output root (default ``out``); a command finds its inputs and writes its outputs in the
+                       layout of spacetime/layout.py. (``leaderboard RESULTS --out SITE`` is the one exception.)
+``DATASETS...``        datasets are positional everywhere: ``build``/``package``/``validate``/``submit`` take
+                       several (``build`` needs names or ``--all``; the others default to all), ``activations``
+                       one. An unknown name is refused, naming the known ones.
+``--progress/         progress bars (log lines without a terminal) of long work; on by default.
+--no-progress``
+``--data``             the dataset read: a release folder, a Hub dataset repo or a Parquet file [default under OUT]
+``--data-revision``    the dataset's Hub revision (tag or commit)
+``--model-revision``   the model's Hub revision (branch, tag or commit)
+``--endpoint``         the Hub endpoint [env: HF_ENDPOINT]
+``--seed``             the seed of whatever the command draws at random
+``--device``           auto | cpu | cuda
+``--layers``           all | 0,4,8 | 0:32:2 | -1 or a mix, checked at parse time (:class:`LayersSpec`); the range
+                       against the model's depth once it is known
+=====================  =========================================================================================
+
+Nothing heavy is imported here (``spacetime --help`` stays fast).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from spacetime.layout import DEFAULT_OUT
+from spacetime.pipelines.registry import DATASETS
+
+LAYERS_HELP = "all | 0,4,8 | 0:32:2 | -1 (combinable: 0,10:20,-1); a layer past the model's depth is refused."
+DEVICES = ("auto", "cpu", "cuda")
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+class LayersSpec(click.ParamType):
+    """The ``--layers`` syntax, checked when the command line is parsed (the range needs the model's depth, later)."""
+
+    name = "LAYERS"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from spacetime.probing.extraction.layers import check_layers_spec  # pure Python, no torch
+
+        spec = str(value).strip()
+        try:
+            check_layers_spec(spec)
+        except ValueError as error:
+            self.fail(str(error).removeprefix(f"--layers {spec!r}: "), param, ctx)
+        return spec
+
+
+class NumberList(click.ParamType):
+    """Comma-separated numbers (``2,4,8``), each converted by ``kind`` and at least ``min`` (or above it)."""
+
+    def __init__(self, kind: type = int, *, min: float | None = None, min_open: bool = False) -> None:
+        self.kind, self.min, self.min_open = kind, min, min_open
+        self.name = "INTS" if kind is int else "NUMBERS"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> list:
+        if isinstance(value, list):
+            return value
+        noun = "integers" if self.kind is int else "numbers"
+        try:
+            values = [self.kind(part) for part in str(value).split(",") if part.strip()]
+        except ValueError:
+            self.fail(f"expected comma-separated {noun}, got {value!r}", param, ctx)
+        if not values:
+            self.fail(f"expected comma-separated {noun}, got {value!r}", param, ctx)
+        if self.min is not None:
+            low = [v for v in values if v < self.min or (self.min_open and v == self.min)]
+            if low:
+                bound = f"> {self.min}" if self.min_open else f">= {self.min}"
+                self.fail(f"every value must be {bound}, got {', '.join(map(str, low))}", param, ctx)
+        return values
+
+
+def out_option(help: str) -> Decorator:
+    """``--out OUT``: the output root, ``out`` by default; ``help`` says what the command reads and writes there."""
+    return click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=DEFAULT_OUT,
+        show_default=True,
+        help=help,
+    )
+
+
+def datasets_argument(*, all_flag: bool = False) -> Decorator:
+    """``DATASETS...``: any number of known datasets; with ``all_flag`` also ``--all`` (the function gets ``all_``).
+
+    Without ``all_flag`` naming none means every dataset (the command decides what that is: its input's)."""
+    argument = click.argument("datasets", nargs=-1, type=click.Choice(DATASETS), metavar="[DATASETS]...")
+    if not all_flag:
+        return argument
+    flag = click.option("--all", "all_", is_flag=True, help="Every dataset: " + ", ".join(DATASETS) + ".")
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        return argument(flag(function))
+
+    return decorate
+
+
+def chosen_datasets(datasets: tuple[str, ...], all_: bool) -> list[str]:
+    """The datasets of ``DATASETS... | --all``: the names given, or all of them; a usage error for neither or both."""
+    if all_ and datasets:
+        raise click.UsageError("name datasets or pass --all, not both")
+    if not all_ and not datasets:
+        raise click.UsageError("name a dataset or pass --all (known: " + ", ".join(DATASETS) + ")")
+    return list(DATASETS) if all_ else list(datasets)
+
+
+def dataset_argument() -> Decorator:
+    """``DATASET``: exactly one known dataset."""
+    return click.argument("dataset", type=click.Choice(DATASETS), metavar="DATASET")
+
+
+def progress_option() -> Decorator:
+    """``--progress/--no-progress``: progress bars of long work (plain log lines without a terminal)."""
+    return click.option(
+        "--progress/--no-progress",
+        default=True,
+        show_default=True,
+        help="Progress bars (log lines every 15 s without a terminal).",
+    )
+
+
+def data_option(help: str, *, required: bool = False) -> Decorator:
+    """``--data``: the dataset read (a release folder, a Hub dataset repo id, ...); ``help`` names the default."""
+    return click.option("--data", "data", default=None, required=required, help=help)
+
+
+def data_revision_option() -> Decorator:
+    return click.option(
+        "--data-revision", default=None, help="Hub revision (tag or commit) of the dataset repo given as --data."
+    )
+
+
+def model_revision_option(help: str = "Hub revision (branch, tag or commit) of --model.") -> Decorator:
+    return click.option("--model-revision", default=None, help=help)
+
+
+def endpoint_option() -> Decorator:
+    return click.option(
+        "--endpoint",
+        envvar="HF_ENDPOINT",
+        default=None,
+        help="Hub-compatible server [env: HF_ENDPOINT; default: https://huggingface.co].",
+    )
+
+
+def seed_option(help: str) -> Decorator:
+    return click.option("--seed", type=int, default=0, show_default=True, help=help)
+
+
+def device_option() -> Decorator:
+    return click.option(
+        "--device",
+        type=click.Choice(DEVICES),
+        default="auto",
+        show_default=True,
+        help="auto: a GPU when one is visible, else the CPU.",
+    )
+
+
+def layers_option(default: str | None, help: str = LAYERS_HELP) -> Decorator:
+    return click.option("--layers", type=LayersSpec(), default=default, show_default=default is not None, help=help)
