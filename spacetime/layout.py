@@ -7,11 +7,16 @@
     OUT/validation/                  spacetime validate: report.md, report.json
     OUT/activations/<model>/<dataset>/<prompt>/
                                      spacetime activations: one safetensors file per layer, entity_ids.json, manifest
-    OUT/probes/<name>/               spacetime probe: results.json, predictions/, plots/, report.md (a submission)
-    OUT/leaderboard/<name>.json      spacetime score: the scored entry of submission <name>
-    OUT/leaderboard/leaderboard.{md,png}
-                                     spacetime leaderboard
+    OUT/activation-releases/<model>/ spacetime package-activations: Parquet per (dataset, prompt, layer), the card,
+                                     activations.json (see probing/artifacts/release.py)
+    OUT/probes/<name>/               spacetime probe: results.json, predictions/, plots/, report.md
+    OUT/leaderboard/requests/        spacetime submit: evaluation requests, one file each (PENDING until evaluated)
+    OUT/leaderboard/results/         spacetime evaluate: one results file per request (all the leaderboard reads)
+    OUT/leaderboard/site/            the rendered leaderboard (spacetime demo): index.html, leaderboard.{md,png}
+    OUT/evaluate/                    spacetime evaluate's working folders: activations/ and probes/ (a rerun resumes)
     OUT/.cache/                      response caches of the builds (resumable runs)
+
+The one exception is ``spacetime leaderboard RESULTS --out SITE``: its ``--out`` is the site folder itself.
 """
 
 from __future__ import annotations
@@ -49,6 +54,10 @@ class Layout:
     def activations(self) -> Path:
         """The root of ``<model>/<dataset>/<prompt>/`` activation folders (see probing/extraction/store.py)."""
         return self.root / "activations"
+
+    def activation_release(self, model_slug: str) -> Path:
+        """``spacetime package-activations``: one model's activations as a Hub dataset folder (probing/artifacts)."""
+        return self.root / "activation-releases" / model_slug
 
     def probes(self, name: str) -> Path:
         return self.root / "probes" / name

@@ -3,11 +3,16 @@
 On a terminal it is a tqdm bar. Without one (CI logs, ``nohup``, a pipe) tqdm would print nothing or a stream of
 carriage returns; there the same bar writes one plain log line every ``LINE_INTERVAL`` seconds and a last one when
 it closes, on the ``spacetime.progress`` logger, which the CLI shows at its default level.
+
+The libraries draw bars of their own (``datasets`` writing Parquet, transformers loading weights, the Hub's
+transfers); :func:`quiet_library_progress` turns those off, so that what a run shows is ours alone. Great
+Expectations takes its setting per data context (``validation/report.py``).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -15,6 +20,11 @@ from tqdm.auto import tqdm
 
 LINE_INTERVAL = 15.0  # seconds between progress lines in a log
 log = logging.getLogger("spacetime.progress")
+
+# The libraries' documented switches, read when each is imported (and inherited by the processes we start):
+# datasets' own bars ("Creating parquet from Arrow format"), and huggingface_hub's, which transformers follows
+# ("Loading weights", "Writing model shards") as do the Hub's downloads and uploads.
+LIBRARY_PROGRESS_ENV = {"HF_DATASETS_DISABLE_PROGRESS_BARS": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
 
 
 class LoggedProgress(tqdm):
@@ -35,3 +45,26 @@ def progress_bar(*, enabled: bool = True, **options: Any) -> tqdm:
     options.setdefault("mininterval", LINE_INTERVAL)
     options.setdefault("maxinterval", LINE_INTERVAL * 4)
     return LoggedProgress(file=sys.stderr, **options)
+
+
+def quiet_library_progress() -> None:
+    """Turn off the libraries' own progress bars (ours stay); the CLI calls it once, before any stage runs.
+
+    Through their environment switches, so no library is imported for it (importing datasets and transformers
+    takes seconds); one already imported is told through its function as well. A switch set in the environment
+    already (``=0`` to see a library's bars) is left as it is.
+    """
+    for name, value in LIBRARY_PROGRESS_ENV.items():
+        os.environ.setdefault(name, value)
+    if "datasets" in sys.modules:
+        from datasets.utils import disable_progress_bars as disable_datasets_bars
+
+        disable_datasets_bars()
+    if "huggingface_hub" in sys.modules:
+        from huggingface_hub.utils import disable_progress_bars as disable_hub_bars
+
+        disable_hub_bars()
+    if "transformers" in sys.modules:
+        from transformers.utils.logging import disable_progress_bar as disable_transformers_bars
+
+        disable_transformers_bars()

@@ -14,11 +14,12 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from spacetime import __version__
-from spacetime.common import digest, folder_in_use
+from spacetime.common import digest, folder_in_use, human_size
 from spacetime.layout import Layout
 
 from . import store
@@ -109,6 +110,47 @@ def extract_to_folder(
         return _extract_to_folder(loaded, rows, prompt, layers, out_root, **options)
 
 
+@dataclass
+class _Run:
+    """One run's context: what it reads, how it batches, where it writes."""
+
+    loaded: LoadedModel
+    rows: EntityRows
+    prompt: Prompt
+    layers: list[int]
+    folder: Path
+    state: Any  # accelerate's PartialState
+    device: str
+    batch_tokens: int
+    shard_rows: int
+    padding_side: str
+    random_text: str | None
+    encoded: Encoded
+    prefix: list[int]  # the prompt's first tokens, shared by every row and computed once
+
+    @property
+    def main(self) -> bool:
+        return self.state.is_main_process
+
+    @property
+    def prompt_text(self) -> str:
+        return self.prompt.template(self.random_text)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        return run_fingerprint(
+            self.loaded.info,
+            self.rows,
+            self.prompt_text,
+            self.layers,
+            self.batch_tokens,
+            self.shard_rows,
+            self.padding_side,
+            self.device,
+            len(self.prefix),
+        )
+
+
 def _extract_to_folder(
     loaded: LoadedModel,
     rows: EntityRows,
@@ -135,72 +177,120 @@ def _extract_to_folder(
     import torch
     from accelerate import PartialState
 
-    from spacetime.progress import progress_bar
+    _check_inputs(rows, prompt)
+    state = PartialState(cpu=device == "cpu")
+    random_text = random_prefix(loaded.tokenizer, seed) if prompt.random_prefix else None
+    encoded = encode_rows(loaded.tokenizer, prompt, rows.records(), random_text, rows.entity_ids)  # all rows
+    run = _Run(
+        loaded=loaded,
+        rows=rows,
+        prompt=prompt,
+        layers=list(layers),
+        folder=store.activation_folder(out_root, loaded.slug, rows.dataset, prompt.name),
+        state=state,
+        device=device,
+        batch_tokens=batch_tokens or default_batch_tokens(device),
+        shard_rows=shard_rows,
+        padding_side=padding_side,
+        random_text=random_text,
+        encoded=encoded,
+        prefix=encoded.input_ids[0][: shared_prefix(encoded)] if share_prefix else [],  # the prefix is global
+    )
+    if store.is_complete(run.folder, run.fingerprint):
+        if run.main:
+            echo(f"already complete: {run.folder}")
+        return run.folder
 
+    ranges, pending = _plan_shards(run)
+    extractor = ActivationExtractor(loaded.model, run.layers, run.prefix, out_dtype=torch.float16)  # what is stored
+    if run.main:
+        store.start_folder(run.folder)
+    state.wait_for_everyone()
+    if estimate:
+        _print_estimate(run, extractor, ranges, pending, echo)
+    _extract_shards(run, extractor, ranges, pending, progress=progress, on_batch=on_batch)
+    state.wait_for_everyone()
+    if run.main:
+        _merge(run, extractor, ranges)
+    state.wait_for_everyone()
+    return run.folder
+
+
+def _check_inputs(rows: EntityRows, prompt: Prompt) -> None:
+    """Refuse a run with no rows, or whose prompt reads a column the rows lack."""
     if not len(rows):
         raise ValueError(f"{rows.dataset}: no rows to extract")
-    state = PartialState(cpu=device == "cpu")
-    batch_tokens = batch_tokens or default_batch_tokens(device)
     missing = [c for c in required_columns(prompt) if c not in rows.frame.columns]
     if missing:
         raise ValueError(f"{rows.dataset}: prompt {prompt.name!r} needs column(s) {missing}")
-    random_text = random_prefix(loaded.tokenizer, seed) if prompt.random_prefix else None
-    prompt_text = prompt.template(random_text)
-    folder = store.activation_folder(out_root, loaded.slug, rows.dataset, prompt.name)
-    records, ids = rows.records(), rows.entity_ids
-    encoded = encode_rows(loaded.tokenizer, prompt, records, random_text, ids)  # all rows: the prefix is global
-    prefix = encoded.input_ids[0][: shared_prefix(encoded)] if share_prefix else []
-    fingerprint = run_fingerprint(
-        loaded.info, rows, prompt_text, layers, batch_tokens, shard_rows, padding_side, device, len(prefix)
-    )
-    if store.is_complete(folder, fingerprint):
-        if state.is_main_process:
-            echo(f"already complete: {folder}")
-        return folder
 
-    ranges = store.shard_ranges(len(rows), shard_rows)
-    mine = store.split_for_rank(len(ranges), state.process_index, state.num_processes)
-    pending = [i for i in mine if not store.shard_done(folder, fingerprint, i, *ranges[i])]
-    my_rows = [r for i in pending for r in range(*ranges[i])]
-    extractor = ActivationExtractor(loaded.model, layers, prefix, out_dtype=torch.float16)  # what is stored
-    hidden = loaded.info["hidden_size"]
-    pad_id = pad_token_id(loaded.tokenizer)
+
+def _plan_shards(run: _Run) -> tuple[list[tuple[int, int]], list[int]]:
+    """Every shard's row range, and the indexes of this process's shards not yet on disk."""
+    ranges = store.shard_ranges(len(run.rows), run.shard_rows)
+    mine = store.split_for_rank(len(ranges), run.state.process_index, run.state.num_processes)
+    return ranges, [i for i in mine if not store.shard_done(run.folder, run.fingerprint, i, *ranges[i])]
+
+
+def _print_estimate(
+    run: _Run,
+    extractor: ActivationExtractor,
+    ranges: list[tuple[int, int]],
+    pending: list[int],
+    echo: Callable[[str], None],
+) -> None:
+    """What the run will write and, timed on a warm-up batch, how long it will take."""
     plan = RunPlan(
-        len(rows),
+        len(run.rows),
         extractor.layers,
-        hidden,
+        run.loaded.info["hidden_size"],
         len(pending),
         len(ranges),
-        sum(_padded_tokens(encoded, list(range(*ranges[i])), batch_tokens) for i in pending),
+        sum(_padded_tokens(run.encoded, list(range(*ranges[i])), run.batch_tokens) for i in pending),
     )
-    if state.is_main_process:
-        store.start_folder(folder)
-    state.wait_for_everyone()
-    if estimate and state.is_main_process:
-        echo(_describe(plan, loaded, rows, prompt, folder, state.num_processes))
-    if estimate and pending:
-        seconds = _warmup_seconds(
-            extractor, encoded, list(range(*ranges[pending[0]])), batch_tokens, pad_id, padding_side
+    if run.main:
+        echo(_describe(plan, run.loaded, run.rows, run.prompt, run.folder, run.state.num_processes))
+    if not pending:
+        return
+    pad_id = pad_token_id(run.loaded.tokenizer)
+    first = list(range(*ranges[pending[0]]))
+    seconds = _warmup_seconds(extractor, run.encoded, first, run.batch_tokens, pad_id, run.padding_side)
+    if run.main:
+        echo(
+            f"estimated time: {_duration(seconds * plan.pending_tokens)} "
+            f"({plan.pending_tokens:,} padded tokens at {1 / max(seconds, 1e-12):,.0f} tokens/s, "
+            "from a warm-up batch)"
         )
-        if state.is_main_process:
-            echo(
-                f"estimated time: {_duration(seconds * plan.pending_tokens)} "
-                f"({plan.pending_tokens:,} padded tokens at {1 / max(seconds, 1e-12):,.0f} tokens/s, "
-                "from a warm-up batch)"
-            )
 
+
+def _extract_shards(
+    run: _Run,
+    extractor: ActivationExtractor,
+    ranges: list[tuple[int, int]],
+    pending: list[int],
+    *,
+    progress: bool,
+    on_batch: Callable[[int], None] | None,
+) -> None:
+    """Run the model over the pending shards' rows, writing each shard once it is done."""
+    import torch
+
+    from spacetime.progress import progress_bar
+
+    hidden = run.loaded.info["hidden_size"]
+    pad_id = pad_token_id(run.loaded.tokenizer)
     done = 0
     bar = progress_bar(
-        enabled=progress and state.is_main_process,
-        total=len(my_rows),
+        enabled=progress and run.main,
+        total=sum(stop - start for start, stop in (ranges[i] for i in pending)),
         unit="row",
-        desc=f"{rows.dataset}/{prompt.name}",
+        desc=f"{run.rows.dataset}/{run.prompt.name}",
     )
     for index in pending:
         start, stop = ranges[index]
         buffers = {layer: torch.empty((stop - start, hidden), dtype=torch.float16) for layer in extractor.layers}
         for chosen, acts in iter_activations(
-            extractor, encoded, list(range(start, stop)), batch_tokens, pad_id, padding_side
+            extractor, run.encoded, list(range(start, stop)), run.batch_tokens, pad_id, run.padding_side
         ):
             where = torch.tensor(chosen) - start
             for layer, values in acts.items():
@@ -209,30 +299,20 @@ def _extract_to_folder(
             bar.update(len(chosen))
             if on_batch:
                 on_batch(done)
-        store.write_shard(folder, fingerprint, index, start, stop, buffers)
+        store.write_shard(run.folder, run.fingerprint, index, start, stop, buffers)
     bar.close()
-    state.wait_for_everyone()
-    if state.is_main_process:
-        manifest = _manifest(
-            loaded,
-            rows,
-            prompt,
-            prompt_text,
-            random_text,
-            extractor.layers,
-            batch_tokens,
-            shard_rows,
-            padding_side,
-            extractor,
-        )
-        manifest["extraction"]["whitespace_normalised_rows"] = encoded.whitespace_normalised
-        nonfinite = store.merge_shards(folder, fingerprint, ranges, extractor.layers, hidden, manifest)
-        manifest["nonfinite_values"] = nonfinite
-        store.finish_folder(folder, fingerprint, ids, extractor.layers, manifest)
-        if any(nonfinite.values()):
-            log.warning("float16 overflow: non-finite values per layer %s", nonfinite)
-    state.wait_for_everyone()
-    return folder
+
+
+def _merge(run: _Run, extractor: ActivationExtractor, ranges: list[tuple[int, int]]) -> None:
+    """Merge the shards into the layer files and finish the folder with its manifest (the main process's job)."""
+    manifest = _manifest(run, extractor)
+    manifest["extraction"]["whitespace_normalised_rows"] = run.encoded.whitespace_normalised
+    hidden = run.loaded.info["hidden_size"]
+    nonfinite = store.merge_shards(run.folder, run.fingerprint, ranges, extractor.layers, hidden, manifest)
+    manifest["nonfinite_values"] = nonfinite
+    store.finish_folder(run.folder, run.fingerprint, run.rows.entity_ids, extractor.layers, manifest)
+    if any(nonfinite.values()):
+        log.warning("float16 overflow: non-finite values per layer %s", nonfinite)
 
 
 def dataset_rows(
@@ -283,25 +363,16 @@ def _describe(plan: RunPlan, loaded: LoadedModel, rows: EntityRows, prompt: Prom
     return (
         f"{loaded.info['model']} ({loaded.info['model_dtype']}{', random init' if loaded.info['random_init'] else ''})"
         f" on {rows.dataset} ({plan.rows:,} rows), prompt {prompt.name!r}, layers {shown}\n"
-        f"disk: {len(layers)} x {plan.rows:,} rows x {plan.hidden} x 2 B = {_size(plan.disk_bytes)} "
-        f"({_size(per_layer)} per layer; shards hold as much again until merged)\n"
+        f"disk: {len(layers)} x {plan.rows:,} rows x {plan.hidden} x 2 B = {human_size(plan.disk_bytes)} "
+        f"({human_size(per_layer)} per layer; shards hold as much again until merged)\n"
         f"shards: {plan.pending_shards} of {plan.total_shards} to do in this process ({world} process(es))"
         f" -> {folder}"
     )
 
 
-def _manifest(
-    loaded: LoadedModel,
-    rows: EntityRows,
-    prompt: Prompt,
-    prompt_text: str,
-    random_text: str | None,
-    layers: list[int],
-    batch_tokens: int,
-    shard_rows: int,
-    padding_side: str,
-    extractor: ActivationExtractor,
-) -> dict[str, Any]:
+def _manifest(run: _Run, extractor: ActivationExtractor) -> dict[str, Any]:
+    """The folder's manifest.json, before the merge adds what it finds (see :func:`_merge`)."""
+    loaded, rows, prompt = run.loaded, run.rows, run.prompt
     info = loaded.info
     return {
         "package_version": __version__,
@@ -324,11 +395,11 @@ def _manifest(
         "dataset_rows_sha256": rows.source.get("rows_sha256"),
         "entity_ids_sha256": store.entity_ids_sha256(rows.entity_ids),
         "prompt": prompt.name,
-        "prompt_text": prompt_text,
-        "random_prefix": random_text,
+        "prompt_text": run.prompt_text,
+        "random_prefix": run.random_text,
         "read_position": "final period" if prompt.read_suffix else "last token of the entity",
         "activation": "residual stream after each decoder block (block output; no final norm)",
-        "layers": layers,
+        "layers": extractor.layers,
         "rows": len(rows),
         "storage": {
             "dtype": "float16",
@@ -339,21 +410,13 @@ def _manifest(
         "hook_point": store.HOOK_POINT,
         "nonfinite_values": {},  # filled in once the layer files are merged
         "extraction": {
-            "batch_tokens": batch_tokens,
-            "shard_rows": shard_rows,
-            "padding_side": padding_side,
+            "batch_tokens": run.batch_tokens,
+            "shard_rows": run.shard_rows,
+            "padding_side": run.padding_side,
             "cached_prefix_tokens": len(extractor.prefix),
             "prefix_cache_skipped": extractor.prefix_cache_skipped,
         },
     }
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if n < 1000 or unit == "TB":
-            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
-        n /= 1000
-    return str(n)
 
 
 def _duration(seconds: float) -> str:
