@@ -6,6 +6,7 @@ probe every layer with ``run_probe``, add bootstrap intervals, and write one res
 
     <results>/<org>/<name>/results_<revision[:12]>_<precision>.json
     <results>/<org>/<name>/plots_<revision[:12]>_<precision>/<dataset>_*.png   (the probe's map / years plots)
+    <results>/<org>/<name>/weights_<revision[:12]>_<precision>/<dataset>.safetensors   (every layer's fitted probe)
 
 The request file is marked RUNNING, then FINISHED (naming its results file) or FAILED (with the reason); one
 request failing does not stop the others, and a rerun picks up RUNNING requests (a killed run) where their
@@ -26,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from spacetime.common import digest
+from spacetime.common import digest, write_json_atomic
 from spacetime.layout import Layout
 from spacetime.loaders.identity import dataset_identity
 from spacetime.probing.probes.bootstrap import RESAMPLES, SEED, bootstrap_scores, higher_is_better
-from spacetime.probing.probes.run import PREDICTIONS_DIR, write_json
+from spacetime.probing.probes.run import PREDICTIONS_DIR
 
 from .inputs import InputError
 from .submissions import Request, find_requests, read_request, write_request
@@ -142,7 +143,8 @@ def evaluate_one(
     results = build_results(request, loaded.info, payload, probe_dir, source, identity, options, device)
     target = results_dir / results_file_name(request)
     _copy_plots(probe_dir, target.parent / f"plots_{target.stem.removeprefix('results_')}")
-    write_json(target, results)
+    _copy_weights(probe_dir, weights_folder(target), list(payload["results"]))
+    write_json_atomic(target, results)
     return target
 
 
@@ -315,6 +317,23 @@ def _copy_plots(probe_dir: Path, target: Path) -> None:
     for png in sorted((probe_dir / PLOTS_DIR).glob("*.png")):
         if "r2_by_layer" not in png.name:  # the site draws the layer curves itself, every entry on one chart
             shutil.copyfile(png, target / png.name)
+
+
+def weights_folder(results_file: Path) -> Path:
+    """Where the fitted probes of ``results_<name>.json`` are kept: ``weights_<name>/`` beside it."""
+    return results_file.parent / f"weights_{results_file.stem.removeprefix('results_')}"
+
+
+def _copy_weights(probe_dir: Path, target: Path, datasets: list[str]) -> None:
+    """The probe's fitted weights (``probes.weights``, one safetensors file per dataset), beside the results file,
+    so they are published with it; only this run's datasets, none left from an earlier run."""
+    from spacetime.probing.probes.weights import WEIGHTS_DIR
+
+    if target.is_dir():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for dataset in datasets:
+        shutil.copyfile(probe_dir / WEIGHTS_DIR / f"{dataset}.safetensors", target / f"{dataset}.safetensors")
 
 
 def demo_leaderboard(

@@ -29,7 +29,9 @@ class RidgeLOO:
     After ``fit``: ``alpha_`` (chosen alpha), ``coef_`` (``[targets, features]``, or ``[features]`` for a 1-D y) and
     ``intercept_`` in the targets' units, ``loo_mse_`` (``[alphas]``: mean squared LOO error of the z-scored targets,
     averaged over rows and targets: RidgeCV's criterion), ``loo_mse_per_target_`` (``[alphas, targets]``),
-    ``y_mean_`` and ``y_scale_`` (the train z-scoring), ``solver_`` (``cov`` or ``gram``).
+    ``y_mean_`` and ``y_scale_`` (the train z-scoring), ``x_mean_`` (``[features]``: the train centring of X, already
+    folded into ``intercept_``), ``solver_`` (``cov`` or ``gram``). ``predict`` is :func:`linear_predict` of
+    ``coef_`` and ``intercept_`` alone, so those two arrays (as ``probes.weights`` saves them) reproduce it exactly.
     """
 
     def __init__(
@@ -71,6 +73,7 @@ class RidgeLOO:
         self.coef_ = coef[0] if one_d else coef
         self.intercept_ = float(intercept[0]) if one_d else intercept
         self.y_mean_, self.y_scale_ = (y_mean[0], y_scale[0]) if one_d else (y_mean, y_scale)
+        self.x_mean_ = x_mean
         self.solver_ = solver
         self.n_features_in_ = p
         return self
@@ -78,10 +81,16 @@ class RidgeLOO:
     def predict(self, X: np.ndarray) -> np.ndarray:
         if not hasattr(self, "coef_"):
             raise RuntimeError("RidgeLOO: call fit before predict")
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has shape {X.shape}; the probe was fit on {self.n_features_in_} features")
-        return X @ np.asarray(self.coef_).T + self.intercept_
+        return linear_predict(X, self.coef_, self.intercept_)
+
+
+def linear_predict(X: np.ndarray, coef: np.ndarray, intercept: np.ndarray | float) -> np.ndarray:
+    """``X @ coef.T + intercept`` in float64: the one prediction path of a fitted probe, live or loaded from disk."""
+    X = np.asarray(X, dtype=np.float64)
+    coef = np.asarray(coef)
+    if X.ndim != 2 or X.shape[1] != coef.shape[-1]:
+        raise ValueError(f"X has shape {X.shape}; the probe was fit on {coef.shape[-1]} features")
+    return X @ coef.T + intercept
 
 
 def _loo_cov(Xc: np.ndarray, Yc: np.ndarray, alphas: np.ndarray):

@@ -5,6 +5,7 @@ Layout of the output folder (`spacetime evaluate` runs this stage for every lead
 
     results.json                      {"config": {...}, "results": {"<dataset>": {"best_layer", metrics, "per_layer"}}}
     predictions/<dataset>.parquet     entity_id, layer (= best_layer), pred_<target>... for every test entity
+    weights/<dataset>.safetensors     every layer's fitted ridge (coef, intercept, alpha, centring; see weights.py)
     plots/<dataset>_r2_by_layer.png   and <dataset>_map.png (places) or <dataset>_years.png (time)
     report.md
 
@@ -14,7 +15,6 @@ at the test split; its test metrics are the dataset's headline numbers.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from spacetime.common import write_json_atomic
 from spacetime.loaders.identity import dataset_identity
 from spacetime.pipelines.registry import spec
 from spacetime.probing.extraction import store
@@ -262,27 +263,6 @@ def run_config(
     }
 
 
-def write_json(path: Path, payload: dict[str, Any]) -> None:
-    from spacetime.common import write_atomic
-
-    write_atomic(path, (json.dumps(_plain(payload), indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode())
-
-
-def _plain(value: Any) -> Any:
-    """JSON-safe: numpy scalars to Python, NaN to None (the JSON has no NaN)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if not np.isfinite(value) else float(value)
-    if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
-    return value
-
-
 def write_parquet(path: Path, frame: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".parquet.tmp")
@@ -316,6 +296,8 @@ def run_probe(
 ) -> dict[str, Any]:
     """Probe every folder in ``activations`` (one per dataset) against ``source``; write the results folder."""
     from spacetime.loaders.load import probing_data
+
+    from .weights import WEIGHTS_DIR, save_probe_weights
 
     options = options or ProbeOptions()
     out = Path(out)
@@ -354,11 +336,12 @@ def run_probe(
         if robustness:
             results[dataset]["robustness"] = robustness
         write_parquet(out / PREDICTIONS_DIR / f"{dataset}.parquet", predictions_frame(probe, probe.best()))
+        save_probe_weights(out / WEIGHTS_DIR / f"{dataset}.safetensors", probe, folder, identity)
     payload = {
         "config": run_config([p.manifest for _, p in probes.values()], identity, options.alphas, options.seed),
         "results": results,
     }
-    write_json(out / RESULTS_FILE, payload)
+    write_json_atomic(out / RESULTS_FILE, payload)  # numpy scalars to numbers, NaN to null
     if options.plots:
         from .plots import write_plots_and_report
 
