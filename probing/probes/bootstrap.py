@@ -51,6 +51,7 @@ def metric_replicates(
     target_names: Sequence[str],
     indices: np.ndarray,
     metrics: Sequence[Metric] = METRICS,
+    kind: str | None = None,
 ) -> dict[str, np.ndarray]:
     """Every metric of :func:`score_predictions` (same keys) on each resample: ``{metric: [resamples]}``.
 
@@ -59,7 +60,7 @@ def metric_replicates(
     metric's form is its registry entry's ``replicates``."""
     y_true, y_pred = _as_2d(y_true), _as_2d(y_pred)
     names = list(target_names)
-    kind = dataset_kind(names)
+    kind = kind or dataset_kind(names)
     w = resample_counts(indices, len(y_true))
     return keyed_values([m for m in metrics if m.applies(kind)], names, lambda m: m.replicates(w, y_true, y_pred, kind))
 
@@ -87,14 +88,16 @@ def bootstrap_scores(
     seed: int = SEED,
     confidence: float = CONFIDENCE,
     metrics: Sequence[Metric] = METRICS,
+    kind: str | None = None,
 ) -> dict[str, Any]:
     """Point value, standard error and interval of every metric, and the kept replicates::
 
     {"metrics": {metric: {"value", "stderr", "ci": [low, high]}}, "replicates": {metric: [...]}, "resamples",
      "seed", "confidence", "n"}
     """
-    point = score_predictions(y_true, y_pred, target_names, metrics=metrics)
-    reps = metric_replicates(y_true, y_pred, target_names, resample_indices(len(y_true), resamples, seed), metrics)
+    point = score_predictions(y_true, y_pred, target_names, metrics=metrics, kind=kind)
+    indices = resample_indices(len(y_true), resamples, seed)
+    reps = metric_replicates(y_true, y_pred, target_names, indices, metrics, kind=kind)
     scored = {
         name: {"value": value, "stderr": stderr(reps[name]), "ci": list(interval(reps[name], confidence))}
         for name, value in point.items()

@@ -349,15 +349,17 @@ def score_predictions(
     target_names: Sequence[str],
     proximity: bool = True,
     metrics: Sequence[Metric] = METRICS,
+    kind: str | None = None,
 ) -> dict[str, float]:
     """Every metric of one split that applies to its kind of dataset. Places: R^2 and Spearman are means over
     latitude and longitude (each also reported), MAE in degrees, haversine in km. Time: MAE in years. Keys are stable
-    (the leaderboard reads them). ``proximity=False`` leaves out the pairwise metrics (the proximity error)."""
+    (the leaderboard reads them). ``proximity=False`` leaves out the pairwise metrics (the proximity error). ``kind``:
+    the dataset's declared kind (``spec(dataset).kind``); without one, arrays alone are read by their targets."""
     y_true, y_pred = _as_2d(np.asarray(y_true, dtype=np.float64)), _as_2d(np.asarray(y_pred, dtype=np.float64))
     names = list(target_names)
     if y_true.shape != y_pred.shape or y_true.shape[1] != len(names):
         raise ValueError(f"true values {y_true.shape}, predictions {y_pred.shape} and targets {names} do not agree")
-    kind = dataset_kind(names)
+    kind = kind or dataset_kind(names)
     chosen = [m for m in metrics if m.applies(kind) and (not m.pairwise or (proximity and len(y_true) > 1))]
     values = keyed_values(chosen, names, lambda m: m.point(y_true, y_pred, kind))
     return {key: float(value) for key, value in values.items()}

@@ -12,7 +12,7 @@ import numpy as np
 
 from spacetime.pipelines.registry import DATASETS, spec
 
-from .metrics import METRIC, is_spatial, proximity_errors
+from .metrics import METRIC, dataset_kind, proximity_errors
 from .ridge import DEFAULT_ALPHAS, RidgeLOO
 
 MLP_HIDDEN = 256
@@ -108,6 +108,7 @@ def block_holdout(
     alphas: Sequence[float] = DEFAULT_ALPHAS,
     min_test_rows: int = 20,
     max_blocks: int = 10,
+    kind: str | None = None,
 ) -> list[dict[str, Any]]:
     """For each of the ``max_blocks`` largest blocks with at least ``min_test_rows`` test rows: a probe trained on
     the train rows outside the block, scored on the block's test rows, beside the standard probe on the same rows.
@@ -116,7 +117,7 @@ def block_holdout(
     probe, the others from the standard probe), so it says how far the block moved relative to everything else."""
     train, test = split == "train", split == "test"
     y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
-    spatial = is_spatial(target_names)
+    spatial = (kind or dataset_kind(target_names)) == "space"
     labels = blocks.astype(str)
     y_test = y[test]
     baseline = np.asarray(baseline_test_pred, dtype=np.float64).reshape(len(y_test), -1)
