@@ -177,7 +177,14 @@ def read_results(path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as err:
         raise SpacetimeError(f"{path}: not a probe results file ({type(err).__name__}: {err})") from None
     model = (config.get("model_name"), config.get("model_sha"))
-    if model != (manifest.get("model"), manifest.get("model_revision")):
+    # A leaderboard entry names its random-init control "<model>-random-init-seed<S>", after its base model.
+    names = {config.get("model_name"), config.get("base_model")}
+    random_init = bool(config.get("random_init") or config.get("kind") == "random_init")
+    if (
+        manifest.get("model") not in names
+        or config.get("model_sha") != manifest.get("model_revision")
+        or random_init != bool(manifest.get("random_init"))
+    ):
         raise SpacetimeError(
             f"{path}: results of {model[0]!r} at {model[1]!r}, not of this release's model "
             f"{manifest.get('model')!r} at {manifest.get('model_revision')!r}"
