@@ -183,3 +183,32 @@ def materialise_folder(
         )
     fingerprint = hashlib.sha256(f"{source}\0{revision}\0{entry['entity_ids_sha256']}\0{layers}".encode()).hexdigest()
     return store.finish_folder(out, fingerprint, ids or [], layers, manifest)
+
+
+def is_activation_folder(path: str | Path) -> bool:
+    """A folder in the store's format (``spacetime activations`` writes them; :func:`materialise_folder` too)."""
+    return (Path(path) / store.MANIFEST).is_file()
+
+
+def release_folders(
+    source: str | Path,
+    out_root: Path,
+    revision: str | None = None,
+    data: str | Path | None = None,
+    data_revision: str | None = None,
+) -> list[Path]:
+    """Every dataset of an activation release (a folder or a Hub repo id) as a store-format folder under
+    ``out_root/<dataset>/<prompt>``: the dataset's only prompt in the release, or its default prompt when it holds
+    several. Each is checked against ``data`` (revision and row order) when given."""
+    from spacetime.pipelines.registry import spec
+
+    folder = release_folder(source, revision)
+    release = read_release(folder)
+    pinned = folder.name if folder != Path(source) else revision  # a Hub snapshot's folder is named by its commit
+    out = []
+    for dataset in sorted({e["dataset"] for e in release["datasets"]}):
+        prompts = [e["prompt"] for e in release["datasets"] if e["dataset"] == dataset]
+        prompt = prompts[0] if len(prompts) == 1 else spec(dataset).default_prompt
+        target = Path(out_root) / dataset / prompt
+        out.append(materialise_folder(source, dataset, target, prompt, None, pinned, data, data_revision))
+    return out

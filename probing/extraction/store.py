@@ -366,3 +366,22 @@ def as_dataset(folder: Path, layer: int) -> Any:
         datasets.table.InMemoryTable(table.cast(features.arrow_schema)),
         info=datasets.DatasetInfo(features=features, description=f"layer {layer} activations from {folder}"),
     )
+
+
+def align_rows(activation_ids: Sequence[str], dataset_ids: Sequence[str], where: str = "") -> Any:
+    """For each dataset id, its row in the activation folder; raises naming missing and extra ids."""
+    position = {e: i for i, e in enumerate(activation_ids)}
+    if len(position) != len(activation_ids):
+        raise ValueError(f"{where}: the activation folder repeats entity ids")
+    missing = [e for e in dataset_ids if e not in position]
+    wanted = set(dataset_ids)
+    extra = [e for e in activation_ids if e not in wanted]
+    if missing or extra:
+        raise ValueError(
+            f"{where}: activations and dataset disagree: {len(missing)} dataset entities have no "
+            f"activations (e.g. {missing[:3]}), {len(extra)} activation rows are not in the dataset "
+            f"(e.g. {extra[:3]}); extract activations from the same dataset revision"
+        )
+    import numpy as np
+
+    return np.array([position[e] for e in dataset_ids], dtype=np.int64)

@@ -20,9 +20,11 @@ from spacetime.layout import Layout
     "activations",
     multiple=True,
     required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Activation folder (OUT/activations/<model>/<dataset>/<prompt>/); repeat for several datasets.",
+    help="An activation folder (OUT/activations/<model>/<dataset>/<prompt>/), or an activation release (a folder "
+    "from `spacetime package-activations`, or its Hub dataset repo id): every dataset in it, each at its prompt; "
+    "repeatable.",
 )
+@click.option("--activations-revision", default=None, help="Hub revision of an activation release given by repo id.")
 @opt.data_option("The released dataset: a release folder or a Hub dataset repo id [default: OUT/release].")
 @opt.data_revision_option()
 @opt.out_option("Output root: results go to OUT/probes/NAME/; the dataset is read from OUT/release by default.")
@@ -36,8 +38,7 @@ from spacetime.layout import Layout
     "--control",
     "controls",
     multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Activation folder of the random-init control for the same dataset (dashed line in the plots).",
+    help="Activation folder (or release) of the random-init control for the same datasets (dashed in the plots).",
 )
 @opt.layers_option(None, opt.LAYERS_HELP + " [default: every stored layer]")
 @click.option(
@@ -65,8 +66,16 @@ from spacetime.layout import Layout
     help="Also search the MLP neurons of this model (Llama-style) for the best layer's probe directions.",
 )
 @click.option("--no-plots", is_flag=True, help="Skip the plots and the report.")
+@click.option(
+    "--weights",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Apply the probes saved by an earlier run instead of fitting: its folder (OUT/probes/NAME, or a "
+    "leaderboard weights_<name>/ folder); writes the best layer's test predictions and metrics to OUT/probes/NAME/.",
+)
 def probe(
     activations,
+    activations_revision,
     data,
     data_revision,
     out,
@@ -80,6 +89,7 @@ def probe(
     block_holdout,
     neuron_model,
     no_plots,
+    weights,
 ) -> None:
     """Ridge probes on every layer of ACTIVATIONS, scored on the dataset's fixed test split."""
     from .ridge import DEFAULT_ALPHAS
@@ -97,15 +107,44 @@ def probe(
         plots=not no_plots,
     )
     layout = Layout(out)
-    folder = layout.probes(name or submission_name(activations[0]))
-    payload = run_probe(
-        list(activations), data or str(layout.release), folder, list(controls), options, echo=click.echo
-    )
+    data = data or str(layout.release)
+    folders = activation_folders(activations, layout, activations_revision, data, data_revision)
+    control_folders = activation_folders(controls, layout, activations_revision, data, data_revision)
+    folder = layout.probes(name or submission_name(folders[0]))
+    if weights is not None:
+        from .weights import apply_saved_probes
+
+        payload = apply_saved_probes(folders, weights, data, folder, data_revision)
+    else:
+        payload = run_probe(folders, data, folder, control_folders, options, echo=click.echo)
     for dataset, result in payload["results"].items():
-        extra = f", {result['haversine_km']:.0f} km" if "haversine_km" in result else ""
-        click.echo(
-            f"{dataset}: best layer {result['best_layer']}: test R^2 {result['r2']:.3f}, "
-            f"Spearman {result['spearman']:.3f}, MAE {result['mae']:.3g}{extra}, "
-            f"proximity error {result.get('proximity_error', float('nan')):.3f}"
-        )
+        click.echo(f"{dataset}: {summary_line(result)}")
     click.echo(f"results: {folder / 'results.json'}")
+
+
+def activation_folders(
+    values: tuple[str, ...], layout: Layout, revision: str | None, data: str, data_revision: str | None
+) -> list[Path]:
+    """The activation folders that ``--activations`` (or ``--control``) names: folders as they are, and each
+    release (folder or Hub repo) materialised per dataset under OUT/.cache/activation-releases/."""
+    from spacetime.common import digest
+    from spacetime.probing.artifacts.load import is_activation_folder, release_folders
+
+    folders: list[Path] = []
+    for value in values:
+        if is_activation_folder(value):
+            folders.append(Path(value))
+            continue
+        cache = layout.cache / "activation-releases" / digest(str(Path(value).resolve()), revision or "")[:16]
+        folders += release_folders(value, cache, revision, data, data_revision)
+    return folders
+
+
+def summary_line(result: dict) -> str:
+    """One dataset's headline: the layer, then every table metric of the registry that it has."""
+    from .metrics import METRIC, TABLE_METRICS
+
+    shown = ", ".join(
+        f"{METRIC[m].label.split(' [')[0]} {result[m]:.4g}" for m in TABLE_METRICS if result.get(m) is not None
+    )
+    return f"best layer {result['best_layer']}: {shown}"

@@ -74,6 +74,11 @@ class DatasetProbe:
     fits: list[LayerFit] = field(default_factory=list)
 
     @property
+    def kind(self) -> str:
+        """``space`` or ``time``, as the dataset's spec declares it."""
+        return spec(self.dataset).kind
+
+    @property
     def test_ids(self) -> list[str]:
         return [e for e, s in zip(self.entity_ids, self.split) if s == "test"]
 
@@ -87,29 +92,12 @@ class DatasetProbe:
 # --- alignment and the sweep --------------------------------------------------------------------------------------
 
 
-def align_rows(activation_ids: Sequence[str], dataset_ids: Sequence[str], where: str = "") -> np.ndarray:
-    """For each dataset id, its row in the activation folder; raises naming missing and extra ids."""
-    position = {e: i for i, e in enumerate(activation_ids)}
-    if len(position) != len(activation_ids):
-        raise ValueError(f"{where}: the activation folder repeats entity ids")
-    missing = [e for e in dataset_ids if e not in position]
-    wanted = set(dataset_ids)
-    extra = [e for e in activation_ids if e not in wanted]
-    if missing or extra:
-        raise ValueError(
-            f"{where}: activations and dataset disagree: {len(missing)} dataset entities have no "
-            f"activations (e.g. {missing[:3]}), {len(extra)} activation rows are not in the dataset "
-            f"(e.g. {extra[:3]}); extract activations from the same dataset revision"
-        )
-    return np.array([position[e] for e in dataset_ids], dtype=np.int64)
-
-
 def prepare(folder: Path, data: Any) -> DatasetProbe:
     """Check an activation folder against the dataset (``loaders.load.ProbingData``) and align its rows."""
     manifest = store.load_manifest(folder)
     if manifest.get("dataset") != data.config:
         raise ValueError(f"{folder}: activations are of {manifest.get('dataset')!r}, the data is {data.config!r}")
-    index = align_rows(store.load_entity_ids(folder), data.entity_ids, str(folder))
+    index = store.align_rows(store.load_entity_ids(folder), data.entity_ids, str(folder))
     bad = ~np.isfinite(data.targets)
     if bad.any():
         rows = np.flatnonzero(bad.any(axis=1))[:3]
@@ -181,8 +169,8 @@ def sweep(
         fit = LayerFit(
             layer,
             ridge,
-            score_predictions(y_train, ridge.predict(X[train]), probe.target_names, proximity=False),
-            score_predictions(y_test, test_pred, probe.target_names),
+            score_predictions(y_train, ridge.predict(X[train]), probe.target_names, proximity=False, kind=probe.kind),
+            score_predictions(y_test, test_pred, probe.target_names, kind=probe.kind),
             test_pred,
         )
         probe.fits.append(fit)
@@ -366,20 +354,22 @@ def run_robustness(folder: Path, probe: DatasetProbe, source: str | Path, option
         out["mlp"] = {
             "hidden": rb.MLP_HIDDEN,
             "seed": options.seed,
-            "test": score_predictions(y_test, pred, names),
+            "test": score_predictions(y_test, pred, names, kind=probe.kind),
             "ridge_test": best.test,
         }
     if options.pca:
         fits = rb.pca_probes(X[train], y_train, X[test], options.pca, options.alphas)
         out["pca"] = [
-            {"k": k, "alpha": ridge.alpha_, "test": score_predictions(y_test, pred, names)}
+            {"k": k, "alpha": ridge.alpha_, "test": score_predictions(y_test, pred, names, kind=probe.kind)}
             for k, (ridge, pred) in fits.items()
         ]
     if options.block_holdout:
         blocks = rb.block_labels(source, probe.dataset, probe.entity_ids, options.revision)
         out["block_holdout"] = {
             "column": spec(probe.dataset).block.column,
-            "blocks": rb.block_holdout(X, probe.targets, probe.split, blocks, names, best.test_pred, options.alphas),
+            "blocks": rb.block_holdout(
+                X, probe.targets, probe.split, blocks, names, best.test_pred, options.alphas, kind=probe.kind
+            ),
         }
     if options.neuron_model:
         from spacetime.probing.extraction.models import load_model

@@ -16,8 +16,10 @@ bit on the same numpy/BLAS build (another BLAS may differ in the last bits, ~1e-
 ``(y - y_mean) / y_scale = (coef / y_scale[:, None]) @ (x - x_mean)``, so ``intercept = y_mean - coef @ x_mean``.
 
 The safetensors metadata (strings; lists and mappings as JSON) say what the probes apply to: :data:`METADATA_KEYS`.
-``entity_ids_sha256`` is the sha256 of the activation folder's entity ids in row order (``store.entity_ids_sha256``);
-:func:`reproduce_predictions` refuses activations, or a dataset, that the weights were not fitted on.
+``entity_ids_sha256`` is the sha256 of the entity ids the probes were fitted on, in the dataset's row order (the rows
+of X; ``store.entity_ids_sha256``), so the weights apply to any activation folder of those entities, whatever order it
+stores them in (an activation release stores the dataset's order); :func:`reproduce_predictions` refuses activations,
+or a dataset, that the weights were not fitted on.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ METADATA_KEYS = (
     "hook_point",  # the template, e.g. blocks.{layer}.hook_resid_post; empty for the static-embedding baseline
     "dataset_repo",
     "dataset_revision",
-    "entity_ids_sha256",  # the activation folder's rows (ids in row order)
+    "entity_ids_sha256",  # the entities fitted on, in the dataset's row order
     "train_rows",
     "test_rows",
     "package_version",
@@ -156,18 +158,13 @@ def save_probe_weights(path: Path, probe: Any, folder: Path, identity: Mapping[s
         "hook_point": manifest.get("hook_point") or ("" if manifest.get("baseline") else store.HOOK_POINT),
         "dataset_repo": identity.get("dataset_repo"),
         "dataset_revision": identity.get("dataset_revision"),
-        "entity_ids_sha256": manifest.get("entity_ids_sha256") or folder_rows_sha256(folder),
+        "entity_ids_sha256": store.entity_ids_sha256(probe.entity_ids),
         "train_rows": int((split == "train").sum()),
         "test_rows": int((split == "test").sum()),
         "package_version": __version__,
     }
     store.save_tensors_atomic(Path(path), tensors, {k: _text(meta[k]) for k in METADATA_KEYS})
     return Path(path)
-
-
-def folder_rows_sha256(folder: Path) -> str:
-    """The sha256 of an activation folder's entity ids in row order (from its ``entity_ids.json``)."""
-    return store.entity_ids_sha256(store.load_entity_ids(folder))
 
 
 def _text(value: Any) -> str:
@@ -286,12 +283,6 @@ def reproduce_predictions(
             raise WeightsError(
                 f"{weights_path}: fitted on {key} {meta[key]!r}, but {folder} holds {key} {manifest.get(key)!r}"
             )
-    rows = folder_rows_sha256(folder)
-    if rows != meta["entity_ids_sha256"]:
-        raise WeightsError(
-            f"{weights_path}: fitted on activations whose rows are other entity ids or in another order "
-            f"(entity_ids_sha256 {meta['entity_ids_sha256'][:12]}..., {folder} has {rows[:12]}...)"
-        )
     identity = dataset_identity(data_source, revision)
     if identity["dataset_revision"] != meta["dataset_revision"]:
         raise WeightsError(
@@ -306,7 +297,13 @@ def reproduce_predictions(
     if layer not in weights:
         raise WeightsError(f"{weights_path}: no probe of layer {layer} (probed layers: {sorted(weights)})")
     store.verify_folder(folder, [store.layer_file(layer), store.ENTITY_IDS])
-    probe = prepare(folder, data)
+    probe = prepare(folder, data)  # aligns the folder's rows to the dataset's, by entity id
+    rows = store.entity_ids_sha256(probe.entity_ids)
+    if rows != meta["entity_ids_sha256"]:
+        raise WeightsError(
+            f"{weights_path}: fitted on other entities or another order of the dataset's rows "
+            f"(entity_ids_sha256 {meta['entity_ids_sha256'][:12]}..., {data_source} gives {rows[:12]}...)"
+        )
     test = probe.split == "test"
     X = probe.layer_matrix(folder, layer)  # the very matrix the run fitted on (float16 -> float64, dataset order)
     pred = predict(weights, layer, X[test]).reshape(int(test.sum()), -1)
@@ -314,3 +311,48 @@ def reproduce_predictions(
     for j, name in enumerate(probe.target_names):
         frame[PRED_PREFIX + name] = pred[:, j]
     return frame
+
+
+def weights_file(weights_dir: Path, dataset: str) -> Path:
+    """``<dataset>.safetensors`` in a probe folder's ``weights/`` or in a folder of weights (a leaderboard
+    ``weights_<name>/``)."""
+    for path in (
+        Path(weights_dir) / WEIGHTS_DIR / f"{dataset}.safetensors",
+        Path(weights_dir) / f"{dataset}.safetensors",
+    ):
+        if path.is_file():
+            return path
+    raise WeightsError(f"{weights_dir}: no saved probes of {dataset} ({WEIGHTS_DIR}/{dataset}.safetensors)")
+
+
+def apply_saved_probes(
+    folders: list[Path], weights_dir: Path, data_source: str | Path, out: Path, revision: str | None = None
+) -> dict[str, Any]:
+    """The saved probes of ``weights_dir`` applied to each activation folder, without refitting: the best layer's
+    test predictions (``out/predictions/<dataset>.parquet``) and their metrics (``out/results.json``)."""
+    from spacetime.common import write_json_atomic
+    from spacetime.loaders.load import probing_data
+    from spacetime.pipelines.registry import spec
+
+    from .metrics import score_predictions
+    from .run import PRED_PREFIX, PREDICTIONS_DIR, RESULTS_FILE, write_parquet
+
+    results: dict[str, Any] = {}
+    for folder in folders:
+        dataset = store.load_manifest(folder).get("dataset")
+        path = weights_file(weights_dir, dataset)
+        frame = reproduce_predictions(path, folder, data_source, revision)
+        data = probing_data(data_source, dataset, revision)
+        truth = dict(zip(data.entity_ids, data.targets))
+        y_true = np.array([truth[e] for e in frame["entity_id"]])
+        y_pred = frame[[PRED_PREFIX + t for t in data.target_names]].to_numpy(np.float64)
+        layer = int(frame["layer"].iloc[0])
+        results[dataset] = {
+            "best_layer": layer,
+            "weights": str(path),
+            **score_predictions(y_true, y_pred, data.target_names, kind=spec(dataset).kind),
+        }
+        write_parquet(Path(out) / PREDICTIONS_DIR / f"{dataset}.parquet", frame)
+    payload = {"config": {"probe": "ridge (saved)", "weights": str(weights_dir)}, "results": results}
+    write_json_atomic(Path(out) / RESULTS_FILE, payload)
+    return payload
