@@ -55,9 +55,13 @@ class Layout:
         """The root of ``<model>/<dataset>/<prompt>/`` activation folders (see probing/extraction/store.py)."""
         return self.root / "activations"
 
+    @property
+    def activation_releases(self) -> Path:
+        return self.root / "activation-releases"
+
     def activation_release(self, model_slug: str) -> Path:
         """``spacetime package-activations``: one model's activations as a Hub dataset folder (probing/artifacts)."""
-        return self.root / "activation-releases" / model_slug
+        return self.activation_releases / model_slug
 
     def probes(self, name: str) -> Path:
         return self.root / "probes" / name

@@ -122,6 +122,17 @@ def submit(
 @click.option("--model", "only", multiple=True, help="Only the requests of this model name (repeatable).")
 @click.option("--requests-repo", default=None, help=_REPO_HELP.format(what="requests"))
 @click.option("--results-repo", default=None, help=_REPO_HELP.format(what="results"))
+@click.option(
+    "--release-activations",
+    is_flag=True,
+    help="Also package each evaluated request's activations as a Hub dataset folder "
+    "(OUT/activation-releases/<model>/), linked from its results file and the leaderboard page.",
+)
+@click.option(
+    "--activations-org",
+    default=None,
+    help="With --release-activations: publish each release to the Hub as ORG/<model> (token from HF_TOKEN).",
+)
 @opt.endpoint_option()
 @opt.progress_option()
 def evaluate(
@@ -138,6 +149,8 @@ def evaluate(
     only,
     requests_repo,
     results_repo,
+    release_activations,
+    activations_org,
     endpoint,
     progress,
 ) -> None:
@@ -160,7 +173,12 @@ def evaluate(
         retry_failed=retry_failed,
         progress=progress,
         only=list(only),
+        activation_releases=layout.activation_releases if release_activations else None,
+        activations_org=activations_org,
+        endpoint=endpoint,
     )
+    if activations_org and not release_activations:
+        raise click.UsageError("--activations-org publishes the releases of --release-activations: give both")
     summary = evaluate_requests(requests_dir, data or str(layout.release), results_dir, options, echo=click.echo)
     if requests_repo or results_repo:
         _push_outcome(summary, requests_dir, results_dir, requests_repo, results_repo, endpoint)
@@ -173,10 +191,15 @@ def evaluate(
 
 
 def _push_outcome(summary, requests_dir, results_dir, requests_repo, results_repo, endpoint) -> None:
+    from .evaluate import weights_folder
     from .hub_repos import files_under, push
 
     if results_repo and summary.finished:
-        written = [p for f in summary.finished for p in [f, *files_under(f.parent / f"plots_{f.stem[8:]}")]]
+        written = [
+            p
+            for f in summary.finished
+            for p in [f, *files_under(f.parent / f"plots_{f.stem[8:]}"), *files_under(weights_folder(f))]
+        ]
         push(results_repo, results_dir, written, f"Results of {len(summary.finished)} request(s)", endpoint)
         click.echo(f"pushed {len(summary.finished)} results file(s) to {results_repo}")
     if requests_repo:

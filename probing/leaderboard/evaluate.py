@@ -30,6 +30,7 @@ import numpy as np
 from spacetime.common import digest, write_json_atomic
 from spacetime.layout import Layout
 from spacetime.loaders.identity import dataset_identity
+from spacetime.pipelines.registry import spec
 from spacetime.probing.probes.bootstrap import RESAMPLES, SEED, bootstrap_scores, higher_is_better
 from spacetime.probing.probes.run import PREDICTIONS_DIR
 
@@ -58,6 +59,11 @@ class EvaluateOptions:
     batch_tokens: int | None = None
     progress: bool = False
     only: list[str] = field(default_factory=list)  # model names; empty: every pending request
+    # Opt-in: package each finished request's activations under this folder (<slug>/), linked from its results file;
+    # with ``activations_org``, also publish each to the Hub as ``<org>/<slug with __ for -->`` (HF_TOKEN from the env).
+    activation_releases: Path | None = None
+    activations_org: str | None = None
+    endpoint: str | None = None
 
 
 @dataclass
@@ -145,7 +151,42 @@ def evaluate_one(
     _copy_plots(probe_dir, target.parent / f"plots_{target.stem.removeprefix('results_')}")
     _copy_weights(probe_dir, weights_folder(target), list(payload["results"]))
     write_json_atomic(target, results)
+    if options.activation_releases:
+        results["config"]["activations"] = release_activations(folders, target, source, options, echo)
+        write_json_atomic(target, results)
     return target
+
+
+def release_activations(
+    folders: list[Path], results_file: Path, source: str | Path, options: EvaluateOptions, echo: Callable[[str], None]
+) -> dict[str, str]:
+    """Package the request's activations (every folder of its model under the work dir) as an activation release,
+    with its results in the card; publish it when an organisation is given. Returns the link for the results file:
+    ``{"release": slug}``, plus ``repo``, ``revision`` and ``url`` once published."""
+    from spacetime.probing.artifacts.release import package_activations
+
+    model_root = Path(folders[0]).parent.parent
+    slug = model_root.name
+    folder = package_activations(
+        model_root.parent,
+        slug,
+        Path(options.activation_releases) / slug,
+        source,
+        results=results_file,
+        data_revision=options.data_revision,
+        command=f"spacetime evaluate --release-activations (request {results_file.name})",
+    )
+    echo(f"activations released: {folder}")
+    link = {"release": slug}
+    if options.activations_org:
+        from spacetime.probing.artifacts.publish import publish_activation_release
+
+        repo = f"{options.activations_org}/{slug.replace('--', '__')}"  # the Hub refuses "--" in a repo name
+        plan = publish_activation_release(folder, repo, yes=True, endpoint=options.endpoint, echo=lambda line: None)
+        base = (options.endpoint or "https://huggingface.co").rstrip("/")
+        link.update(repo=repo, revision=plan["commit_oid"], url=f"{base}/datasets/{repo}")
+        echo(f"activations published: {link['url']}")
+    return link
 
 
 def _load(request: Request, options: EvaluateOptions) -> tuple[Any, str]:
@@ -232,7 +273,8 @@ def build_results(
     results, better, samples = {}, {}, {}
     for dataset, probed in payload["results"].items():
         truth, pred, ids = test_predictions(probe_dir, source, dataset, options.data_revision)
-        boot = bootstrap_scores(truth, pred, probed["targets"], options.resamples, options.seed)
+        kind = spec(dataset).kind
+        boot = bootstrap_scores(truth, pred, probed["targets"], options.resamples, options.seed, kind=kind)
         entry: dict[str, Any] = {
             "best_layer": probed["best_layer"],
             "alpha": probed["alpha"],
@@ -343,7 +385,8 @@ def demo_leaderboard(
     every dataset, evaluate the requests against ``release_folder``, render the site; returns its ``index.html``.
 
     Layout under ``out_root/leaderboard/``: ``requests/``, ``results/``, ``site/`` (index.html, leaderboard.md and
-    .png); activations and probe folders under ``out_root/evaluate/``.
+    .png); activations and probe folders under ``out_root/evaluate/``; each request's activation release (Hub
+    dataset layout, linked from its results file) under ``out_root/activation-releases/<model>/``.
     """
     from spacetime.errors import SpacetimeError
 
@@ -353,7 +396,9 @@ def demo_leaderboard(
 
     layout = Layout(Path(out_root))
     submit(layout.requests, make_requests("smollm2", None, precision=DEMO_PRECISION))
-    options = EvaluateOptions(work_dir=layout.evaluations, progress=progress)
+    options = EvaluateOptions(
+        work_dir=layout.evaluations, progress=progress, activation_releases=layout.activation_releases
+    )
     summary = evaluate_requests(layout.requests, release_folder, layout.results, options, echo)
     if summary.failed:
         raise SpacetimeError("; ".join(f"{path}: {why}" for path, why in summary.failed))

@@ -106,6 +106,8 @@ def _row_context(row: Row, metrics: list[str]) -> dict[str, Any]:
         "layer_label": layer_label(row),
         "metrics": [_metric_cell(row, m) for m in metrics],
         "differences": [_difference_cell(row.vs.get(label)) for label in ("control", "static")],
+        "activations": row.activations.get("repo") or row.activations.get("release"),
+        "activations_url": row.activations.get("url"),
         "plots": [{"uri": _data_uri(path), "alt": f"{row.model}: {path.stem.replace('_', ' ')}"} for path in row.plots],
     }
 

@@ -14,6 +14,7 @@ zero is marked: the two ranks are not separated.
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,10 @@ from .submissions import KINDS
 RESULTS_FORMAT = "llm-spacetime-results/1"
 MAX_RESULTS_BYTES = 4 * 1024 * 1024
 MAX_NAME = 200
+MAX_URL = 500
+LINK_KEYS = {"release", "repo", "revision", "url"}
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,199}$")
+SAFE_URL = re.compile(r"^https?://[A-Za-z0-9.\-]+(:[0-9]+)?(/[A-Za-z0-9_.\-/%~]*)?$")
 # The columns (TABLE_METRICS), the metrics every results file has (REQUIRED_METRICS) and the bounds a results file
 # must respect (BOUNDS: (low, high), None for unbounded) come from the metric registry (probes/metrics.py).
 RANK_METRIC = "r2"
@@ -51,11 +56,34 @@ def read_results(path: Path) -> dict[str, Any]:
         value = config.get(name)
         require(isinstance(value, str) and 0 < len(value) <= MAX_NAME, path, f"config.{name} must be a short string")
     require(config.get("kind") in KINDS, path, f"config.kind {config.get('kind')!r} is not one of {list(KINDS)}")
+    _check_activations_link(path, config.get("activations"))
     layers = config.get("num_layers")
     require(is_layer(layers) and layers >= 1, path, f"config.num_layers {layers!r} is not a positive integer")
     for dataset, entry in results.items():
         _check_dataset(path, dataset, entry, layers)
     return raw
+
+
+def _check_activations_link(path: Path, link: Any) -> None:
+    """``config.activations`` (``evaluate --release-activations``): short names, and an http(s) URL if any."""
+    if link is None:
+        return
+    require(
+        isinstance(link, dict) and set(link) <= LINK_KEYS, path, f"config.activations must be an object of {LINK_KEYS}"
+    )
+    for key in ("release", "repo", "revision"):
+        value = link.get(key)
+        require(
+            value is None or (isinstance(value, str) and SAFE_NAME.match(value) is not None),
+            path,
+            f"config.activations.{key} {str(value)[:80]!r} is not a plain name",
+        )
+    url = link.get("url")
+    require(
+        url is None or (isinstance(url, str) and len(url) <= MAX_URL and SAFE_URL.match(url) is not None),
+        path,
+        f"config.activations.url {str(url)[:80]!r} is not an http(s) URL",
+    )
 
 
 def _check_dataset(path: Path, dataset: str, entry: Any, num_layers: int) -> None:
@@ -161,6 +189,7 @@ class Row:
     plots: list[Path]
     bootstrap: dict[str, Any]
     test_rows: int = 0
+    activations: dict[str, str] = field(default_factory=dict)  # the model's activation release, when published
     rank: int = 0
     separated_from_above: bool | None = None  # None for the first row or when not comparable
     vs: dict[str, dict[str, Any]] = field(default_factory=dict)  # "control" / "static" -> paired difference of r2
@@ -226,6 +255,7 @@ def _row(config: dict[str, Any], dataset: str, entry: dict[str, Any], plots_dir:
         plots=sorted(plots_dir.glob(f"{dataset}_*.png")) if plots_dir.is_dir() else [],
         bootstrap=entry["bootstrap"],
         test_rows=entry["test_rows"],
+        activations=dict(config.get("activations") or {}),
     )
 
 
