@@ -11,6 +11,7 @@ Expectations takes its setting per data context (``validation/report.py``).
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
@@ -25,6 +26,13 @@ log = logging.getLogger("spacetime.progress")
 # datasets' own bars ("Creating parquet from Arrow format"), and huggingface_hub's, which transformers follows
 # ("Loading weights", "Writing model shards") as do the Hub's downloads and uploads.
 LIBRARY_PROGRESS_ENV = {"HF_DATASETS_DISABLE_PROGRESS_BARS": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
+
+
+class _Discard(io.TextIOBase):
+    """Where a logged bar's own writes go (tqdm still writes a newline when a bar closes): nowhere."""
+
+    def write(self, text: str) -> int:
+        return len(text)
 
 
 class LoggedProgress(tqdm):
@@ -44,7 +52,7 @@ def progress_bar(*, enabled: bool = True, **options: Any) -> tqdm:
         return tqdm(**options)
     options.setdefault("mininterval", LINE_INTERVAL)
     options.setdefault("maxinterval", LINE_INTERVAL * 4)
-    return LoggedProgress(file=sys.stderr, **options)
+    return LoggedProgress(file=_Discard(), **options)
 
 
 def quiet_library_progress() -> None:
