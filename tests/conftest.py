@@ -6,6 +6,11 @@
 
 ``sample_release``: all six datasets built from the bundled sample and packaged, once per session (read-only: a test
 that changes files copies them first).
+
+Markers (pyproject.toml): ``server`` for tests that start a local server (Oxigraph, a Hub, SODA, NYT or pageview
+server, a fault proxy), set here for every test that uses a server fixture and by ``pytestmark`` in modules that start
+their own; ``browser`` for the headless-Chromium test; ``virtuoso`` for Debian's Virtuoso. ``pytest -m "not server and
+not browser"`` runs the rest in seconds.
 """
 
 from __future__ import annotations
@@ -18,6 +23,14 @@ import pytest
 from spacetime.pipelines.servers import OxigraphServer
 from spacetime.pipelines.sources import SourceOptions, open_sources
 from spacetime.pipelines.sources.pageviews import PageviewWindow, dump_name
+
+SERVER_FIXTURES = {"sample_release", "oxigraph", "hub", "server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.server)
 
 
 def write_pageview_dumps(

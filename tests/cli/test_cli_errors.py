@@ -79,6 +79,7 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the child server")
+@pytest.mark.server
 def test_sigterm_during_a_build_stops_the_local_sparql_server(tmp_path):
     code = "import sys; from spacetime.cli import main; sys.exit(main())"
     proc = subprocess.Popen(
@@ -115,6 +116,7 @@ def test_a_typo_of_the_embedded_model_is_named_at_once_without_a_network_wait(tm
         load_model(typo)
 
 
+@pytest.mark.server
 def test_a_truncated_rdf_file_fails_with_oxigraphs_own_message(tmp_path):
     from spacetime.errors import SpacetimeError
     from spacetime.pipelines.servers import OxigraphServer
@@ -163,6 +165,7 @@ def test_timeouts_are_refused_with_the_sample(tmp_path, flag):
     assert result.exit_code == 2 and f"cannot be combined with {flag}" in result.stderr
 
 
+@pytest.mark.server
 def test_two_builds_sharing_a_cache_load_the_store_once_instead_of_failing(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 

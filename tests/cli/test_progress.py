@@ -51,7 +51,7 @@ def _spacetime(*args: str, env: dict[str, str]) -> str:
 
 
 def test_the_libraries_own_bars_stay_off_and_ours_stay_on(sample_release, tmp_path):
-    from .tiny import tiny_model, tiny_tokenizer
+    from tests.tiny import tiny_model, tiny_tokenizer
 
     root = tmp_path / "out"
     shutil.copytree(sample_release / "build", root / "build")

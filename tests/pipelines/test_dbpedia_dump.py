@@ -20,8 +20,9 @@ from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.dbpedia_dump import DbpediaDump, DumpError, DumpFilter, DumpNeeds
 from spacetime.pipelines.sources.pageviews import PageviewDumps, PageviewWindow
 from spacetime.pipelines.sources.sparql import SparqlClient
+from tests.conftest import write_pageview_dumps
 
-from .conftest import write_pageview_dumps
+pytestmark = pytest.mark.server  # this module's tests run against local servers
 
 WINDOW = PageviewWindow("2021-01", 1)
 VERSION = "2022.12.01"

@@ -20,10 +20,11 @@ from spacetime.pipelines.sources import Sources, nyt
 from spacetime.pipelines.sources.errors import SourceError
 from spacetime.pipelines.sources.nyt import ArchiveClient
 from spacetime.pipelines.sources.pageviews import DEFAULT_WINDOW
+from tests.conftest import build_from_sample
+from tests.faults import RecordingArchiveServer
 from tools.sample.common import gzip_json
 
-from .conftest import build_from_sample
-from .faults import RecordingArchiveServer
+pytestmark = pytest.mark.server  # this module's tests run against local servers
 
 KEY = "fixture-key-7f3a9c"
 MIDNIGHT = "T05:00:00+0000"  # midnight in New York in winter

@@ -16,8 +16,9 @@ from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.pageviews import PageviewDumps, PageviewWindow
 from spacetime.pipelines.sources.retry import RetryPolicy
 from spacetime.pipelines.sources.sparql import HistoricalDate, SparqlClient
+from tests.conftest import build_from_sample
 
-from .conftest import build_from_sample
+pytestmark = pytest.mark.server  # this module's tests run against local servers
 
 FIXTURE = Path(__file__).parent / "fixtures" / "historical_figures.ttl"
 WINDOW = PageviewWindow("2021-01", 2)

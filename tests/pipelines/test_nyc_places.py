@@ -18,10 +18,11 @@ from spacetime.pipelines.sample import SAMPLE_DIR
 from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.pageviews import DEFAULT_WINDOW
 from spacetime.pipelines.sources.soda import POINTS_OF_INTEREST, SodaClient
+from tests.conftest import build_from_sample
+from tests.faults import FaultProxy
+from tests.faults import FaultySodaEmulator as SodaEmulator
 
-from .conftest import build_from_sample
-from .faults import FaultProxy
-from .faults import FaultySodaEmulator as SodaEmulator
+pytestmark = pytest.mark.server  # this module's tests run against local servers
 
 
 def poi(placeid, name, lon, lat, borough="1", facility="4", complexid="0", **changes) -> dict:

@@ -24,8 +24,9 @@ from spacetime.pipelines.sources import SourceOptions, nyt, open_sources
 from spacetime.pipelines.sources.errors import SourceError
 from spacetime.pipelines.sources.nyt import ArchiveClient, NytAuthError, month_range
 from spacetime.pipelines.sources.retry import RetryPolicy
+from tests.faults import reset, send_cut_short
 
-from .faults import reset, send_cut_short
+pytestmark = pytest.mark.server  # this module's tests run against local servers
 
 KEY = "k3y-SECRET-0123456789abcdef"
 FAST = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.02)

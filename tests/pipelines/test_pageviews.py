@@ -30,8 +30,9 @@ from spacetime.pipelines.sources.pageviews import (
     split_at_streams,
 )
 from spacetime.pipelines.sources.retry import RetryPolicy
+from tests.faults import reset, send_cut_short
 
-from .faults import reset, send_cut_short
+pytestmark = pytest.mark.server  # this module's tests run against local servers
 
 FAST_RETRY = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.05)
 WINDOW = PageviewWindow("2021-01", 3)

@@ -18,6 +18,7 @@ import pytest
 from spacetime.pipelines.datasets.world_places import build as world_places
 from spacetime.pipelines.sample import SAMPLE_DIR, dbpedia_files, manifest, pageview_dump_dir
 from spacetime.pipelines.servers import OxigraphServer
+from tests.conftest import build_from_sample
 from tools.sample.common import (
     MANIFEST_FILE,
     ONTOLOGY_FILE,
@@ -31,7 +32,7 @@ from tools.sample.common import (
 from tools.sample.make import PARTS, generate
 from tools.sample.world_places import BAD_RECORDS, LANDMARKS
 
-from .conftest import build_from_sample
+pytestmark = pytest.mark.server  # this module's tests run against local servers
 
 DBO = "http://dbpedia.org/ontology/"
 RESOURCE = "http://dbpedia.org/resource/"

@@ -14,9 +14,10 @@ import requests
 from spacetime.pipelines.sources.errors import SourceError
 from spacetime.pipelines.sources.retry import RetryPolicy
 from spacetime.pipelines.sources.soda import APP_TOKEN_ENV, SodaClient, SodaQuery
+from tests.faults import FaultProxy, reset
+from tests.faults import FaultySodaEmulator as SodaEmulator
 
-from .faults import FaultProxy, reset
-from .faults import FaultySodaEmulator as SodaEmulator
+pytestmark = pytest.mark.server  # this module's tests run against local servers
 
 DATASET = "test-rows"
 QUERY = SodaQuery(DATASET)

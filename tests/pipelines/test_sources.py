@@ -14,8 +14,9 @@ from spacetime.pipelines.sources.cache import JsonCache
 from spacetime.pipelines.sources.errors import SourceError, TransientError
 from spacetime.pipelines.sources.retry import RETRYABLE_STATUS, RetryPolicy, raise_for_status
 from spacetime.pipelines.sources.soda import SodaClient, SodaQuery
+from tests.faults import FaultProxy, FaultySodaEmulator
 
-from .faults import FaultProxy, FaultySodaEmulator
+pytestmark = pytest.mark.server  # this module's tests run against local servers
 
 FAST = RetryPolicy(attempts=3, backoff_base=0.001, backoff_max=0.002)
 

@@ -19,8 +19,9 @@ from spacetime.pipelines.sources.sparql import (
     SparqlClient,
     binding_value,
 )
+from tests.faults import FaultProxy
 
-from .faults import FaultProxy
+pytestmark = pytest.mark.server  # this module's tests run against local servers
 
 FAST = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.05)
 ITEMS = 230

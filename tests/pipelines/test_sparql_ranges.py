@@ -15,8 +15,9 @@ from spacetime.pipelines.servers import OxigraphServer
 from spacetime.pipelines.sources.errors import SourceError, TruncatedResult
 from spacetime.pipelines.sources.retry import RetryPolicy
 from spacetime.pipelines.sources.sparql import PagedQuery, Range, RangeSplit, SparqlClient
+from tests.faults import FaultProxy, query_text
 
-from .faults import FaultProxy, query_text
+pytestmark = pytest.mark.server  # this module's tests run against local servers
 
 EX = "http://example.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"

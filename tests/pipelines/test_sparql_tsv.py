@@ -13,8 +13,9 @@ import pytest
 from spacetime.pipelines.servers import OxigraphServer
 from spacetime.pipelines.sources.errors import TransientError, TruncatedResult
 from spacetime.pipelines.sources.sparql import SparqlClient, tsv_table
+from tests.faults import FaultProxy
 
-from .faults import FaultProxy
+pytestmark = pytest.mark.server  # this module's tests run against local servers
 
 EX = "http://example.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"

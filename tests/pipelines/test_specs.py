@@ -17,7 +17,7 @@ from spacetime.pipelines.registry import DATASETS, builder, spec
 from spacetime.pipelines.spec import BUILD_ONLY_COLUMNS, DatasetSpec
 from spacetime.probing.extraction.prompts import default_prompt, get_prompt, prompts
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NUMERIC = (pa.types.is_integer, pa.types.is_floating)
 
 

@@ -16,6 +16,8 @@ from spacetime.pipelines.sources import Sources
 from spacetime.pipelines.sources.pageviews import PageviewDumps, PageviewWindow
 from spacetime.pipelines.sources.sparql import SparqlClient
 
+pytestmark = pytest.mark.server  # this module's tests run against local servers
+
 FIXTURE = Path(__file__).parent / "fixtures" / "us_places.ttl"
 WINDOW = PageviewWindow("2021-01", 2)
 VIEWS = {  # per month; two months in the window

@@ -29,7 +29,7 @@ from tools.virtuoso import VirtuosoServer, virtuoso_available
 
 REASON = virtuoso_available()
 needs_virtuoso = pytest.mark.skipif(REASON is not None, reason=REASON or "")
-pytestmark = pytest.mark.virtuoso
+pytestmark = [pytest.mark.virtuoso, pytest.mark.server]
 
 N_PLACES, SEED, CAP = 25_000, 7, 10_000
 GEO = "PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>\n"

@@ -13,12 +13,11 @@ import pytest
 from spacetime.pipelines.datasets.art_entertainment.build import CREATORS, WORKS
 from spacetime.pipelines.datasets.historical_figures.build import DEATHS, OCCUPATIONS, TYPES
 from spacetime.pipelines.sources.sparql import SparqlClient, binding_value
+from tests.faults import FaultProxy, query_text
 from tools.virtuoso import VirtuosoServer, virtuoso_available
 
-from .faults import FaultProxy, query_text
-
 REASON = virtuoso_available()
-pytestmark = [pytest.mark.virtuoso, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
+pytestmark = [pytest.mark.virtuoso, pytest.mark.server, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
 
 PEOPLE, WORKS_N, PAGE = 3_000, 1_500, 200
 DBO, DBR = "http://dbpedia.org/ontology/", "http://dbpedia.org/resource/"

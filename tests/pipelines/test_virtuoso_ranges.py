@@ -12,13 +12,12 @@ import pytest
 from spacetime.pipelines.builders.dbpedia import ONTOLOGY
 from spacetime.pipelines.datasets.world_places.build import PLACES, ROOT_CLASSES, TYPES
 from spacetime.pipelines.sources.sparql import SparqlClient
+from tests.faults import FaultProxy, query_text
 from tools.bench.dbpedia_shaped import generate
 from tools.virtuoso import VirtuosoServer, virtuoso_available
 
-from .faults import FaultProxy, query_text
-
 REASON = virtuoso_available()
-pytestmark = [pytest.mark.virtuoso, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
+pytestmark = [pytest.mark.virtuoso, pytest.mark.server, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
 
 PLACES_N, PAGE = 6_000, 500  # small pages: the ranges must be cut, as 10,000-row ones are on a million places
 TRIPLE = re.compile(r"^<([^>]+)> <([^>]+)> (.+) \.$")

@@ -16,8 +16,9 @@ from spacetime.pipelines.sources.errors import SourceError
 from spacetime.pipelines.sources.pageviews import PageviewDumps, PageviewWindow
 from spacetime.pipelines.sources.retry import RetryPolicy
 from spacetime.pipelines.sources.sparql import SparqlClient
+from tests.faults import FaultProxy
 
-from .faults import FaultProxy
+pytestmark = pytest.mark.server  # this module's tests run against local servers
 
 FIXTURE = Path(__file__).parent / "fixtures" / "world_places.ttl"
 WINDOW = PageviewWindow("2021-01", 2)

@@ -12,9 +12,9 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEV_FOLDERS = {"tests", "tools", "benchmarks"}
-DEV_MODULES = {"tiny.py", "virtuoso.py", "faults.py", "hubserver.py", "conftest.py", "make_sample.py"}
+DEV_MODULES = {"tiny.py", "virtuoso.py", "faults.py", "hubserver.py", "conftest.py", "make_sample.py", "synthetic.py"}
 DEV_NAMES = ("proximity_errors_brute", "VirtuosoServer", "tiny_model", "def generate(")
 
 

@@ -23,8 +23,9 @@ from spacetime.dist.publish import (
     local_files,
     publish,
 )
+from tests.hubserver import GITATTRIBUTES, HubServer
 
-from .hubserver import GITATTRIBUTES, HubServer
+pytestmark = pytest.mark.server  # this module's tests run against local servers
 
 TOKEN = "hf_TESTSECRET123"
 REPO = "spacetime-test/entities"

@@ -1,6 +1,6 @@
 """Activation releases (probing/artifacts/): packaging, the card, loading back, and publishing to a local Hub server
 (tests/hubserver.py), including a publish killed midway and resumed. Small synthetic activation folders written with
-probing/extraction/store.py, against a small entity release (tests/test_probing_results.py's helpers)."""
+probing/extraction/store.py, against a small entity release (tests/synthetic.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from spacetime.cli import main
 from spacetime.common import file_sha256, md_escape
+from spacetime.errors import SpacetimeError
 from spacetime.layout import Layout
 from spacetime.loaders.identity import dataset_identity
 from spacetime.loaders.load import probing_data
@@ -26,9 +27,8 @@ from spacetime.probing.artifacts import release as rel
 from spacetime.probing.artifacts.load import load_activation_layer, materialise_folder
 from spacetime.probing.artifacts.publish import publish_activation_release
 from spacetime.probing.extraction import store
-
-from .hubserver import HubServer
-from .test_probing_results import history_frame, world_frame, write_release
+from tests.hubserver import HubServer
+from tests.synthetic import history_frame, world_frame, write_release
 
 TOKEN = "hf_ACTIVATIONSECRET42"
 REPO = "spacetime-test/tiny-activations"
@@ -466,6 +466,31 @@ def test_materialised_folder_is_a_store_folder_that_probe_reads(made, tmp_path):
     assert [p["layer"] for p in results["results"]["world_places"]["per_layer"]] == LAYERS
 
 
+def probe_results(root: Path, name: str, *args: str) -> dict:
+    from spacetime.probing.probes.cli import probe
+
+    result = CliRunner().invoke(probe, [*args, "--out", str(root), "--name", name, "--no-plots"])
+    assert result.exit_code == 0, result.output
+    return json.loads((Layout(root).probes(name) / "results.json").read_text())["results"]
+
+
+def test_probe_on_a_release_reproduces_the_probe_on_the_original_folders(made, tmp_path):
+    data = ["--data", str(made["data"])]
+    originals = [
+        store.activation_folder(made["root"] / "activations", SLUG, "world_places", "empty"),
+        store.activation_folder(made["root"] / "activations", SLUG, "historical_figures", "when"),
+    ]
+    expected = probe_results(tmp_path, "original", *data, *(a for f in originals for a in ("--activations", str(f))))
+    got = probe_results(tmp_path, "release", *data, "--activations", str(made["folder"]))
+    assert got == expected  # every layer's alpha, loss and metrics, to the last bit (world_places: its default prompt)
+    # Activations made against other data are refused before any probe is fitted.
+    other = write_release(tmp_path / "other", {"world_places": world_frame(40, np.random.default_rng(5))})
+    result = CliRunner().invoke(
+        main, ["probe", "--activations", str(made["folder"]), "--data", str(other), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1 and result.output.count("\n") <= 2 and "Error:" in result.output
+
+
 # --- publishing ---------------------------------------------------------------------------------------------------
 
 
@@ -516,6 +541,10 @@ def test_publish_then_load_from_the_hub(made, hub, tmp_path, monkeypatch):
     layer = load_activation_layer(REPO, "world_places", 4, prompt="empty", data=made["data"], cache_dir=tmp_path / "ds")
     assert layer.entity_ids == rows_of(made, "world_places") and (layer.values[:, 1] == 4).all()
     fetched = {p.relative_to(layer.folder).as_posix() for p in layer.folder.rglob("*") if p.is_file()}
+    # `spacetime probe` on the Hub repo gives what it gives on the local release.
+    local = probe_results(tmp_path / "local", "p", "--activations", str(made["folder"]), "--data", str(made["data"]))
+    remote = probe_results(tmp_path / "remote", "p", "--activations", REPO, "--data", str(made["data"]))
+    assert remote == local
     assert fetched == {
         "README.md",
         "activations.json",
@@ -602,3 +631,16 @@ def test_card_reads_leaderboard_results_files_too(tmp_path):
         "r2_by_layer": {"0": 0.25, "2": 0.5},
     }
     assert summary["plots"] == {}
+
+
+def test_card_takes_a_controls_results_for_the_controls_release_only(tmp_path):
+    from spacetime.probing.artifacts.card import read_results
+
+    path = tmp_path / "results_control.json"
+    config = {"model_name": f"{MODEL}-random-init-seed0", "base_model": MODEL, "model_sha": REVISION}
+    results = {"world_places": {"best_layer": 0, "per_layer": [{"layer": 0, "r2,test": 0.1}]}}
+    path.write_text(json.dumps({"config": {**config, "kind": "random_init"}, "results": results}))
+    control = {"model": MODEL, "model_revision": REVISION, "random_init": True}
+    assert read_results(path, control)["datasets"]["world_places"]["r2_by_layer"] == {"0": 0.1}
+    with pytest.raises(SpacetimeError, match="not of this release's model"):
+        read_results(path, {**control, "random_init": False})  # the trained model's release

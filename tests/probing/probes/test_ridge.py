@@ -152,7 +152,7 @@ def test_mlp_probe_is_seeded_and_fits_a_nonlinear_target():
 def test_neuron_search_finds_a_planted_direction_in_a_tiny_llama():
     import torch
 
-    from .tiny import tiny_model
+    from tests.tiny import tiny_model
 
     model = tiny_model("llama", 64, seed=0, layers=2, hidden=32)
     up = model.model.layers[1].mlp.up_proj.weight.detach().double().numpy()
@@ -170,7 +170,7 @@ def test_neuron_search_finds_a_planted_direction_in_a_tiny_llama():
 
 
 def test_neuron_search_refuses_models_without_llama_mlps():
-    from .tiny import tiny_model
+    from tests.tiny import tiny_model
 
     model = tiny_model("gpt2", 64, layers=1, hidden=32)
     with pytest.raises(ValueError, match=r"Llama-style MLP .* 'gpt2' model lacks mlp.up_proj"):

@@ -13,7 +13,6 @@ from click.testing import CliRunner
 from sklearn.linear_model import RidgeCV
 
 from spacetime.cli import main
-from spacetime.dist.package import package
 from spacetime.layout import Layout
 from spacetime.loaders.identity import dataset_identity
 from spacetime.loaders.load import probing_data
@@ -21,108 +20,14 @@ from spacetime.probing.extraction import store
 from spacetime.probing.probes.cli import probe
 from spacetime.probing.probes.metrics import score_predictions
 from spacetime.probing.probes.ridge import DEFAULT_ALPHAS
-from spacetime.probing.probes.run import align_rows
-
-HIDDEN = 24
-LAYERS = [0, 2, 4]
-SIGNAL = {0: 0.0, 2: 0.4, 4: 1.5}  # how strongly each layer encodes the target (layer 0: not at all)
-COUNTRIES = {"France": (46.5, 2.5), "Japan": (36.0, 138.0), "Brazil": (-12.0, -50.0), "Kenya": (0.5, 37.5)}
-
-
-# --- fixtures: a release folder and activation folders ------------------------------------------------------------
-
-
-def world_frame(n: int, rng: np.random.Generator) -> pd.DataFrame:
-    names = list(COUNTRIES)
-    country = np.array(names)[np.arange(n) % len(names)]
-    centre = np.array([COUNTRIES[c] for c in country])
-    lat, lon = centre[:, 0] + rng.normal(0, 3, n), centre[:, 1] + rng.normal(0, 3, n)
-    return pd.DataFrame(
-        {
-            "entity_id": [f"Place_{i:04d}" for i in range(n)],
-            "name": [f"Place {i}" for i in range(n)],
-            "latitude": lat,
-            "longitude": lon,
-            "country": country,
-            "place_class": "populated_place",
-            "entity_type": "City",
-            "population": np.arange(n, dtype=np.int64) * 100,
-            "page_views": np.full(n, 9000),
-            "dbpedia_uri": [f"http://dbpedia.org/resource/Place_{i:04d}" for i in range(n)],
-            "split": np.where(np.arange(n) // 4 % 4 == 1, "test", "train"),  # a quarter of each country
-        }
-    )
-
-
-def history_frame(n: int, rng: np.random.Generator) -> pd.DataFrame:
-    year = rng.integers(1000, 2000, n).astype(np.int32)
-    return pd.DataFrame(
-        {
-            "entity_id": [f"Person_{i:04d}" for i in range(n)],
-            "name": [f"Person {i}" for i in range(n)],
-            "death_year": year,
-            "death_decade": (year // 10 * 10).astype(np.int32),
-            "death_date": None,
-            "birth_year": (year - 60).astype(np.int32),
-            "occupation": "Writer",
-            "entity_type": "Writer",
-            "page_views": np.full(n, 9000),
-            "dbpedia_uri": [f"http://dbpedia.org/resource/Person_{i}" for i in range(n)],
-            "split": np.where(np.arange(n) % 5 == 2, "test", "train"),
-        }
-    )
-
-
-def write_release(root: Path, frames: dict[str, pd.DataFrame]) -> Path:
-    for config, frame in frames.items():
-        folder = root / "build" / config
-        folder.mkdir(parents=True)
-        frame.to_parquet(folder / "data.parquet", index=False)
-        (folder / "metadata.json").write_text(json.dumps({"rows": len(frame), "built_at": "2024-01-01T00:00:00Z"}))
-    return package(root / "build", root / "release", configs=list(frames))
-
-
-def write_activations(
-    folder: Path,
-    dataset: str,
-    frame: pd.DataFrame,
-    targets: list[str],
-    seed: int,
-    random_init: bool = False,
-    drop: int = 0,
-) -> Path:
-    """Layers whose activations encode the z-scored targets with strength SIGNAL[layer] (none for random init),
-    rows in a shuffled order (the prober must align by entity id), ``drop`` rows left out."""
-    import torch
-
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(frame))[drop:]
-    values = frame[targets].to_numpy(dtype=np.float64)[order]
-    latent = (values - values.mean(0)) / values.std(0)
-    mixing = rng.normal(size=(len(targets), HIDDEN))
-    for layer in LAYERS:
-        strength = 0.0 if random_init else SIGNAL[layer]
-        acts = strength * latent @ mixing + rng.normal(0, 1, (len(order), HIDDEN)) + 3.0
-        store.save_tensors_atomic(
-            folder / store.layer_file(layer), {store.TENSOR: torch.tensor(acts, dtype=torch.float16)}
-        )
-    manifest = {
-        "model": "tiny/test-llama",
-        "model_slug": "tiny--test-llama" + ("-random-init-seed0" if random_init else ""),
-        "model_revision": "0123456789abcdef",
-        "model_dtype": "float32",
-        "random_init": random_init,
-        "seed": 0,
-        "dataset": dataset,
-        "prompt": "empty",
-        "layers": LAYERS,
-        "num_model_layers": max(LAYERS) + 1,
-        "rows": len(order),
-        "hidden_size": HIDDEN,
-    }
-    return store.finish_folder(
-        folder, f"fp-{dataset}-{seed}", frame["entity_id"].to_numpy()[order].tolist(), LAYERS, manifest
-    )
+from tests.synthetic import (
+    COUNTRIES,
+    LAYERS,
+    history_frame,
+    world_frame,
+    write_activations,
+    write_release,
+)
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +112,7 @@ def test_per_layer_metrics_equal_sklearn_on_the_aligned_rows(setup):
     """Independent recomputation: align the shuffled activation rows by id, fit RidgeCV, score."""
     data = probing_data(setup["release"], "world_places")
     folder = setup["folders"]["world"]
-    X = store.load_layer(folder, 2).astype(np.float64)[align_rows(store.load_entity_ids(folder), data.entity_ids)]
+    X = store.load_layer(folder, 2).astype(np.float64)[store.align_rows(store.load_entity_ids(folder), data.entity_ids)]
     train, test = data.split == "train", data.split == "test"
     y = data.targets
     mean, scale = y[train].mean(0), y[train].std(0)
@@ -292,7 +197,7 @@ def test_activations_that_do_not_match_the_dataset_fail_clearly(setup, tmp_path)
     assert result.exit_code != 0
     assert "3 dataset entities have no activations" in result.output and "0 activation rows" in result.output
     with pytest.raises(ValueError, match=r"1 activation rows are not in the dataset \(e.g. \['Ghost'\]\)"):
-        align_rows(["a", "b", "Ghost"], ["b", "a"])
+        store.align_rows(["a", "b", "Ghost"], ["b", "a"])
     result = CliRunner().invoke(
         main,
         [

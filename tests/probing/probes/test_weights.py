@@ -1,7 +1,7 @@
 """Probe weights as artifacts (probing/probes/weights.py): every layer's fitted ridge of a probe run, saved as
 safetensors beside the results, read back and applied without refitting to reproduce the run's predictions exactly.
 
-Synthetic release and activation folders come from test_probing_results (no model needed)."""
+Synthetic release and activation folders come from tests/synthetic.py (no model needed)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from spacetime.loaders.load import probing_data
 from spacetime.probing.extraction import store
 from spacetime.probing.probes import weights as weights_module
 from spacetime.probing.probes.ridge import DEFAULT_ALPHAS, RidgeLOO
-from spacetime.probing.probes.run import ProbeOptions, align_rows, run_probe
+from spacetime.probing.probes.run import ProbeOptions, run_probe
 from spacetime.probing.probes.weights import (
     FORMAT,
     METADATA_KEYS,
@@ -33,8 +33,7 @@ from spacetime.probing.probes.weights import (
     reproduce_predictions,
     weights_metadata,
 )
-
-from .test_probing_results import HIDDEN, LAYERS, history_frame, world_frame, write_activations, write_release
+from tests.synthetic import HIDDEN, LAYERS, history_frame, world_frame, write_activations, write_release
 
 DATASETS = {"world_places": ("world", ["latitude", "longitude"]), "historical_figures": ("history", ["death_year"])}
 
@@ -67,7 +66,9 @@ def aligned_layer(run, dataset: str, layer: int) -> tuple[np.ndarray, np.ndarray
     """Independently of run.py: the layer's rows in dataset order, the split, the targets."""
     data = probing_data(run["release"], dataset)
     folder = run["folders"][dataset]
-    X = store.load_layer(folder, layer).astype(np.float64)[align_rows(store.load_entity_ids(folder), data.entity_ids)]
+    X = store.load_layer(folder, layer).astype(np.float64)[
+        store.align_rows(store.load_entity_ids(folder), data.entity_ids)
+    ]
     return X, np.asarray(data.split), data.targets
 
 
@@ -128,13 +129,12 @@ def test_every_layer_reproduces_ridge_loo(run, dataset):
 
 def test_metadata_names_what_the_probes_apply_to(run):
     config = run["payload"]["config"]
-    for dataset, (frame_name, targets) in DATASETS.items():
+    for dataset, (_frame, targets) in DATASETS.items():
         path = weights_file(run, dataset)
         meta = weights_metadata(path)
         assert set(METADATA_KEYS) <= set(meta)
         result = run["payload"]["results"][dataset]
         folder = run["folders"][dataset]
-        frame = run["frames"][frame_name]
         assert meta["format"] == FORMAT and meta["probe"] == "ridge" and meta["dataset"] == dataset
         assert meta["targets"] == targets and meta["layers"] == LAYERS
         assert meta["best_layer"] == result["best_layer"] == 4
@@ -147,8 +147,9 @@ def test_metadata_names_what_the_probes_apply_to(run):
         assert meta["dataset_repo"] == config["dataset_repo"]
         assert meta["dataset_revision"] == dataset_identity(run["release"])["dataset_revision"]
         assert meta["dataset_revision"].startswith("data-sha256:")
-        assert meta["entity_ids_sha256"] == store.entity_ids_sha256(store.load_entity_ids(folder))
-        assert meta["entity_ids_sha256"] != store.entity_ids_sha256(frame["entity_id"])  # the folder's row order
+        dataset_order = probing_data(run["release"], dataset).entity_ids
+        assert meta["entity_ids_sha256"] == store.entity_ids_sha256(dataset_order)
+        assert meta["entity_ids_sha256"] != store.entity_ids_sha256(store.load_entity_ids(folder))  # not the folder's
         assert meta["train_rows"] == result["train_rows"] and meta["test_rows"] == result["test_rows"]
         assert meta["package_version"]
         with _open(path) as fh:
@@ -165,12 +166,33 @@ def test_the_same_run_writes_the_same_bytes(run, tmp_path):
     ).read_bytes()
 
 
-def test_weights_of_another_row_order_are_refused(run, tmp_path):
-    world = run["frames"]["world"]
-    shuffled = write_activations(tmp_path / "acts", "world_places", world, ["latitude", "longitude"], seed=9)
+def test_the_same_entities_in_another_storage_order_give_the_same_predictions(run, tmp_path):
+    import torch
+
+    original = run["folders"]["world_places"]
+    manifest, ids = store.load_manifest(original), store.load_entity_ids(original)
+    order = np.random.default_rng(9).permutation(len(ids))
+    shuffled = tmp_path / "shuffled"
+    shuffled.mkdir()
+    for layer in manifest["layers"]:
+        values = torch.from_numpy(store.load_layer(original, layer)[order])
+        store.save_tensors_atomic(shuffled / store.layer_file(layer), {store.TENSOR: values})
+    manifest = {k: v for k, v in manifest.items() if k not in ("files", "fingerprint")}
+    reordered = [ids[i] for i in order]
+    store.finish_folder(shuffled, "shuffled", reordered, manifest["layers"], manifest)
     path = weights_file(run, "world_places")
-    with pytest.raises(WeightsError, match=re.escape(str(path)) + ".*another order") as caught:
-        reproduce_predictions(path, shuffled, run["release"])
+    assert reordered != ids
+    again = reproduce_predictions(path, shuffled, run["release"])
+    pd.testing.assert_frame_equal(again, reproduce_predictions(path, run["folders"]["world_places"], run["release"]))
+
+
+def test_weights_of_other_entities_or_order_are_refused(run, tmp_path):
+    path = weights_file(run, "world_places")
+    meta = _raw_metadata(path)
+    meta["entity_ids_sha256"] = "0" * 64
+    relabelled = _write(tmp_path / "other_rows.safetensors", _read_all(path), meta)
+    with pytest.raises(WeightsError, match=re.escape(str(relabelled)) + ".*another order") as caught:
+        reproduce_predictions(relabelled, run["folders"]["world_places"], run["release"])
     assert isinstance(caught.value, SpacetimeError) and isinstance(caught.value, ValueError)
 
 
@@ -291,3 +313,28 @@ def test_evaluate_keeps_the_weights_beside_the_results_file(run, tmp_path):
     assert (target / "world_places.safetensors").read_bytes() == weights_file(run, "world_places").read_bytes()
     got = reproduce_predictions(target / "world_places.safetensors", run["folders"]["world_places"], run["release"])
     pd.testing.assert_frame_equal(got, pd.read_parquet(run["out"] / "predictions" / "world_places.parquet"))
+
+
+def test_probe_with_weights_applies_the_saved_probes_without_refitting(run, tmp_path):
+    from click.testing import CliRunner
+
+    from spacetime.cli import main
+
+    args = ["probe", "--data", str(run["release"]), "--out", str(tmp_path), "--name", "applied"]
+    for folder in run["folders"].values():
+        args += ["--activations", str(folder)]
+    result = CliRunner().invoke(main, [*args, "--weights", str(run["out"])])
+    assert result.exit_code == 0, result.output
+    applied = tmp_path / "probes" / "applied"
+    results = json.loads((applied / "results.json").read_text())["results"]
+    for dataset, fitted in run["payload"]["results"].items():
+        same = pd.read_parquet(applied / "predictions" / f"{dataset}.parquet")
+        pd.testing.assert_frame_equal(same, pd.read_parquet(run["out"] / "predictions" / f"{dataset}.parquet"))
+        assert results[dataset]["best_layer"] == fitted["best_layer"]
+        for metric in ("r2", "spearman", "mae", "proximity_error"):
+            assert results[dataset][metric] == fitted[metric]  # the fitted run's test metrics, exactly
+    # A folder without saved probes of a dataset is named in a one-line error.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(main, [*args, "--weights", str(empty)])
+    assert result.exit_code == 1 and f"{empty}: no saved probes of" in result.output
