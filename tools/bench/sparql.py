@@ -3,7 +3,7 @@
 ``generate_places`` makes a deterministic set of places (seeded): IRIs with non-ASCII names and unpadded numbers (so
 string order differs from numeric order), one or two ``rdf:type`` rows per place, ``geo:lat``/``geo:long`` as
 xsd:float, a population as xsd:nonNegativeInteger, a founding date (xsd:date) and year (xsd:gYear), some BCE.
-The tests in tests/test_virtuoso.py and the benchmark below share it.
+The tests in tests/pipelines/test_virtuoso.py and the benchmark below share it.
 """
 
 from __future__ import annotations
