@@ -177,14 +177,13 @@ def read_results(path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as err:
         raise SpacetimeError(f"{path}: not a probe results file ({type(err).__name__}: {err})") from None
     model = (config.get("model_name"), config.get("model_sha"))
-    # A leaderboard entry names its random-init control "<model>-random-init-seed<S>", after its base model.
-    names = {config.get("model_name"), config.get("base_model")}
-    random_init = bool(config.get("random_init") or config.get("kind") == "random_init")
-    if (
-        manifest.get("model") not in names
-        or config.get("model_sha") != manifest.get("model_revision")
-        or random_init != bool(manifest.get("random_init"))
-    ):
+    # A probe's results name the model as its manifest does (and say whether it was the random-init control); a
+    # leaderboard entry names it as its folder is named ("<model>-random-init-seed<S>", "<model>-static-embeddings").
+    name = str(config.get("model_name"))
+    same_model = (
+        name == manifest.get("model") and bool(config.get("random_init")) == bool(manifest.get("random_init"))
+    ) or name.replace("/", "--") == manifest.get("model_slug")
+    if not same_model or config.get("model_sha") != manifest.get("model_revision"):
         raise SpacetimeError(
             f"{path}: results of {model[0]!r} at {model[1]!r}, not of this release's model "
             f"{manifest.get('model')!r} at {manifest.get('model_revision')!r}"

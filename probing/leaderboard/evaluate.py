@@ -150,10 +150,13 @@ def evaluate_one(
     target = results_dir / results_file_name(request)
     _copy_plots(probe_dir, target.parent / f"plots_{target.stem.removeprefix('results_')}")
     _copy_weights(probe_dir, weights_folder(target), list(payload["results"]))
-    write_json_atomic(target, results)
     if options.activation_releases:
-        results["config"]["activations"] = release_activations(folders, target, source, options, echo)
-        write_json_atomic(target, results)
+        # Released before the results file is written, so a failed release leaves no results file behind; the card
+        # reads a copy in the probe folder, beside the probe's R^2-by-layer plots.
+        staged = probe_dir / target.name
+        write_json_atomic(staged, results)
+        results["config"]["activations"] = release_activations(folders, staged, source, options, echo)
+    write_json_atomic(target, results)
     return target
 
 

@@ -20,6 +20,8 @@ BENCHMARKS = (
     "dbpedia_scale",
     "dbpedia_dump",
     "dbpedia_dates",
+    "activation_release",
+    "activation_storage",
 )
 SCALE_SIZES = "100000,300000,1000000"
 
@@ -81,6 +83,21 @@ def _run_benchmark(name: str, out: Path, *, dump_lines: int, places: int, names:
         from tools.bench.activations import activation_benchmark
 
         return activation_benchmark(out / "activations", names=names)
+    if name == "activation_release":
+        from tools.bench.activation_release import release_benchmark
+
+        return release_benchmark(work=out)
+    if name == "activation_storage":
+        from tools.bench.activation_storage import storage_benchmark
+
+        # The demo's world_places activations of SmolLM2 (`make demo` first), against its release.
+        root = out.parent
+        folders = sorted(
+            (root / "evaluate" / "activations").glob("HuggingFaceTB--SmolLM2-135M-Instruct/world_places/*")
+        )
+        if not folders:
+            return {"skipped": f"no demo activations under {root / 'evaluate'}: run `make demo` first"}
+        return storage_benchmark(folders[0], str(root / "release"))
     if name == "ridge":
         from tools.bench.probes import ridge_benchmark
 
@@ -111,6 +128,14 @@ def _bench_line(name: str, r: dict) -> str:
             f"{ours['maxrss_over_load_mb']:.0f} vs {plain['maxrss_over_load_mb']:.0f} MB; "
             f"{ours['share_of_matmul_rate']:.0%} of the fp32 matmul rate"
         )
+    if name == "activation_release":
+        from tools.bench.activation_release import summary_line
+
+        return summary_line(r)
+    if name == "activation_storage":
+        from tools.bench.activation_storage import summary_lines
+
+        return "\n  ".join(summary_lines(r))
     if name == "ridge":
         return (
             f"LOO ridge sweep {r['ridge_loo_seconds']:.1f}s vs RidgeCV loop {r['ridgecv_seconds']:.1f}s: "

@@ -637,10 +637,15 @@ def test_card_takes_a_controls_results_for_the_controls_release_only(tmp_path):
     from spacetime.probing.artifacts.card import read_results
 
     path = tmp_path / "results_control.json"
-    config = {"model_name": f"{MODEL}-random-init-seed0", "base_model": MODEL, "model_sha": REVISION}
+    config = {"model_name": f"{MODEL}-random-init-seed0", "base_model": "smollm2", "model_sha": REVISION}
     results = {"world_places": {"best_layer": 0, "per_layer": [{"layer": 0, "r2,test": 0.1}]}}
     path.write_text(json.dumps({"config": {**config, "kind": "random_init"}, "results": results}))
-    control = {"model": MODEL, "model_revision": REVISION, "random_init": True}
+    control = {
+        "model": MODEL,
+        "model_slug": f"{SLUG}-random-init-seed0",
+        "model_revision": REVISION,
+        "random_init": True,
+    }
     assert read_results(path, control)["datasets"]["world_places"]["r2_by_layer"] == {"0": 0.1}
     with pytest.raises(SpacetimeError, match="not of this release's model"):
-        read_results(path, {**control, "random_init": False})  # the trained model's release
+        read_results(path, {"model": MODEL, "model_slug": SLUG, "model_revision": REVISION})  # the trained model's

@@ -526,3 +526,22 @@ def test_evaluate_can_release_and_link_each_requests_activations(evaluated, hub,
     # The flag to publish needs the flag to release.
     done = CliRunner().invoke(main, ["evaluate", "--out", str(tmp_path), "--activations-org", "board"])
     assert done.exit_code == 2 and "--release-activations" in done.output
+
+
+def test_evaluate_releases_the_activations_of_the_model_and_both_baselines(evaluated, tmp_path):
+    requests = make_requests("smollm2", None, prompts={"historical_figures": "when_did"}, layers=[0, 29])
+    submit(tmp_path / "requests", requests)
+    options = EvaluateOptions(work_dir=tmp_path / "work", resamples=100, activation_releases=tmp_path / "releases")
+    lines: list[str] = []
+    summary = evaluate_requests(
+        tmp_path / "requests", evaluated["release"], tmp_path / "results", options, lines.append
+    )
+    assert len(summary.finished) == 3 and not summary.failed, lines
+    for path in summary.finished:
+        config = read_results(path)["config"]
+        release = tmp_path / "releases" / config["activations"]["release"]
+        card = (release / "README.md").read_text()
+        assert "## Baseline probes" in card and "historical\\_figures" in card, config["kind"]
+        assert json.loads((release / "activations.json").read_text())["random_init"] == (
+            config["kind"] == "random_init"
+        )
