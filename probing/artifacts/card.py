@@ -128,18 +128,32 @@ def _layer_ranges(layers: list[int]) -> str:
 
 
 def results_section(results: dict[str, Any]) -> str:
+    """Test R^2 by layer of the ridge probes on these activations: one column per dataset, the chosen layer marked."""
+    datasets = results.get("datasets", {})
     lines = ["## Baseline probes\n"]
     url = safe_url(results.get("leaderboard_url"))
     if url:
         lines.append(f"Leaderboard entry: [{md_escape(results['leaderboard_url'])}]({url})\n")
-    for dataset, result in results.get("datasets", {}).items():
-        lines.append(
-            f"**{md_escape(dataset)}** (prompt {md_escape(result.get('prompt'))}): ridge probe test R^2 by layer, best "
-            f"layer {md_escape(result.get('best_layer'))} chosen on the train split.\n"
-        )
-        lines.append("| layer | test R^2 |\n|---|---|")
-        lines.extend(f"| {layer} | {r2:.4f} |" for layer, r2 in result["r2_by_layer"].items())
-        lines.append("")
+    if not datasets:
+        return "\n".join(lines)
+    lines.append(
+        "Test R^2 of a ridge probe per layer (`spacetime probe`); the layer marked * is the one chosen on the train "
+        "split (smallest leave-one-out error), the dataset's headline score. Prompts: "
+        + ", ".join(f"{md_escape(d)}: {md_escape(r.get('prompt'))}" for d, r in datasets.items())
+        + ".\n"
+    )
+    layers = sorted({int(layer) for r in datasets.values() for layer in r["r2_by_layer"]})
+    lines.append("| layer | " + " | ".join(md_escape(d) for d in datasets) + " |")
+    lines.append("|---" * (len(datasets) + 1) + "|")
+    for layer in layers:
+        cells = []
+        for result in datasets.values():
+            r2 = result["r2_by_layer"].get(str(layer))
+            mark = "*" if str(result.get("best_layer")) == str(layer) else ""
+            cells.append("-" if r2 is None else f"{r2:.4f}{mark}")
+        lines.append(f"| {layer} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for dataset, result in datasets.items():
         if result.get("plot"):
             lines.append(f"![{md_escape(dataset)} R^2 by layer]({PLOTS_DIR}/{quote(result['plot'])})\n")
     return "\n".join(lines)

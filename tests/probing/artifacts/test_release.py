@@ -386,7 +386,7 @@ def test_card_configs_terms_and_results(made, tmp_path):
         leaderboard_url="https://example.org/board#tiny",
     )
     card = (out / "README.md").read_text()
-    assert "| 4 | 0.4000 |" in card and "![world\\_places R^2 by layer](plots/world_places_r2_by_layer.png)" in card
+    assert "| 4 | 0.4000* |" in card and "![world\\_places R^2 by layer](plots/world_places_r2_by_layer.png)" in card
     assert "(https://example.org/board#tiny)" in card
     assert (out / "plots" / "world_places_r2_by_layer.png").read_bytes().startswith(b"\x89PNG")
     assert "plots/world_places_r2_by_layer.png" in json.loads((out / "activations.json").read_text())["files"]
