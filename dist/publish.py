@@ -395,7 +395,7 @@ def _print_plan(plan: dict, folder: Path, say: Callable[[str], Any]) -> None:
 
 
 @click.command("publish")
-@click.option("--repo-id", required=True, help="Target dataset repo, ORG/NAME.")
+@opt.publish_options()
 @click.option("--tag", required=True, help="Release tag, vX.Y (never moved once published).")
 @opt.out_option("Output root: publishes the release folder OUT/release/ validated by OUT/validation/report.json.")
 @click.option(
@@ -405,14 +405,11 @@ def _print_plan(plan: dict, folder: Path, say: Callable[[str], Any]) -> None:
     default=None,
     help="Validation report [default: OUT/validation/report.json].",
 )
-@click.option("--yes", is_flag=True, help="Really publish (the default is a dry run that contacts nothing).")
 @click.option(
     "--check-remote",
     is_flag=True,
     help="In a dry run, read the remote's files and tags to list exact deletions (writes nothing).",
 )
-@opt.endpoint_option()
-@click.option("--private", is_flag=True, help="Create the repo private (an existing repo keeps its visibility).")
 @click.option(
     "--timeout",
     type=float,

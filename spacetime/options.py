@@ -169,3 +169,23 @@ def device_option() -> Decorator:
 
 def layers_option(default: str | None, help: str = LAYERS_HELP) -> Decorator:
     return click.option("--layers", type=LayersSpec(), default=default, show_default=default is not None, help=help)
+
+
+def publish_options() -> Decorator:
+    """``--repo-id``, ``--yes`` (a dry run without it), ``--private`` and ``--endpoint``: what every publishing command
+    takes. The token comes from ``HF_TOKEN`` only, never from an option."""
+    decorators = [
+        click.option("--repo-id", required=True, help="Target dataset repo, ORG/NAME."),
+        click.option("--yes", is_flag=True, help="Really publish (the default is a dry run that contacts nothing)."),
+        click.option(
+            "--private", is_flag=True, help="Create the repo private (an existing repo keeps its visibility)."
+        ),
+        endpoint_option(),
+    ]
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return decorate

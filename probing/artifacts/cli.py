@@ -7,22 +7,15 @@ from pathlib import Path
 
 import click
 
-from spacetime.layout import DEFAULT_OUT, Layout
-
-OUT_OPTION = click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_OUT,
-    show_default=True,
-    help="Output root (see spacetime/layout.py).",
-)
+from spacetime import options as opt
+from spacetime.layout import Layout
 
 
 @click.command("package-activations")
 @click.argument("model_slug")
-@OUT_OPTION
-@click.option("--data", default=None, help="The entity release the activations were made from [default: OUT/release].")
-@click.option("--data-revision", default=None, help="Revision (a Hub tag or commit) of --data when it is a repo.")
+@opt.out_option("Output root: reads OUT/activations/MODEL_SLUG/, writes OUT/activation-releases/MODEL_SLUG/.")
+@opt.data_option("The entity release the activations were made from [default: OUT/release].")
+@opt.data_revision_option()
 @click.option(
     "--results",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -31,10 +24,9 @@ OUT_OPTION = click.option(
 )
 @click.option("--leaderboard-url", default=None, help="Link to the model's leaderboard entry, for the card.")
 @click.option("--model-license", default=None, help="The model's licence, for the card (e.g. llama2).")
-@click.option("--storage-dtype", type=click.Choice(["float16", "float32"]), default="float16", show_default=True)
 @click.option("--max-shard-mb", type=click.IntRange(min=1), default=500, show_default=True, help="Parquet file size.")
 def package_activations_command(
-    model_slug, out, data, data_revision, results, leaderboard_url, model_license, storage_dtype, max_shard_mb
+    model_slug, out, data, data_revision, results, leaderboard_url, model_license, max_shard_mb
 ) -> None:
     """Package OUT/activations/MODEL_SLUG (every dataset, prompt and layer) as a Hub dataset folder in
     OUT/activation-releases/MODEL_SLUG."""
@@ -45,7 +37,6 @@ def package_activations_command(
     command = ["spacetime", "package-activations", model_slug, "--data", data]
     if data_revision:
         command += ["--data-revision", data_revision]
-    command += ["--storage-dtype", storage_dtype]
     folder = package_activations(
         layout.activations,
         model_slug,
@@ -55,7 +46,6 @@ def package_activations_command(
         leaderboard_url=leaderboard_url,
         model_license=model_license,
         command=shlex.join(command),
-        storage_dtype=storage_dtype,
         max_shard_bytes=max_shard_mb * 1000**2,
         data_revision=data_revision,
     )
@@ -64,18 +54,10 @@ def package_activations_command(
 
 @click.command("publish-activations")
 @click.argument("model_slug")
-@OUT_OPTION
-@click.option("--repo-id", required=True, help="Target dataset repo, ORG/NAME.")
-@click.option("--yes", is_flag=True, help="Really publish (the default is a dry run that contacts nothing).")
-@click.option(
-    "--endpoint",
-    envvar="HF_ENDPOINT",
-    default=None,
-    help="Hub-compatible server [env: HF_ENDPOINT; default: https://huggingface.co].",
-)
-@click.option("--private", is_flag=True, help="Create the repo private (an existing repo keeps its visibility).")
+@opt.out_option("Output root: publishes OUT/activation-releases/MODEL_SLUG/.")
+@opt.publish_options()
 @click.option("--files-per-commit", type=click.IntRange(min=1), default=None, help="Checkpoint every N data files.")
-def publish_activations_command(model_slug, out, repo_id, yes, endpoint, private, files_per_commit) -> None:
+def publish_activations_command(model_slug, out, repo_id, yes, private, endpoint, files_per_commit) -> None:
     """Publish OUT/activation-releases/MODEL_SLUG to the Hub (dry run unless --yes); re-run to resume.
 
     The token comes from HF_TOKEN; it is never printed.

@@ -190,6 +190,11 @@ def is_activation_folder(path: str | Path) -> bool:
     return (Path(path) / store.MANIFEST).is_file()
 
 
+def is_activation_release(path: str | Path) -> bool:
+    """A local folder written by ``spacetime package-activations``."""
+    return (Path(path) / METADATA).is_file()
+
+
 def release_folders(
     source: str | Path,
     out_root: Path,

@@ -128,13 +128,18 @@ def activation_folders(
     """The activation folders that ``--activations`` (or ``--control``) names: folders as they are, and each
     release (folder or Hub repo) materialised per dataset under OUT/.cache/activation-releases/."""
     from spacetime.common import digest
-    from spacetime.probing.artifacts.load import is_activation_folder, release_folders
+    from spacetime.probing.artifacts.load import is_activation_folder, is_activation_release, release_folders
 
     folders: list[Path] = []
     for value in values:
         if is_activation_folder(value):
             folders.append(Path(value))
             continue
+        if Path(value).is_dir() and not is_activation_release(value):
+            raise FileNotFoundError(
+                f"{value}: neither an activation folder (no manifest.json) nor an activation release "
+                "(no activations.json); run `spacetime activations` or `spacetime package-activations`"
+            )
         cache = layout.cache / "activation-releases" / digest(str(Path(value).resolve()), revision or "")[:16]
         folders += release_folders(value, cache, revision, data, data_revision)
     return folders
