@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -47,10 +47,20 @@ def probing_data(source: str | Path, config: str, revision: str | None = None) -
     split: list[str] = []
     for name in SPLITS:
         part = ds[name]
-        ids += part["entity_id"]
-        values.append(np.column_stack([as_number(part[c]) for c in target_names]))
+        ids += part.data.column("entity_id").to_pylist()
+        values.append(np.column_stack([column_numbers(part, c) for c in target_names]))
         split += [name] * len(part)
     return ProbingData(config, ids, np.concatenate(values), target_names, np.array(split))
+
+
+def column_numbers(part: Any, column: str) -> np.ndarray:
+    """A column of a split as float64: numbers straight from Arrow (nulls as NaN), dates through :func:`as_number`."""
+    import pyarrow as pa
+
+    values = part.data.column(column)
+    if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
+        return values.to_numpy().astype(np.float64)
+    return as_number(values.to_pylist())
 
 
 def as_number(values: list) -> np.ndarray:

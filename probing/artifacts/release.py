@@ -279,13 +279,14 @@ def write_source(
         if values.ndim != 2 or hidden not in (None, values.shape[1]):
             raise ActivationReleaseError(f"{source.folder / store.layer_file(layer)}: shape {values.shape} is wrong")
         hidden = values.shape[1]
-        values = values[index].astype(storage_dtype, copy=False)
         directory = config_dir(source.dataset, source.prompt, layer)
         written = []
         for name in SPLITS:
             mask = split == name
             targets = {t: rows.targets[mask, i] for i, t in enumerate(rows.target_names)}
-            written += write_split(folder / directory, name, ids[mask], targets, values[mask], max_shard_bytes)
+            part = values[index[mask]].astype(storage_dtype, copy=False)  # one copy: aligned and split at once
+            written += write_split(folder / directory, name, ids[mask], targets, part, max_shard_bytes)
+            del part
         del values
         sizes[str(layer)] = 0
         for path in written:
