@@ -121,6 +121,11 @@ def md_escape(value: Any) -> str:
     return html.escape(text, quote=False)
 
 
+def md_code(value: Any) -> str:
+    """``value`` as an inline code span: one line, backticks replaced (nothing else is interpreted inside one)."""
+    return "`" + " ".join(str(value).split()).replace("`", "'") + "`"
+
+
 @contextlib.contextmanager
 def folder_in_use(folder: Path, what: str) -> Iterator[None]:
     """Hold ``folder`` for this process while ``what`` writes it; a second writer gets a clear error, not a crash.

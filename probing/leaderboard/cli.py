@@ -20,6 +20,17 @@ from spacetime.layout import Layout
 _REPO_HELP = "Hub dataset repo (ORG/NAME) holding the {what}; the local folder mirrors it and changes are pushed."
 
 
+def _requests_option():
+    return click.option(
+        "--requests",
+        "requests_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="The requests folder (`spacetime submit` files, `spacetime evaluate` runs) "
+        "[default: OUT/leaderboard/requests].",
+    )
+
+
 @click.command()
 @click.option("--model", required=True, help="Hub model id (ORG/NAME), or 'smollm2' for the embedded SmolLM2-135M.")
 @opt.model_revision_option(
@@ -37,13 +48,7 @@ _REPO_HELP = "Hub dataset repo (ORG/NAME) holding the {what}; the local folder m
 @opt.seed_option("Seed of the random-init control.")
 @click.option("--no-baselines", is_flag=True, help="Do not file the random-init control and static baseline.")
 @opt.out_option("Output root: requests go to OUT/leaderboard/requests/ unless --requests names a folder.")
-@click.option(
-    "--requests",
-    "requests_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The requests folder [default: OUT/leaderboard/requests].",
-)
+@_requests_option()
 @click.option("--requests-repo", default=None, help=_REPO_HELP.format(what="requests"))
 @opt.endpoint_option()
 def submit(
@@ -88,13 +93,7 @@ def submit(
     "Output root: reads OUT/leaderboard/requests/ and OUT/release/, writes OUT/leaderboard/results/ and works in "
     "OUT/evaluate/ (each overridable below)."
 )
-@click.option(
-    "--requests",
-    "requests_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The requests folder (from `spacetime submit`) [default: OUT/leaderboard/requests].",
-)
+@_requests_option()
 @opt.data_option("The released dataset: a release folder or a Hub dataset repo [default: OUT/release].")
 @opt.data_revision_option()
 @click.option(

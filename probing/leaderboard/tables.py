@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spacetime.common import md_escape, visible_files
+from spacetime.common import md_code, md_escape, visible_files
 from spacetime.pipelines.registry import DATASETS
 from spacetime.probing.probes.bootstrap import paired_difference
 from spacetime.probing.probes.metrics import BOUNDS, REQUIRED_METRICS, TABLE_METRICS
@@ -341,7 +341,7 @@ def render_markdown(tables: list[Table]) -> str:
         lines += [
             f"## {md_escape(table.dataset)}",
             "",
-            f"Dataset `{md_escape(table.dataset_repo)}` at revision `{md_escape(table.dataset_revision)}`",
+            f"Dataset {md_code(table.dataset_repo)} at revision {md_code(table.dataset_revision)}",
             "",
             "| " + " | ".join(columns) + " |",
             "|---" * len(columns) + "|",

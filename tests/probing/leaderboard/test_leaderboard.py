@@ -545,3 +545,10 @@ def test_evaluate_releases_the_activations_of_the_model_and_both_baselines(evalu
         assert json.loads((release / "activations.json").read_text())["random_init"] == (
             config["kind"] == "random_init"
         )
+
+
+def test_code_spans_hold_text_as_it_is_and_cannot_be_closed_early():
+    from spacetime.common import md_code
+
+    assert md_code("data-sha256:ab_c") == "`data-sha256:ab_c`"  # no backslashes: a code span shows them
+    assert md_code("a`b <i>\nc") == "`a'b <i> c`"
