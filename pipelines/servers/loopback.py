@@ -7,6 +7,7 @@ helpers of :class:`Request` to send a whole response.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -50,6 +51,12 @@ class _HTTPServer(ThreadingHTTPServer):
     def __init__(self, owner: LoopbackServer):
         self.owner = owner
         super().__init__(("127.0.0.1", 0), Request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-answer (killed, timed out) is its own business; anything else is printed."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class LoopbackServer:
