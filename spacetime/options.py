@@ -16,6 +16,8 @@
 ``--device``           auto | cpu | cuda
 ``--layers``           all | 0,4,8 | 0:32:2 | -1 or a mix, checked at parse time (:class:`LayersSpec`); the range
                        against the model's depth once it is known
+``--model``            a model to load (a Hub id, a folder or ``smollm2``); ``evaluate --only-model`` filters requests
+``--cache-dir``        the build's response caches; the converted model folder is ``--model-cache-dir``
 =====================  =========================================================================================
 
 Nothing heavy is imported here (``spacetime --help`` stays fast).

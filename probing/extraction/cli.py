@@ -74,7 +74,8 @@ from .prompts import default_prompt
 @click.option("--random-init", is_flag=True, help="Same architecture, random weights: the untrained control.")
 @opt.seed_option("Seed of --random-init and the random prompt.")
 @click.option(
-    "--cache-dir",
+    "--model-cache-dir",
+    "cache_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Where the embedded model's converted folder is kept [default: $SPACETIME_CACHE/models or "

@@ -118,7 +118,7 @@ def submit(
 @opt.device_option()
 @click.option("--resamples", type=click.IntRange(min=100), default=1000, show_default=True, help="Bootstrap resamples.")
 @click.option("--retry-failed", is_flag=True, help="Run FAILED requests again.")
-@click.option("--model", "only", multiple=True, help="Only the requests of this model name (repeatable).")
+@click.option("--only-model", "only", multiple=True, help="Only the requests of this model name (repeatable).")
 @click.option("--requests-repo", default=None, help=_REPO_HELP.format(what="requests"))
 @click.option("--results-repo", default=None, help=_REPO_HELP.format(what="results"))
 @click.option(
