@@ -70,7 +70,6 @@ def load_activation_layer(
     data: str | Path | None = None,
     data_revision: str | None = None,
     split: str | None = None,
-    cache_dir: str | Path | None = None,
 ) -> ReleasedLayer:
     """Layer ``layer`` of ``dataset`` (and ``prompt``, needed when the release has several) from a release folder or
     Hub repo, as float32 in the entity dataset's row order (``split``: only that split's rows).
@@ -89,7 +88,7 @@ def load_activation_layer(
     if not paths:
         raise ActivationReleaseError(f"{folder / directory}: no files listed for layer {layer} in {METADATA}")
     verify_release(folder, paths)
-    ids, splits, values = _read_config(folder, paths, cache_dir)
+    ids, splits, values = _read_config(folder, paths)
     where = folder / directory
     if store.entity_ids_sha256(ids) != entry["entity_ids_sha256"]:
         raise ActivationReleaseError(f"{where}: rows are not in the order {METADATA} records (row-order hash differs)")
@@ -101,24 +100,21 @@ def load_activation_layer(
     return ReleasedLayer(values.astype(np.float32), ids, splits, layer, entry["configs"][str(layer)], entry, folder)
 
 
-def _read_config(
-    folder: Path, paths: list[str], cache_dir: str | Path | None
-) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """One config's files through ``datasets.load_dataset("parquet", ...)``: ids, splits and values (storage dtype),
-    train rows then test rows. The files are those ``activations.json`` lists and the caller verified, not the
-    card's globs, which would also pick up a stray shard (and need every config's files in a partial snapshot)."""
-    import datasets
+def _read_config(folder: Path, paths: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """One config's files read with pyarrow: ids, splits and values (storage dtype), train rows then test rows, each
+    split's shards in order. The files are those ``activations.json`` lists and the caller verified, not the card's
+    globs, which would also pick up a stray shard; nothing is copied into a cache."""
+    import pyarrow.parquet as pq
 
-    data_files = {name: [str(folder / p) for p in paths if Path(p).name.startswith(f"{name}-")] for name in SPLITS}
-    parts = datasets.load_dataset("parquet", data_files=data_files, cache_dir=str(cache_dir) if cache_dir else None)
     ids: list[str] = []
     splits, values = [], []
     for name in SPLITS:
-        table = parts[name].data.table
-        ids += table.column("entity_id").to_pylist()
-        splits.append(np.asarray(table.column("split").to_pylist(), dtype=object))
-        column = table.column("activation").combine_chunks()
-        values.append(column.flatten().to_numpy(zero_copy_only=False).reshape(len(table), column.type.list_size))
+        for path in sorted(p for p in paths if Path(p).name.startswith(f"{name}-")):
+            table = pq.read_table(folder / path, columns=["entity_id", "split", "activation"])
+            ids += table.column("entity_id").to_pylist()
+            splits.append(np.asarray(table.column("split").to_pylist(), dtype=object))
+            column = table.column("activation").combine_chunks()
+            values.append(column.flatten().to_numpy(zero_copy_only=False).reshape(len(table), column.type.list_size))
     return ids, np.concatenate(splits).astype(str), np.concatenate(values)
 
 

@@ -217,26 +217,24 @@ def rows_of(made, dataset: str) -> list[str]:
 
 
 def test_loader_aligns_with_the_entity_dataset(made, tmp_path):
-    layer = load_activation_layer(
-        made["folder"], "world_places", 2, prompt="coords", data=made["data"], cache_dir=tmp_path
-    )
+    layer = load_activation_layer(made["folder"], "world_places", 2, prompt="coords", data=made["data"])
     assert layer.values.dtype == np.float32 and layer.values.shape == (40, HIDDEN)
     assert layer.entity_ids == rows_of(made, "world_places")
     assert [int(v) for v in layer.values[:, 0]] == [number(e) for e in layer.entity_ids] and (
         layer.values[:, 1] == 2
     ).all()
     assert list(layer.split) == list(probing_data(made["data"], "world_places").split)
-    test = load_activation_layer(made["folder"], "historical_figures", 0, split="test", cache_dir=tmp_path)
+    test = load_activation_layer(made["folder"], "historical_figures", 0, split="test")
     assert (
         len(test.entity_ids) == 6
         and set(test.split) == {"test"}
         and test.config == "historical_figures--when--layer_000"
     )
     with pytest.raises(rel.ActivationReleaseError) as err:
-        load_activation_layer(made["folder"], "world_places", 2, cache_dir=tmp_path)
+        load_activation_layer(made["folder"], "world_places", 2)
     one_line_error(err, "several prompts", "activations.json")
     with pytest.raises(rel.ActivationReleaseError) as err:
-        load_activation_layer(made["folder"], "world_places", 3, prompt="empty", cache_dir=tmp_path)
+        load_activation_layer(made["folder"], "world_places", 3, prompt="empty")
     one_line_error(err, "has no layer 3")
 
 
@@ -245,27 +243,25 @@ def test_loader_refuses_missing_corrupt_or_misordered_files(made, tmp_path):
     name = "data/world_places/empty/layer_002/test-00000-of-00001.parquet"
     (folder / name).unlink()
     with pytest.raises(rel.ActivationReleaseError) as err:
-        load_activation_layer(folder, "world_places", 2, prompt="empty", cache_dir=tmp_path / "c")
+        load_activation_layer(folder, "world_places", 2, prompt="empty")
     one_line_error(err, str(folder / name), "missing")
     shutil.copyfile(made["folder"] / name, folder / name)
     data = bytearray((folder / name).read_bytes())
     data[len(data) // 2] ^= 0xFF
     (folder / name).write_bytes(bytes(data))
     with pytest.raises(rel.ActivationReleaseError) as err:
-        load_activation_layer(folder, "world_places", 2, prompt="empty", cache_dir=tmp_path / "c")
+        load_activation_layer(folder, "world_places", 2, prompt="empty")
     one_line_error(err, str(folder / name), "sha256 does not match")
     shutil.copyfile(made["folder"] / name, folder / name)
     meta = json.loads((folder / "activations.json").read_text())
     meta["datasets"][0]["entity_ids_sha256"] = "0" * 64  # the recorded row order is not the files' order
     (folder / "activations.json").write_text(json.dumps(meta))
     with pytest.raises(rel.ActivationReleaseError) as err:
-        load_activation_layer(
-            folder, meta["datasets"][0]["dataset"], 0, prompt=meta["datasets"][0]["prompt"], cache_dir=tmp_path / "c"
-        )
+        load_activation_layer(folder, meta["datasets"][0]["dataset"], 0, prompt=meta["datasets"][0]["prompt"])
     one_line_error(err, "row-order hash differs", "/layer_000:")
     (folder / "activations.json").unlink()
     with pytest.raises(rel.ActivationReleaseError) as err:
-        load_activation_layer(folder, "world_places", 2, cache_dir=tmp_path / "c")
+        load_activation_layer(folder, "world_places", 2)
     one_line_error(err, str(folder / "activations.json"), "missing")
 
 
@@ -274,7 +270,7 @@ def test_loader_refuses_another_data_revision(made, tmp_path):
     frames["world_places"].loc[0, "latitude"] += 1.0
     other = write_release(tmp_path / "other", frames)
     with pytest.raises(rel.ActivationReleaseError) as err:
-        load_activation_layer(made["folder"], "world_places", 0, prompt="empty", data=other, cache_dir=tmp_path)
+        load_activation_layer(made["folder"], "world_places", 0, prompt="empty", data=other)
     one_line_error(err, "made against world_places revision", str(other))
 
 
@@ -538,7 +534,7 @@ def test_publish_then_load_from_the_hub(made, hub, tmp_path, monkeypatch):
     monkeypatch.setattr(constants, "ENDPOINT", hub.url)
     monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", hub.url + "/{repo_id}/resolve/{revision}/{filename}")
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub-cache"))
-    layer = load_activation_layer(REPO, "world_places", 4, prompt="empty", data=made["data"], cache_dir=tmp_path / "ds")
+    layer = load_activation_layer(REPO, "world_places", 4, prompt="empty", data=made["data"])
     assert layer.entity_ids == rows_of(made, "world_places") and (layer.values[:, 1] == 4).all()
     fetched = {p.relative_to(layer.folder).as_posix() for p in layer.folder.rglob("*") if p.is_file()}
     # `spacetime probe` on the Hub repo gives what it gives on the local release.
