@@ -1,10 +1,10 @@
 """`spacetime`: one command line for every stage.
 
-build, package, validate and demo are defined here; publish (dist/publish.py), activations
-(probing/extraction/cli.py), probe (probing/probes/cli.py), submit, evaluate and leaderboard
-(probing/leaderboard/cli.py), package-activations and publish-activations (probing/artifacts/cli.py) are registered
-from their stages. The options they share (``--out``, the positional
-DATASETS, ``--progress/--no-progress``, ``--data``, ``--layers``...) are declared once, in spacetime/options.py.
+build, package, validate and demo are defined here; the other commands are registered from their stages: publish
+(dist/publish.py), activations (probing/extraction/cli.py), package-activations and publish-activations
+(probing/artifacts/cli.py), probe (probing/probes/cli.py), submit, evaluate and leaderboard
+(probing/leaderboard/cli.py). The options they share (``--out``, the positional DATASETS,
+``--progress/--no-progress``, ``--data``, ``--layers``...) are declared once, in spacetime/options.py.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ REPO_TYPE = "dataset"
 class ReleasedLayer:
     """One layer of a release: ``values[i]`` is the activation of ``entity_ids[i]``, in the entity dataset's order."""
 
-    values: np.ndarray  # float32 [rows, hidden]
+    values: np.ndarray  # [rows, hidden], float32 unless another dtype was asked for
     entity_ids: list[str]
     split: np.ndarray  # "train" | "test" per row
     layer: int
@@ -70,9 +70,11 @@ def load_activation_layer(
     data: str | Path | None = None,
     data_revision: str | None = None,
     split: str | None = None,
+    dtype: Any = np.float32,
 ) -> ReleasedLayer:
     """Layer ``layer`` of ``dataset`` (and ``prompt``, needed when the release has several) from a release folder or
-    Hub repo, as float32 in the entity dataset's row order (``split``: only that split's rows).
+    Hub repo, as float32 (``dtype``; None: as stored) in the entity dataset's row order (``split``: only that
+    split's rows).
 
     With ``data`` (an entity release folder or Hub repo, as ``--data`` takes), refuses activations made against
     another data revision or rows in another order than that data's."""
@@ -97,7 +99,8 @@ def load_activation_layer(
     if split is not None:
         keep = splits == split
         ids, splits, values = [e for e, k in zip(ids, keep) if k], splits[keep], values[keep]
-    return ReleasedLayer(values.astype(np.float32), ids, splits, layer, entry["configs"][str(layer)], entry, folder)
+    values = values if dtype is None else values.astype(dtype, copy=False)
+    return ReleasedLayer(values, ids, splits, layer, entry["configs"][str(layer)], entry, folder)
 
 
 def _read_config(folder: Path, paths: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -171,9 +174,11 @@ def materialise_folder(
     for layer in layers:
         # The data is checked once: every layer's rows are then held to the same recorded row-order hash.
         checked = data if layer == layers[0] else None
-        part = load_activation_layer(source, dataset, layer, entry["prompt"], revision, checked, data_revision)
+        part = load_activation_layer(
+            source, dataset, layer, entry["prompt"], revision, checked, data_revision, dtype=None
+        )
         ids = part.entity_ids
-        tensor = torch.from_numpy(part.values.astype(np.float16))
+        tensor = torch.from_numpy(part.values.astype(np.float16, copy=False))
         store.save_tensors_atomic(
             out / store.layer_file(layer), {store.TENSOR: tensor}, store.layer_metadata(manifest, layer)
         )
