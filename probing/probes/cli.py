@@ -147,9 +147,7 @@ def activation_folders(
 
 def summary_line(result: dict) -> str:
     """One dataset's headline: the layer, then every table metric of the registry that it has."""
-    from .metrics import METRIC, TABLE_METRICS
+    from .metrics import TABLE_METRICS
 
-    shown = ", ".join(
-        f"{METRIC[m].label.split(' [')[0]} {result[m]:.4g}" for m in TABLE_METRICS if result.get(m) is not None
-    )
+    shown = ", ".join(f"{m} {result[m]:.4g}" for m in TABLE_METRICS if result.get(m) is not None)
     return f"best layer {result['best_layer']}: {shown}"
