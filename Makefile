@@ -6,7 +6,7 @@ OUT    ?= out
 LOCK   := requirements.lock
 PIP_TOOLS := pip-tools==7.6.2
 
-.PHONY: setup demo test lint bench lock clean
+.PHONY: setup demo test lint bench mutation lock clean
 
 # Every dependency, torch's CPU build included, comes from the lock (pinned, with hashes) in one install step; the
 # package itself goes in editable, without resolving anything more.
@@ -32,6 +32,21 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m tools.bench --out $(OUT)/bench
+
+# Mutation testing of the builders' shared rules and the probe metrics, each against its own tests (not in CI: it takes
+# hours on 2 cores). mutmut 2 edits each file in place and puts it back: run it on a clean checkout.
+MUTATE_RULES   := pipelines/builders/steps.py,pipelines/builders/places.py,pipelines/datasets/world_places/build.py
+RULE_TESTS     := tests/pipelines/test_rules.py tests/pipelines/test_places_collapse.py \
+                  tests/pipelines/test_world_places.py tests/pipelines/test_us_places.py \
+                  tests/pipelines/test_historical_figures.py tests/pipelines/test_art_entertainment.py
+MUTATE_METRICS := probing/probes/metrics.py
+METRIC_TESTS   := tests/probing/probes/test_metrics.py tests/probing/probes/test_run.py
+MUTMUT         := $(VENV)/bin/mutmut run --no-progress -b 30 -m 4
+
+mutation: $(STAMP)
+	-$(MUTMUT) --paths-to-mutate $(MUTATE_RULES) --runner "$(PY) -m pytest -x -q -p no:cacheprovider $(RULE_TESTS)"
+	-$(MUTMUT) --paths-to-mutate $(MUTATE_METRICS) --runner "$(PY) -m pytest -x -q -p no:cacheprovider $(METRIC_TESTS)"
+	$(VENV)/bin/mutmut results
 
 # Refresh the lock after changing dependencies in pyproject.toml or requirements.in (needs the registries).
 lock:
