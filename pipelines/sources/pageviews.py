@@ -3,13 +3,14 @@
 Both clients take a list of titles and return a :class:`PageviewCounts`:
 
 >>> counts = PageviewsAPI(cache_path=".cache/pageviews.sqlite").fetch(["Paris", "São Paulo"], DEFAULT_WINDOW)
->>> counts = PageviewDumps("dumps/pageview_complete").fetch(["Paris", "São Paulo"], DEFAULT_WINDOW)
+>>> counts = PageviewDumps("dumps").fetch(["Paris", "São Paulo"], DEFAULT_WINDOW)
 
 The REST client is polite (descriptive User-Agent, a few workers, Retry-After honoured) and resumable (every
 complete answer is kept in a SQLite cache). The dump reader streams the monthly ``pageview_complete`` files
-(``pageviews-YYYYMM-user.bz2``): the file is split at bzip2 stream starts, background threads decompress the parts
-(bz2 releases the GIL) and the calling thread parses large byte pieces with one regular expression, so on two
-cores it reads a dump faster than ``bzip2 -dc`` alone (see ``tools.bench.pageviews``).
+(``pageviews-YYYYMM-user.bz2``, found anywhere below the folder given, e.g. a mirror of
+``https://dumps.wikimedia.org/other/``): the file is split at bzip2 stream starts, background threads decompress
+the parts (bz2 releases the GIL) and the calling thread parses large byte pieces with one regular expression, so on
+two cores it reads a dump faster than ``bzip2 -dc`` alone (see ``tools.bench.pageviews``).
 """
 
 from __future__ import annotations
@@ -100,6 +101,15 @@ DEFAULT_WINDOW = PageviewWindow("2021-01", 36)
 
 def dump_name(year: int, month: int, agent: str = "user") -> str:
     return f"pageviews-{year:04d}{month:02d}-{agent}.bz2"
+
+
+DUMPS_URL = "https://dumps.wikimedia.org/other/pageview_complete"
+
+
+def dump_url(year: int, month: int, agent: str = "user") -> str:
+    """Where Wikimedia serves a month's dump: the ``monthly/`` tree (``YYYY/YYYY-MM/`` directly under
+    ``pageview_complete/`` holds the daily files)."""
+    return f"{DUMPS_URL}/monthly/{year:04d}/{year:04d}-{month:02d}/{dump_name(year, month, agent)}"
 
 
 # --- the result ---------------------------------------------------------------------------------------------------
@@ -402,7 +412,20 @@ class DumpFileStats:
     lines: int = 0
     project_lines: int = 0
     malformed: dict[str, int] = field(default_factory=dict)
-    examples: list[dict[str, str]] = field(default_factory=list)
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    # (decompression range, newlines of that range before the line) of each example, until number_examples
+    example_places: list[tuple[int, int]] = field(default_factory=list, repr=False)
+
+    @property
+    def well_formed_project_lines(self) -> int:
+        return self.project_lines - sum(self.malformed.values())
+
+    def number_examples(self, newlines_per_range: list[int]) -> None:
+        """Give each example its line number in the file (1-based), once every range's newlines are counted."""
+        before = [sum(newlines_per_range[:i]) for i in range(len(newlines_per_range))]
+        for example, (index, newlines) in zip(self.examples, self.example_places):
+            example["line_number"] = before[index] + newlines + 1
+        self.examples.sort(key=lambda example: example["line_number"])
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -516,13 +539,13 @@ def _decompress_range(path: Path, start: int, end: int, chunk_size: int) -> Iter
                             break
                         out = decompressor.decompress(b"", chunk_size)
                 except OSError as err:
-                    raise SourceError(f"{path}: not a valid bzip2 file ({err})") from err
+                    raise SourceError(f"{path}: not a valid bzip2 file ({err}); download it again") from err
                 if decompressor.eof:
                     data = decompressor.unused_data
     if end == 0:
-        raise SourceError(f"{path}: empty file, not a bzip2 dump")
+        raise SourceError(f"{path}: empty file, not a bzip2 dump; download it again")
     if in_stream and not decompressor.eof:
-        raise SourceError(f"{path}: ends in the middle of a bzip2 stream (truncated download?)")
+        raise SourceError(f"{path}: ends in the middle of a bzip2 stream (truncated download?); download it again")
     if unreported:
         yield b"", unreported
 
@@ -560,17 +583,47 @@ def line_problem(line: bytes) -> str | None:
     return None
 
 
+# Since the dump jobs moved to Spark SQL (February 2023) the files are written by Spark's CSV writer (univocity) with
+# a space as separator and its defaults: a field holding a double quote is wrapped in double quotes, with every '"'
+# in it written as '\"' and every '\' as '\\'; other fields, backslashes alone included, are written as they are.
+# Titles hold no space or newline, the only other characters that trigger quoting. Earlier files (Hive) wrote every
+# title bare, so a window across 2023 holds both spellings of such a title.
+_QUOTED_TITLE = re.compile(rb'"((?:[^"\\]|\\["\\])*\\"(?:[^"\\]|\\["\\])*)"')
+_QUOTE_ESCAPE = re.compile(rb'\\(["\\])')
+
+
+def quote_dump_title(title: bytes) -> bytes:
+    """``title`` as the Spark-written dumps spell it: quoted and escaped when it holds a double quote."""
+    if b'"' not in title:
+        return title
+    return b'"' + title.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+
+
+def unquote_dump_title(field: bytes) -> bytes:
+    """The title in a dump's title field: the field itself, unless it is a quoted title (which always holds an
+    escaped double quote, so a bare title from the earlier files, even one like ``"Heroes"``, is left alone)."""
+    quoted = _QUOTED_TITLE.fullmatch(field)
+    return field if quoted is None else _QUOTE_ESCAPE.sub(rb"\1", quoted.group(1))
+
+
+def dump_spellings(titles: Iterable[bytes]) -> dict[bytes, bytes]:
+    """Every spelling a dump may use for each title (bare, and quoted where it differs) -> the title."""
+    return {spelling: title for title in titles for spelling in (title, quote_dump_title(title))}
+
+
 class _RangeText:
     """Undelivered text of one decompressed range: its first, partial line (ranges after the first may start
-    mid-line) and the bytes after its last newline so far."""
+    mid-line), the bytes after its last newline so far, and how many newlines of the range were parsed."""
 
     def __init__(self, first: bool):
         self.head: bytes | None = b"" if first else None  # None: the range's first newline is still to come
         self.carry = b""
+        self.newlines = 0
 
 
 class DumpParser:
-    """Sums the monthly totals of one project's lines (all access types) into ``totals``, keyed by title bytes."""
+    """Sums the monthly totals of one project's lines (all access types) into ``totals``, keyed by title bytes
+    (unquoted: a title is counted under one key whichever way a month's file spells it)."""
 
     def __init__(
         self,
@@ -586,7 +639,7 @@ class DumpParser:
         self.threads = threads or default_threads()
         self.prefix = b"\n" + project.encode("utf-8") + b" "
         self.pattern = _line_pattern(project.encode("utf-8"))
-        self.wanted = wanted
+        self.wanted = None if wanted is None else dump_spellings(wanted)
         self.totals = totals
 
     def parse_file(self, path: Path, on_compressed=None) -> DumpFileStats:
@@ -602,12 +655,14 @@ class DumpParser:
                 if on_compressed is not None and read:
                     on_compressed(read)
                 stats.decompressed_bytes += len(chunk)
-                self._parse_chunk(ranges.setdefault(index, _RangeText(first=index == 0)), chunk, stats)
-            self._parse_range_joins([ranges[i] for i in sorted(ranges)], stats)
+                self._parse_chunk(index, ranges.setdefault(index, _RangeText(first=index == 0)), chunk, stats)
+            ordered = [ranges[i] for i in sorted(ranges)]
+            self._parse_range_joins(ordered, stats)
+            stats.number_examples([state.newlines + state.carry.count(b"\n") for state in ordered])
             stats.sha256 = digest.result()
         return stats
 
-    def _parse_chunk(self, state: _RangeText, chunk: bytes, stats: DumpFileStats) -> None:
+    def _parse_chunk(self, index: int, state: _RangeText, chunk: bytes, stats: DumpFileStats) -> None:
         text = state.carry + chunk
         start = 0
         if state.head is None:
@@ -616,45 +671,52 @@ class DumpParser:
                 state.carry = text
                 return
             state.head = text[: start - 1]
+            state.newlines = 1
         while (end := text.find(b"\n", start + self.piece_size - 1)) >= 0:
-            self.parse_lines(b"\n" + text[start : end + 1], stats)
+            state.newlines += self.parse_lines(b"\n" + text[start : end + 1], stats, (index, state.newlines))
             start = end + 1
         state.carry = text[start:]
 
     def _parse_range_joins(self, ranges: list[_RangeText], stats: DumpFileStats) -> None:
         """The lines left at the ends of the ranges: each range's tail, joined to the next range's first line."""
-        pending = b""
-        for state in ranges:
+        pending, where = b"", (0, 0)  # where the pending text starts: (range, newlines of the range before it)
+        for index, state in enumerate(ranges):
             if state.head is None:  # no newline in the whole range
                 pending += state.carry
                 continue
             if pending or state.head:
-                self.parse_lines(b"\n" + pending + state.head + b"\n", stats)
-            pending = state.carry
+                self.parse_lines(b"\n" + pending + state.head + b"\n", stats, where)
+            pending, where = state.carry, (index, state.newlines)
         if pending:
-            self.parse_lines(b"\n" + pending + (b"" if pending.endswith(b"\n") else b"\n"), stats)
+            self.parse_lines(b"\n" + pending + (b"" if pending.endswith(b"\n") else b"\n"), stats, where)
 
-    def parse_lines(self, body: bytes, stats: DumpFileStats) -> None:
-        """``body``: whole lines, starting and ending with a newline."""
-        stats.lines += body.count(b"\n") - 1
+    def parse_lines(self, body: bytes, stats: DumpFileStats, where: tuple[int, int] = (0, 0)) -> int:
+        """``body``: whole lines, starting and ending with a newline; ``where``: (range, newlines of the range
+        before the body), for the line numbers of malformed examples. Returns the number of lines."""
+        lines = body.count(b"\n") - 1
+        stats.lines += lines
         expected = body.count(self.prefix)
         stats.project_lines += expected
         matches = self.pattern.findall(body)
         if len(matches) != expected:
-            self.note_malformed(body, stats)
+            self.note_malformed(body, stats, where)
         totals, wanted = self.totals, self.wanted
         if wanted is None:
             for title, total in matches:
+                if title[:1] == b'"':
+                    title = unquote_dump_title(title)
                 totals[title] = totals.get(title, 0) + int(total)
         else:
-            for title, total in matches:
-                if title in wanted:
+            for spelling, total in matches:
+                title = wanted.get(spelling)
+                if title is not None:
                     totals[title] = totals.get(title, 0) + int(total)
+        return lines
 
-    def note_malformed(self, body: bytes, stats: DumpFileStats) -> None:
+    def note_malformed(self, body: bytes, stats: DumpFileStats, where: tuple[int, int] = (0, 0)) -> None:
         """The slow path, only for chunks where some of the project's lines did not match the line pattern."""
         head = self.prefix[1:]
-        for line in body.split(b"\n"):
+        for offset, line in enumerate(body[1:-1].split(b"\n")):
             if not line.startswith(head) or self.pattern.match(b"\n" + line + b"\n"):
                 continue
             reason = line_problem(line) or "malformed line"
@@ -663,6 +725,7 @@ class DumpParser:
                 stats.examples.append(
                     {"file": stats.name, "reason": reason, "line": line[:300].decode("utf-8", "replace")}
                 )
+                stats.example_places.append((where[0], where[1] + offset))
 
 
 def read_dump(
@@ -679,12 +742,64 @@ def read_dump(
     return totals, stats
 
 
-class PageviewDumps:
-    """Monthly views from the ``pageview_complete`` dumps in ``dump_dir``.
+# pageview_complete file names: pageviews-YYYYMM-AGENT.bz2 (monthly), pageviews-YYYYMMDD-AGENT.bz2 (daily)
+_DUMP_FILE = re.compile(r"pageviews-(\d{4})(\d{2})(\d{2})?-([a-z]+)\.bz2")
 
-    A month's file is looked for as ``dump_dir/pageviews-YYYYMM-user.bz2`` and, as on the Wikimedia mirror,
-    ``dump_dir/YYYY/YYYY-MM/pageviews-YYYYMM-user.bz2``. Only ``project``'s lines are parsed; other projects'
-    lines are counted, not checked.
+
+@dataclass
+class DumpFolder:
+    """The ``pageview_complete`` files of one agent found anywhere below ``root``, by (year, month): the layout
+    of the dumps server (``other/pageview_complete/monthly/YYYY/YYYY-MM/``), any part of it, or a flat folder."""
+
+    root: Path
+    monthly: dict[tuple[int, int], list[Path]] = field(default_factory=dict)
+    daily: dict[tuple[int, int], list[Path]] = field(default_factory=dict)
+
+    @classmethod
+    def scan(cls, root: Path, agent: str = "user") -> DumpFolder:
+        if not root.is_dir():
+            raise SourceError(f"{root}: not a folder; --pageviews-dump takes the folder the monthly dumps are in")
+        found = cls(root)
+        for folder, subfolders, names in os.walk(root):
+            subfolders.sort()
+            for name in sorted(names):
+                match = _DUMP_FILE.fullmatch(name)
+                if match is not None and match[4] == agent:
+                    by_month = found.daily if match[3] else found.monthly
+                    by_month.setdefault((int(match[1]), int(match[2])), []).append(Path(folder, name))
+        return found
+
+    def month_file(self, year: int, month: int) -> Path | None:
+        """The month's monthly file; SourceError naming the paths when two different files claim the month (one
+        file reached twice, through a link, is one file)."""
+        paths = list({_file_identity(p): p for p in self.monthly.get((year, month), [])}.values())
+        if len(paths) > 1:
+            raise SourceError(
+                f"the pageview dump for {year:04d}-{month:02d} is below {self.root} {len(paths)} times: "
+                f"{' and '.join(map(str, paths))}; keep one of them (move or delete the others)"
+            )
+        return paths[0] if paths else None
+
+    def daily_count(self) -> int:
+        return sum(len(paths) for paths in self.daily.values())
+
+
+def _file_identity(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except OSError as err:  # e.g. a link to a file that is gone
+        raise SourceError(f"{path}: cannot be read ({err.strerror}); remove it or make it a readable file") from err
+    return stat.st_dev, stat.st_ino
+
+
+class PageviewDumps:
+    """Monthly views from the ``pageview_complete`` dumps found anywhere below ``dump_dir``.
+
+    Only the monthly files (``pageviews-YYYYMM-user.bz2``) are read; daily files (``pageviews-YYYYMMDD-user.bz2``,
+    which Wikimedia keeps in ``pageview_complete/YYYY/YYYY-MM/``) hold the same views again, so they are counted and
+    left out, and a month that has only daily files is refused as missing. A month found in two files, and a
+    month's file without one well-formed line of ``project``, are refused too. Only ``project``'s lines are parsed;
+    other projects' lines are counted, not checked.
     """
 
     def __init__(
@@ -701,41 +816,70 @@ class PageviewDumps:
         self.agent = agent
         self.progress = progress
 
-    def month_path(self, year: int, month: int) -> Path | None:
-        name = dump_name(year, month, self.agent)
-        for candidate in (self.dump_dir / name, self.dump_dir / f"{year:04d}" / f"{year:04d}-{month:02d}" / name):
-            if candidate.is_file():
-                return candidate
-        return None
-
-    def files_for(self, window: PageviewWindow) -> list[Path]:
-        """The window's dump files; SourceError naming every missing month."""
-        paths = {ym: self.month_path(*ym) for ym in window.month_list()}
-        missing = [f"{y:04d}-{m:02d}" for (y, m), p in paths.items() if p is None]
+    def files_for(self, window: PageviewWindow, folder: DumpFolder | None = None) -> list[Path]:
+        """The window's monthly dump files; SourceError naming every missing month (and any month found twice)."""
+        folder = folder or DumpFolder.scan(self.dump_dir, self.agent)
+        paths = {ym: folder.month_file(*ym) for ym in window.month_list()}
+        missing = [ym for ym, path in paths.items() if path is None]
         if missing:
-            raise SourceError(
-                f"pageview dumps missing in {self.dump_dir} for {len(missing)} of {window.months} "
-                f"months: {', '.join(missing)} (expected files like {dump_name(2021, 1, self.agent)})"
+            raise SourceError(self._missing_message(folder, missing, window))
+        return [path for path in paths.values() if path is not None]
+
+    def _missing_message(self, folder: DumpFolder, missing: list[tuple[int, int]], window: PageviewWindow) -> str:
+        months = ", ".join(f"{y:04d}-{m:02d}" for y, m in missing)
+        head = f"pageview dumps missing below {self.dump_dir} for {len(missing)} of {window.months} months: {months}"
+        daily = [path for ym in missing for path in folder.daily.get(ym, [])]
+        if daily:
+            return (
+                f"{head}: found only daily files for them ({len(daily)}, e.g. {daily[0]}), which the reader does "
+                f"not add up; download the monthly files, e.g. {dump_url(*missing[0], self.agent)}"
             )
-        return [p for p in paths.values() if p is not None]
+        return (
+            f"{head} (looked for {dump_name(*missing[0], self.agent)} and the like anywhere below it); "
+            f"download them from {DUMPS_URL}/monthly/, e.g. {dump_url(*missing[0], self.agent)}"
+        )
+
+    def check_month(self, path: Path, year: int, month: int, stats: DumpFileStats) -> None:
+        """SourceError when a month's file would silently count no views: no well-formed line of the project."""
+        again = f"download it again from {dump_url(year, month, self.agent)}"
+        if stats.project_lines == 0:
+            raise SourceError(
+                f"{path}: no {self.project} line among its {stats.lines:,} lines, so every title would get 0 views "
+                f"for {year:04d}-{month:02d}; it is not a complete monthly pageview_complete dump: {again}"
+            )
+        if stats.well_formed_project_lines == 0:
+            example = stats.examples[0]
+            raise SourceError(
+                f"{path}: none of its {stats.project_lines:,} {self.project} lines is in the pageview_complete "
+                f"monthly format (line {example['line_number']}: {example['reason']}: {example['line'][:120]!r}); "
+                f"{again}"
+            )
 
     def fetch(self, titles: Iterable[str], window: PageviewWindow = DEFAULT_WINDOW) -> PageviewCounts:
         from spacetime.progress import progress_bar
 
         groups, bad = group_titles(titles)
-        paths = self.files_for(window)
+        folder = DumpFolder.scan(self.dump_dir, self.agent)
+        paths = self.files_for(window, folder)
+        if folder.daily_count():
+            log.info(
+                "pageview dumps: %d daily files below %s left out (the monthly files are read)",
+                folder.daily_count(),
+                self.dump_dir,
+            )
         wanted = {name.encode("utf-8") for name in groups}
         totals: dict[bytes, int] = {}
         parser = DumpParser(self.project, wanted, totals, threads=self.threads)
         files = []
         malformed: dict[str, int] = {}
-        examples: list[dict[str, str]] = []
+        examples: list[dict[str, Any]] = []
         total_bytes = sum(p.stat().st_size for p in paths)
         with progress_bar(
             enabled=self.progress, total=total_bytes, desc="pageviews (dumps)", unit="B", unit_scale=True
         ) as bar:
-            for path in paths:
+            for (year, month), path in zip(window.month_list(), paths):
                 stats = parser.parse_file(path, on_compressed=bar.update)
+                self.check_month(path, year, month, stats)
                 files.append(stats.as_dict())
                 for reason, n in stats.malformed.items():
                     malformed[reason] = malformed.get(reason, 0) + n
@@ -759,6 +903,7 @@ class PageviewDumps:
             "agent": self.agent,
             "window": window.as_dict(),
             "files": files,
+            "daily_files_left_out": folder.daily_count(),
             "malformed_lines": malformed,
             "malformed_examples": examples,
         }

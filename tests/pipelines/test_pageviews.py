@@ -364,7 +364,7 @@ FEBRUARY = [
 @pytest.fixture
 def dumps(tmp_path) -> Path:
     write_dump(tmp_path / "pageviews-202101-user.bz2", JANUARY)
-    write_dump(tmp_path / "2021" / "2021-02" / "pageviews-202102-user.bz2", FEBRUARY)  # the mirror's layout
+    write_dump(tmp_path / "2021" / "2021-02" / "pageviews-202102-user.bz2", FEBRUARY)  # as below monthly/
     return tmp_path
 
 
@@ -395,6 +395,7 @@ def test_dump_malformed_lines_are_counted_by_reason(dumps):
         "file": "pageviews-202102-user.bz2",
         "reason": "unknown access type",
         "line": "en.wikipedia Paris 22989 tablet 5 A5",
+        "line_number": 2,
     }
 
 
