@@ -1,9 +1,13 @@
 """A DBpedia release downloaded from the Databus, filtered to what the builders' queries touch and served locally.
 
 A release is a folder of N-Triples files as the Databus publishes them (``*.ttl.bz2``, ``*.nt.gz``, plain ...:
-instance types, mapping-based objects and literals, geo coordinates, labels, the ontology). Files are recognised
-by their content, not their names: each is sniffed (its compression from the magic bytes, its predicates from
-the first lines), and a file without DBpedia triples is refused by name.
+instance types, mapping-based objects and literals, geo coordinates, labels, the ontology). :data:`RELEASE` declares
+the Databus files of the pinned release and the predicates the builders read from each; :func:`files_for` picks the
+ones a set of datasets needs. Each is found by its Databus file name anywhere below the folder (flat, or the Databus
+layout ``publisher/group/artifact/version/file``); a missing one, or two different copies of one, refuses the release
+before any work, naming the file and its Databus artifact. Other files below the folder are not read. The files found
+are sniffed (compression from the magic bytes, predicates from the first lines), and one without DBpedia triples is
+refused by name.
 
 What the builders need is read off their :class:`PagedQuery` declarations (:meth:`DumpNeeds.for_datasets`): the
 dbo: classes that make a resource an entity (``dbo:PopulatedPlace`` ...) and the predicates the queries use. The
@@ -36,7 +40,7 @@ import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pyoxigraph
@@ -47,7 +51,7 @@ from spacetime.pipelines.sources.sparql import PagedQuery, QueryResult, SparqlCl
 
 log = logging.getLogger(__name__)
 
-FILTER_VERSION = 1  # part of the cache key: bump when the filter's output for the same input changes
+FILTER_VERSION = 2  # part of the cache key: bump when the filter's output for the same input changes
 SNIFF_TRIPLES = 1_000  # triples looked at to recognise a file
 SNIFF_BYTES = 8 << 20  # at most this much decompressed text for that
 MAX_EXAMPLES = 5  # malformed lines kept as examples, per file
@@ -127,6 +131,131 @@ class DumpNeeds:
 
     def digest(self) -> str:
         return digest(*sorted(self.classes), "|", *sorted(self.predicates))
+
+
+# --- the pinned release: its Databus files, and what the builders read from each -------------------------------
+
+RELEASE_VERSION = "2022.12.01"  # the DBpedia release a refresh reads; move it deliberately
+ONTOLOGY_VERSION = "2022.12.09-011003"  # the ontology snapshot published with it (DBpedia Archivo)
+DATABUS = "https://databus.dbpedia.org/"
+ONTOLOGY_PUBLISHER = "ontologies"  # DBpedia Archivo, which publishes the ontology snapshots on the Databus
+_RDF_TYPE, _RDFS = RDF_TYPE.decode()[1:-1], "http://www.w3.org/2000/01/rdf-schema#"
+_GEO, _DBO = "http://www.w3.org/2003/01/geo/wgs84_pos#", DBO.decode()[1:]
+_OBJECT_PROPERTIES = ("country", "county", "isPartOf", "location", "state", "subdivision", "occupation")
+_OBJECT_PROPERTIES += ("director", "author", "artist", "musicalArtist", "writer")
+_LITERAL_PROPERTIES = ("populationTotal", "birthDate", "birthYear", "deathDate", "deathYear", "releaseDate")
+_SHORT = {_RDF_TYPE: "rdf:type", _RDFS: "rdfs:", _GEO: "geo:", _DBO: "dbo:"}
+
+
+@dataclass(frozen=True)
+class DatabusFile:
+    """One file of the pinned release on the Databus, and the predicates the builders read from it."""
+
+    publisher: str
+    group: str
+    artifact: str
+    version: str
+    name: str  # the file name as the Databus publishes it
+    carries: frozenset[str]
+
+    @property
+    def artifact_id(self) -> str:
+        """``publisher/group/artifact``, e.g. ``dbpedia/mappings/geo-coordinates-mappingbased``."""
+        return f"{self.publisher}/{self.group}/{self.artifact}"
+
+    @property
+    def path(self) -> PurePosixPath:
+        """Where the Databus layout puts it: ``publisher/group/artifact/version/name``."""
+        return PurePosixPath(self.publisher, self.group, self.artifact, self.version, self.name)
+
+    @property
+    def url(self) -> str:
+        return f"{DATABUS}{self.path}"
+
+
+def _dbpedia(group: str, artifact: str, name: str, *carries: str) -> DatabusFile:
+    return DatabusFile("dbpedia", group, artifact, RELEASE_VERSION, name, frozenset(carries))
+
+
+# Every artifact that the live endpoint (dbpedia.org/sparql, loaded from the Databus "latest-core" collection) serves
+# a needed predicate from. That includes the generic geo-coordinates (coordinates from article templates) besides the
+# mapping-based ones: DBpedia's maintainers trace the endpoint's geo triples to it (dbpedia/extraction-framework#712),
+# so reading only the mapping-based file would lose places the endpoint returns.
+RELEASE: tuple[DatabusFile, ...] = (
+    _dbpedia("mappings", "instance-types", "instance-types_inference=specific_lang=en.ttl.bz2", _RDF_TYPE),
+    _dbpedia("mappings", "instance-types", "instance-types_inference=transitive_lang=en.ttl.bz2", _RDF_TYPE),
+    _dbpedia(
+        "mappings",
+        "mappingbased-objects",
+        "mappingbased-objects_lang=en.ttl.bz2",
+        *(_DBO + p for p in _OBJECT_PROPERTIES),
+    ),
+    _dbpedia(
+        "mappings",
+        "mappingbased-literals",
+        "mappingbased-literals_lang=en.ttl.bz2",
+        *(_DBO + p for p in _LITERAL_PROPERTIES),
+    ),
+    _dbpedia(
+        "mappings",
+        "geo-coordinates-mappingbased",
+        "geo-coordinates-mappingbased_lang=en.ttl.bz2",
+        _GEO + "lat",
+        _GEO + "long",
+    ),
+    _dbpedia("generic", "geo-coordinates", "geo-coordinates_lang=en.ttl.bz2", _GEO + "lat", _GEO + "long"),
+    _dbpedia("generic", "labels", "labels_lang=en.ttl.bz2", _RDFS + "label"),
+    DatabusFile(
+        ONTOLOGY_PUBLISHER,
+        "dbpedia.org",
+        "ontology--DEV",
+        ONTOLOGY_VERSION,
+        "ontology--DEV_type=parsed.nt",
+        frozenset({_RDFS + "subClassOf"}),
+    ),
+)
+
+
+def files_for(needs: DumpNeeds) -> list[DatabusFile]:
+    """The files of :data:`RELEASE` that carry a predicate of ``needs``: every one that does, as the endpoint serves
+    them all. A needed predicate that no declared file carries is a gap in :data:`RELEASE` (LookupError)."""
+    uncovered = needs.predicates.difference(*(f.carries for f in RELEASE))
+    if uncovered:
+        raise LookupError(f"no file of RELEASE carries {sorted(uncovered)}: declare the Databus artifact that does")
+    return [f for f in RELEASE if f.carries & needs.predicates]
+
+
+def databus_files(datasets: Iterable[str] | None = None) -> list[DatabusFile]:
+    """The Databus files that building ``datasets`` (default: every dataset) from the pinned release reads."""
+    from spacetime.pipelines.registry import DATASETS
+
+    return files_for(DumpNeeds.for_datasets(DATASETS if datasets is None else datasets))
+
+
+_COMPRESSED = (".bz2", ".gz")
+_FORMATS = (".ttl", ".nt")
+
+
+def databus_key(name: str) -> tuple[str, frozenset[str]] | None:
+    """What identifies a Databus file name whatever its compression: its artifact and content-variant values.
+
+    ``instance-types_inference=specific_lang=en.ttl.bz2`` and the older spelling ``instance-types_lang=en_specific.ttl``
+    are both ``("instance-types", {"specific", "en"})``; a name without an N-Triples format (.ttl/.nt) is None.
+    """
+    for suffix in _COMPRESSED:
+        name = name.removesuffix(suffix)
+    stem = next((name.removesuffix(f) for f in _FORMATS if name.endswith(f)), None)
+    if not stem:
+        return None
+    artifact, _, variants = stem.partition("_")
+    return artifact, frozenset(v.rpartition("=")[2] for v in variants.split("_") if v)
+
+
+def _short(iri: str) -> str:
+    for namespace, prefix in _SHORT.items():
+        if iri.startswith(namespace):
+            return prefix + iri[len(namespace) :]
+    return iri
 
 
 class ReleaseStoreClient(SparqlClient):
@@ -295,6 +424,7 @@ class FileReport:
     sha256: str
     compression: str
     version: str | None = None
+    databus: str = ""  # the Databus artifact it was found as (publisher/group/artifact)
     predicates: list[str] = field(default_factory=list)  # the predicates of its first lines, most frequent first
     lines: int = 0
     triples: int = 0
@@ -320,14 +450,47 @@ class FileReport:
 # --- the release ------------------------------------------------------------------------------------------------
 
 
-def release_files(folder: Path) -> list[Path]:
-    """Every regular, non-hidden file under ``folder`` (the Databus layout artifact/version/file included)."""
+def locate(folder: Path, wanted: Iterable[DatabusFile]) -> dict[DatabusFile, Path]:
+    """Each wanted file, found by its Databus file name anywhere below ``folder``; DumpError naming every missing
+    file and its artifact, or the two paths of a file found twice with different bytes."""
     if not folder.is_dir():
         raise DumpError(f"{folder}: not a folder (pass the folder the DBpedia release files were downloaded to)")
-    files = visible_files(folder)
-    if not files:
-        raise DumpError(f"{folder}: no files; download a DBpedia release from the Databus into it (see the README)")
-    return files
+    wanted = list(wanted)
+    by_key = {databus_key(f.name): f for f in wanted}
+    found: dict[DatabusFile, list[Path]] = {f: [] for f in wanted}
+    for path in visible_files(folder):
+        if (declared := by_key.get(databus_key(path.name))) is not None:
+            found[declared].append(path)
+    missing = [f for f in wanted if not found[f]]
+    if missing:
+        raise DumpError(f"{folder}: {_missing_message(missing)}")
+    return {f: _one_copy(folder, paths) for f, paths in found.items()}
+
+
+def _missing_message(missing: list[DatabusFile]) -> str:
+    described = "; ".join(
+        f"{f.name} (Databus artifact {f.artifact_id}, for {', '.join(_short(p) for p in sorted(f.carries))})"
+        for f in missing
+    )
+    return (
+        f"the DBpedia release lacks {len(missing)} file{'s' if len(missing) > 1 else ''} the builders read: "
+        f"{described}; download {'them' if len(missing) > 1 else 'it'} from {DATABUS} into this folder "
+        "(flat, or in the Databus layout below it)"
+    )
+
+
+def _one_copy(folder: Path, paths: list[Path]) -> Path:
+    """The one copy of a file; two copies with different bytes (two versions, two compressions) are refused."""
+    first = paths[0]
+    for other in paths[1:]:
+        same = other.stat().st_size == first.stat().st_size and file_sha256(other) == file_sha256(first)
+        if not same:
+            a, b = (p.relative_to(folder).as_posix() for p in (first, other))
+            raise DumpError(
+                f"{folder}: two different copies of {first.name}: {a} and {b}; keep the one of the release to read "
+                f"(the pinned version is {RELEASE_VERSION}) and move the other out of the folder"
+            )
+    return first
 
 
 def version_of(path: Path, folder: Path) -> str | None:
@@ -499,22 +662,26 @@ class PreparedRelease:
 
 
 class DbpediaDump:
-    """A release folder, filtered for ``needs`` into ``cache_root/<key>/`` (reused while the files are the same)."""
+    """A release folder, filtered for ``needs`` into ``cache_root/<key>/`` (reused while the files are the same).
+
+    It reads the files of :data:`RELEASE` that the needs call for (:func:`files_for`), and only those."""
 
     def __init__(self, folder: str | os.PathLike, needs: DumpNeeds, cache_root: str | os.PathLike, progress=True):
         self.folder = Path(folder)
         self.needs = needs
+        self.wanted = files_for(needs)
         self.cache_root = Path(cache_root)
         self.progress = progress
         self.bytes_read = 0  # compressed bytes read by the two passes (for benchmarks)
         self._reports: list[FileReport] | None = None
 
     def reports(self) -> list[FileReport]:
-        """Every file of the release, recognised and hashed (once per instance)."""
+        """The wanted files of the release, located (or the release refused), recognised and hashed (once)."""
         if self._reports is None:
             reports = []
-            for path in release_files(self.folder):
+            for declared, path in sorted(locate(self.folder, self.wanted).items(), key=lambda fp: fp[1]):
                 report = sniff(path, self.folder)
+                report.databus = declared.artifact_id
                 report.sha256 = file_sha256(path)
                 reports.append(report)
             self._reports = reports
@@ -592,7 +759,8 @@ class DbpediaDump:
     def info(self, prepared: PreparedRelease) -> dict[str, Any]:
         """The release as recorded in the build metadata (``sources.dbpedia_release``)."""
         report = prepared.report
-        versions = sorted({f["version"] for f in report["files"] if f["version"]})
+        dated = [f for f in report["files"] if f["version"] and f["databus"].split("/")[0] != ONTOLOGY_PUBLISHER]
+        versions = sorted({f["version"] for f in dated})  # the ontology snapshot keeps its own, in its file entry
         return {
             "folder": str(self.folder),
             "versions": versions,
@@ -612,6 +780,7 @@ def _report_dict(report: FileReport) -> dict[str, Any]:
     return {
         "name": report.name,
         "version": report.version,
+        "databus": report.databus,
         "bytes": report.bytes,
         "sha256": report.sha256,
         "compression": report.compression,

@@ -77,7 +77,9 @@ PLACES = [
     ("Fooville", "Town", "Fooville", [(10.5, 20.5)], "Kingdom_of_F%C3%B6o", 1200),  # country without an English label
     ("Sample_no_country", "Town", "Sample no country", [(10.0, 10.0)], None, None),
     ("Sample_few_views", "Town", "Sample few views", [(11.0, 11.0)], "France", None),
+    ("Lhasa", "City", "Lhasa", [(29.65, 91.1)], "China", None),  # coordinates from its article's template only
 ]
+GENERIC_ONLY = {"Lhasa"}  # places whose coordinates only the generic geo-coordinates artifact holds
 COUNTRIES = {
     "France": "France",
     "Nepal": "Nepal",
@@ -95,12 +97,14 @@ VIEWS = {
     "Fooville": 9_000,
     "Sample_no_country": 9_000,
     "Sample_few_views": 1_000,
+    "Lhasa": 25_000,
 }
 
 
 def release_lines() -> dict[str, list[str]]:
     """artifact -> N-Triples lines, as the Databus splits a release."""
-    files: dict[str, list[str]] = {k: [] for k in ("specific", "transitive", "objects", "literals", "geo", "labels")}
+    artifacts = ("specific", "transitive", "objects", "literals", "geo", "generic_geo", "labels")
+    files: dict[str, list[str]] = {k: [] for k in artifacts}
     files["ontology"] = [f"{o(c)} {RDF_TYPE} <http://www.w3.org/2002/07/owl#Class> ." for c, _ in ONTOLOGY] + [
         f"{o(c)} {SUBCLASS} {o(p) if p else '<http://www.w3.org/2002/07/owl#Thing>'} ." for c, p in ONTOLOGY
     ]
@@ -123,11 +127,14 @@ def release_lines() -> dict[str, list[str]]:
         typed(s, cls)
         files["labels"] += [f'{s} {LABEL} "{label}"@en .', f'{s} {LABEL} "{label} (de)"@de .']
         for lat, long in coordinates:
-            files["geo"] += [
+            lines = [
                 f'{s} <{GEO}lat> "{lat}"^^{XSD_FLOAT} .',
                 f'{s} <{GEO}long> "{long}"^^{XSD_FLOAT} .',
                 f'{s} <http://www.georss.org/georss/point> "{lat} {long}" .',
             ]
+            if title not in GENERIC_ONLY:
+                files["geo"] += lines
+            files["generic_geo"] += [*lines, f"{s} {RDF_TYPE} <{GEO}SpatialThing> ."]  # as the generic file has
         if country:
             files["objects"].append(f"{s} {o('country')} {r(country)} .")
         files["objects"].append(f"{s} {o('wikiPageWikiLink')} {r('Somewhere')} .")
@@ -156,6 +163,7 @@ FILES = {  # artifact -> (path in the Databus layout, compression)
     "objects": ("mappings/mappingbased-objects/{v}/mappingbased-objects_lang=en.ttl", "none"),
     "literals": ("mappings/mappingbased-literals/{v}/mappingbased-literals_lang=en.ttl.gz", "gzip"),
     "geo": ("mappings/geo-coordinates-mappingbased/{v}/geo-coordinates-mappingbased_lang=en.ttl.bz2", "bz2-multi"),
+    "generic_geo": ("generic/geo-coordinates/{v}/geo-coordinates_lang=en.ttl.bz2", "bz2"),
     "labels": ("generic/labels/{v}/labels_lang=en.ttl.bz2", "bz2"),
     "ontology": ("ontology/ontology--DEV_type=parsed.nt", "none"),
 }
@@ -229,6 +237,7 @@ def test_release_gives_the_same_rows_as_the_sparql_path(dump_build, dumps, tmp_p
         "São_Paulo",
         "Xi'an",
         "Fooville",
+        "Lhasa",
     }
     meta = json.loads((dump_build / "metadata.json").read_text())
     sparql_meta = json.loads((tmp_path / "sparql-out" / "metadata.json").read_text())
@@ -313,19 +322,19 @@ def test_an_interrupted_filter_restarts_and_writes_the_same_bytes(release, tmp_p
     assert (rerun.folder / "report.json").read_bytes() == (clean.folder / "report.json").read_bytes()
 
 
-def test_a_file_from_another_source_is_refused_by_name(tmp_path):
+def test_a_file_from_another_source_under_a_release_name_is_refused_by_name(tmp_path):
     folder = write_release(tmp_path / "release", malformed=False)
-    (folder / "wikidata-extract.nt").write_text(
+    (folder / FILES["labels"][0].format(v=VERSION)).write_text(
         '<http://www.wikidata.org/entity/Q90> <http://schema.org/name> "Paris" .\n'
     )
-    with pytest.raises(DumpError, match=r"wikidata-extract\.nt: not part of a DBpedia release"):
+    with pytest.raises(DumpError, match=r"labels_lang=en\.ttl\.bz2: not part of a DBpedia release"):
         DbpediaDump(folder, DumpNeeds.for_datasets(["world_places"]), tmp_path / "cache").prepare()
 
 
-def test_a_pageview_dump_in_the_release_folder_is_refused_by_name(tmp_path, dumps):
+def test_a_pageview_dump_under_a_release_name_is_refused_by_name(tmp_path, dumps):
     folder = write_release(tmp_path / "release", malformed=False)
-    (folder / "pageviews-202101-user.bz2").write_bytes(next(dumps.iterdir()).read_bytes())
-    with pytest.raises(DumpError, match=r"pageviews-202101-user\.bz2: not N-Triples"):
+    (folder / FILES["geo"][0].format(v=VERSION)).write_bytes(next(dumps.iterdir()).read_bytes())
+    with pytest.raises(DumpError, match=r"geo-coordinates-mappingbased_lang=en\.ttl\.bz2: not N-Triples"):
         DbpediaDump(folder, DumpNeeds.for_datasets(["world_places"]), tmp_path / "cache").prepare()
 
 
