@@ -3,8 +3,8 @@
 build, package, validate and demo are defined here; the other commands are registered from their stages: publish
 (dist/publish.py), activations (probing/extraction/cli.py), package-activations and publish-activations
 (probing/artifacts/cli.py), probe (probing/probes/cli.py), submit, evaluate and leaderboard
-(probing/leaderboard/cli.py). The options they share (``--out``, the positional DATASETS,
-``--progress/--no-progress``, ``--data``, ``--layers``...) are declared once, in spacetime/options.py.
+(probing/leaderboard/cli.py), download (pipelines/download_cli.py). The options they share (``--out``, the positional
+DATASETS, ``--progress/--no-progress``, ``--data``, ``--layers``...) are declared once, in spacetime/options.py.
 """
 
 from __future__ import annotations
@@ -99,10 +99,7 @@ def main(ctx: click.Context, verbose: int) -> None:
 )
 @click.option("--soda-url", default=None, help="NYC Open Data (SODA) base URL [default: data.cityofnewyork.us].")
 @click.option("--nyt-url", default=None, help="NYT Archive API base URL [default: api.nytimes.com].")
-@click.option("--window-start", default=None, help="First month of the pageview window, YYYY-MM [default: 2021-01].")
-@click.option(
-    "--window-months", type=click.IntRange(min=1), default=None, help="Length of the pageview window [default: 36]."
-)
+@opt.window_options()
 @opt.out_option("Output root: datasets go to OUT/build/<dataset>/.")
 @click.option(
     "--cache-dir",
@@ -140,9 +137,8 @@ def build(datasets, all_, out, window_start, window_months, cache_dir, **sources
 def _source_options(out: Path, window_start=None, window_months=None, cache_dir=None, **given):
     """The SourceOptions of one build, built once; a conflict between its flags is a usage error."""
     from spacetime.pipelines.sources import ConflictingSourceOptions, SourceOptions
-    from spacetime.pipelines.sources.pageviews import DEFAULT_WINDOW, PageviewWindow
 
-    window = PageviewWindow(window_start or DEFAULT_WINDOW.start, window_months or DEFAULT_WINDOW.months)
+    window = opt.chosen_window(window_start, window_months)
     try:
         return SourceOptions(window=window, cache_dir=cache_dir or Layout(out).cache, **given)
     except ConflictingSourceOptions as error:
@@ -253,6 +249,7 @@ def _probe_baselines(layout: Layout, progress: bool) -> None:
 
 def _register_stage_commands() -> None:
     from spacetime.dist.publish import publish_command
+    from spacetime.pipelines.download_cli import download_command
     from spacetime.probing.artifacts.cli import package_activations_command, publish_activations_command
     from spacetime.probing.extraction.cli import activations
     from spacetime.probing.leaderboard.cli import evaluate, leaderboard, submit
@@ -260,7 +257,7 @@ def _register_stage_commands() -> None:
 
     for command in (publish_command, activations, probe, submit, evaluate, leaderboard):
         main.add_command(command)
-    for command in (package_activations_command, publish_activations_command):
+    for command in (package_activations_command, publish_activations_command, download_command):
         main.add_command(command)
 
 

@@ -15,6 +15,8 @@
     OUT/leaderboard/site/            the rendered leaderboard (spacetime demo): index.html, leaderboard.{md,png}
     OUT/evaluate/                    spacetime evaluate's working folders: activations/ and probes/ (a rerun resumes)
     OUT/.cache/                      response caches of the builds (resumable runs)
+    OUT/downloads/                   spacetime download: the pinned DBpedia release and the monthly pageview dumps,
+                                     in the servers' layout (build's --dbpedia-dump and --pageviews-dump read it)
 
 The one exception is ``spacetime leaderboard RESULTS --out SITE``: its ``--out`` is the site folder itself.
 """
@@ -93,6 +95,12 @@ class Layout:
     @property
     def cache(self) -> Path:
         return self.root / ".cache"
+
+    @property
+    def downloads(self) -> Path:
+        """``spacetime download``: ``<publisher>/<group>/<artifact>/<version>/<file>`` from the Databus and
+        ``other/pageview_complete/monthly/YYYY/YYYY-MM/<file>`` from the Wikimedia dumps."""
+        return self.root / "downloads"
 
     def data_source(self, dataset: str) -> str:
         """What the probing stage reads by default: the release when it holds the dataset, else the build's file."""

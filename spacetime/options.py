@@ -18,6 +18,8 @@
                        against the model's depth once it is known
 ``--model``            a model to load (a Hub id, a folder or ``smollm2``); ``evaluate --only-model`` filters requests
 ``--cache-dir``        the build's response caches; the converted model folder is ``--model-cache-dir``
+``--window-start``,    the pageview window (``build``, ``download``): first month YYYY-MM and length in months,
+``--window-months``    the default window (2021-01, 36 months) where not given
 =====================  =========================================================================================
 
 Nothing heavy is imported here (``spacetime --help`` stays fast).
@@ -129,6 +131,37 @@ def progress_option() -> Decorator:
         show_default=True,
         help="Progress bars (log lines every 15 s without a terminal).",
     )
+
+
+def window_options() -> Decorator:
+    """``--window-start`` and ``--window-months``: the pageview window (the function gets ``window_start`` and
+    ``window_months``, None when not given: the default window, pipelines/sources/pageviews.py's DEFAULT_WINDOW)."""
+    decorators = [
+        click.option(
+            "--window-start", default=None, help="First month of the pageview window, YYYY-MM [default: 2021-01]."
+        ),
+        click.option(
+            "--window-months",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Length of the pageview window [default: 36].",
+        ),
+    ]
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return decorate
+
+
+def chosen_window(window_start: str | None, window_months: int | None):
+    """The PageviewWindow of ``--window-start``/``--window-months``: the default window's start or length where one
+    is not given."""
+    from spacetime.pipelines.sources.pageviews import DEFAULT_WINDOW, PageviewWindow
+
+    return PageviewWindow(window_start or DEFAULT_WINDOW.start, window_months or DEFAULT_WINDOW.months)
 
 
 def data_option(help: str, *, required: bool = False) -> Decorator:
