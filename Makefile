@@ -35,10 +35,9 @@ bench: $(STAMP)
 
 # Mutation testing of the builders' shared rules and the probe metrics, each against its own tests (not in CI: it takes
 # hours on 2 cores). mutmut 2 edits each file in place and puts it back: run it on a clean checkout.
-MUTATE_RULES   := pipelines/builders/steps.py,pipelines/builders/places.py,pipelines/datasets/world_places/build.py
+MUTATE_RULES   := pipelines/builders/steps.py,pipelines/builders/places.py
 RULE_TESTS     := tests/pipelines/test_rules.py tests/pipelines/test_places_collapse.py \
-                  tests/pipelines/test_world_places.py tests/pipelines/test_us_places.py \
-                  tests/pipelines/test_historical_figures.py tests/pipelines/test_art_entertainment.py
+                  tests/pipelines/test_world_places.py tests/pipelines/test_historical_figures.py
 MUTATE_METRICS := probing/probes/metrics.py
 METRIC_TESTS   := tests/probing/probes/test_metrics.py tests/probing/probes/test_run.py
 MUTMUT         := $(VENV)/bin/mutmut run --no-progress -b 30 -m 4
