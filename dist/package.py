@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 
 from spacetime import __version__
-from spacetime.common import file_sha256, write_atomic, write_json_atomic
+from spacetime.common import file_sha256, full_disk_named, replaced_folder, write_atomic, write_json_atomic
+from spacetime.errors import SpacetimeError
 from spacetime.loaders.features import class_labels, features
 from spacetime.pipelines.registry import DATASETS
 from spacetime.pipelines.spec import BUILD_ONLY_COLUMNS, SPLITS
@@ -47,16 +48,36 @@ class ConfigRelease:
 
 
 def package(build_root: Path, out: Path, previous: Path | None = None, configs: Iterable[str] = DATASETS) -> Path:
-    """Write the release folder for ``configs`` from their build folders under ``build_root``."""
-    releases = []
-    for config in configs:
-        folder = build_root / config
-        if not (folder / "data.parquet").exists():
-            raise FileNotFoundError(f"{config}: no build at {folder}; run `spacetime build {config}` first")
-        frame = pd.read_parquet(folder / "data.parquet")
-        metadata = json.loads((folder / "metadata.json").read_text("utf-8"))
-        releases.append(ConfigRelease(config, frame, metadata, changes_since(previous, config, frame)))
+    """Write the release folder for ``configs`` from their build folders under ``build_root``.
 
+    The release is written into a temp folder beside ``out`` and moved into place at the end: a failure (a full disk
+    included) leaves the previous release as it was, or no release."""
+    releases = [read_build(build_root / config, config, previous) for config in configs]
+    previous_release = _read_json(previous / "release.json") if previous else None
+    with full_disk_named(out), replaced_folder(out, "spacetime package") as staging:
+        write_release(releases, staging, previous, previous_release)
+    return out
+
+
+def read_build(folder: Path, config: str, previous: Path | None) -> ConfigRelease:
+    """One config's build, refused when a split is empty (a release without train or test rows probes nothing)."""
+    if not (folder / "data.parquet").exists():
+        raise FileNotFoundError(f"{config}: no build at {folder}; run `spacetime build {config}` first")
+    frame = pd.read_parquet(folder / "data.parquet")
+    for split in SPLITS:
+        if not (frame["split"] == split).any():
+            raise SpacetimeError(
+                f"{config}: {folder / 'data.parquet'} has no {split} rows ({len(frame)} rows in all); a release needs "
+                f"rows in every split: rebuild {config} (its metadata.json counts the rows each rule dropped)"
+            )
+    metadata = json.loads((folder / "metadata.json").read_text("utf-8"))
+    return ConfigRelease(config, frame, metadata, changes_since(previous, config, frame))
+
+
+def write_release(
+    releases: list[ConfigRelease], out: Path, previous: Path | None, previous_release: dict | None
+) -> None:
+    """The release files of ``releases`` in the folder ``out``, release.json last."""
     files: dict[str, str] = {}
     for release in releases:
         release.split_bytes = {}
@@ -70,7 +91,6 @@ def package(build_root: Path, out: Path, previous: Path | None = None, configs: 
         write_json_atomic(meta_path, release.metadata)
         files[f"metadata/{release.config}.json"] = file_sha256(meta_path)
 
-    previous_release = _read_json(previous / "release.json") if previous else None
     write_atomic(out / "README.md", render_card(releases, previous_release).encode("utf-8"))
     files["README.md"] = file_sha256(out / "README.md")
     write_atomic(out / LICENSE_FILE, license_text(releases).encode("utf-8"))
@@ -91,7 +111,6 @@ def package(build_root: Path, out: Path, previous: Path | None = None, configs: 
         "files": dict(sorted(files.items())),
     }
     write_json_atomic(out / "release.json", manifest, ensure_ascii=True)
-    return out
 
 
 def write_split(config: str, rows: pd.DataFrame, path: Path) -> int:
@@ -99,16 +118,18 @@ def write_split(config: str, rows: pd.DataFrame, path: Path) -> int:
 
     Returns the split's size in Arrow bytes."""
     import datasets
+    import pyarrow as pa
 
     rows = rows.drop(columns=[c for c in BUILD_ONLY_COLUMNS if c in rows]).reset_index(drop=True)
     feats = features(config)
     for column in class_labels(config):
         rows[column] = _encode_labels(config, column, rows[column], feats[column])
     table = datasets.Dataset.from_pandas(rows[list(feats)], features=feats, preserve_index=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".parquet.tmp")
-    table.to_parquet(str(tmp))
-    tmp.replace(path)
+    # Parquet is made in memory, then written like every other file: pyarrow aborts the process when a file write
+    # fails inside its content-defined chunking (a full disk), instead of raising.
+    buffer = pa.BufferOutputStream()
+    table.to_parquet(buffer)
+    write_atomic(path, buffer.getvalue().to_pybytes())
     return table.data.nbytes
 
 

@@ -206,6 +206,24 @@ def _hub_timeouts(seconds: float) -> Iterator[None]:
         client.event_hooks = hooks
 
 
+# --- the endpoint ---------------------------------------------------------------------------------------------
+
+
+def hub_endpoint(endpoint: str | None) -> str:
+    """The Hub to talk to (``endpoint``, else ``HF_ENDPOINT``, else huggingface.co), and the only one contacted.
+
+    huggingface_hub sends some requests to its own default endpoint (fixed at import), whatever endpoint a call is
+    given: building the first request's User-Agent fetches an agent-harness registry from it, and its telemetry goes
+    there. Its documented switch for both, ``HF_HUB_DISABLE_TELEMETRY``, is turned on (for the process) when the Hub
+    named here is another host. Every command that talks to a Hub resolves its endpoint here."""
+    from huggingface_hub import constants
+
+    resolved = (endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
+    if resolved != constants.ENDPOINT:
+        constants.HF_HUB_DISABLE_TELEMETRY = True
+    return resolved
+
+
 # --- publish --------------------------------------------------------------------------------------------------
 
 
@@ -231,7 +249,7 @@ def publish(
     report = check_validated(folder, report_path)
     files = local_files(folder)
     _require_card(files, folder)
-    endpoint = (endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
+    endpoint = hub_endpoint(endpoint)
     summary, description = commit_message(tag, report)
     plan: dict[str, Any] = {
         "dry_run": not yes,

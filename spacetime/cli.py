@@ -213,6 +213,10 @@ def _validate(layout: Layout, previous: Path | None, configs: tuple[str, ...]) -
             click.echo(
                 f"  failed: {check['expectation']} {check['column'] or ''} {check['examples'] or check['observed']}"
             )
+    integrity = report["release_integrity"]
+    click.echo(f"release.json: {'pass' if integrity['passed'] else 'FAIL'} ({integrity.get('files', 0)} files listed)")
+    for problem in integrity["problems"]:
+        click.echo(f"  failed: {problem}")
     click.echo(f"report: {layout.validation / 'report.md'}")
     return bool(report["passed"])
 

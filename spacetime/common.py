@@ -4,6 +4,7 @@ and Markdown table cells for people, secrets kept out of text and logs."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import html
@@ -11,6 +12,8 @@ import json
 import logging
 import math
 import os
+import shutil
+import stat
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -37,19 +40,102 @@ def file_sha256(path: Path | str) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of one."""
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of one.
+
+    A full disk is a :class:`SpacetimeError` naming ``path`` and its filesystem (see :func:`full_disk_named`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with full_disk_named(path, len(data)):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are meant to be shared
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+# --- a full disk ----------------------------------------------------------------------------------------------
+
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether ``error`` says the disk (or the user's quota) is full; Arrow's errors carry the errno in their text."""
+    if not isinstance(error, OSError):
+        return False
+    return error.errno in DISK_FULL_ERRNOS or says_disk_full(str(error))
+
+
+def says_disk_full(text: str) -> bool:
+    """Whether ``text`` (an error message, a child process's stderr) holds the C library's text for a full disk."""
+    return any(os.strerror(n) in text for n in DISK_FULL_ERRNOS)
+
+
+def disk_full_error(path: Path | str, needed: int | None = None) -> SpacetimeError:
+    """The one-line error for a write to ``path`` (of ``needed`` bytes, when known) that found its filesystem full:
+    the path, the filesystem's mount point and its free space, and what to do."""
+    mount = filesystem_of(path)
+    usage = shutil.disk_usage(mount)
+    size = f" ({human_size(needed)} to write)" if needed is not None else ""
+    return SpacetimeError(
+        f"no space left on {path}{size}: its filesystem {mount} has {human_size(usage.free)} free of "
+        f"{human_size(usage.total)}; free some space there or choose another output folder"
+    )
+
+
+def filesystem_of(path: Path | str) -> Path:
+    """The mount point of the filesystem that holds ``path`` (or would hold it: its nearest existing folder)."""
+    found = Path(os.path.abspath(path))
+    while not found.exists():
+        found = found.parent
+    while not os.path.ismount(found):
+        found = found.parent
+    return found
+
+
+@contextlib.contextmanager
+def full_disk_named(path: Path | str, needed: int | None = None) -> Iterator[None]:
+    """A full disk (ENOSPC) or quota (EDQUOT) while the block writes ``path`` becomes :func:`disk_full_error`."""
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        yield
+    except OSError as error:
+        if not is_disk_full(error):
+            raise
+        raise disk_full_error(path, needed) from error
+
+
+@contextlib.contextmanager
+def replaced_folder(target: Path, what: str) -> Iterator[Path]:
+    """A new hidden folder beside ``target`` for the block to write the next ``target`` into; when the block ends
+    without error it takes ``target``'s place, else it is removed and ``target`` is left as it was.
+
+    Two renames swap it in (the old folder moved aside, then the new one moved in): a run killed between them leaves
+    the old folder at ``.<name>.old``, put back by the next run. ``folder_in_use`` keeps a second writer out, so the
+    temp folders of dead runs can be removed.
+    """
+    target = Path(target)
+    old = target.with_name(f".{target.name}.old")
+    with folder_in_use(target, what):
+        if not target.exists() and old.is_dir():
+            os.rename(old, target)
+        for stale in target.parent.glob(f".{target.name}.new-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))
+        try:
+            yield staging
+            os.chmod(staging, 0o755)  # mkdtemp creates 0700; outputs are meant to be shared
+            if target.exists():
+                shutil.rmtree(old, ignore_errors=True)
+                os.rename(target, old)
+            os.rename(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def write_json_atomic(path: Path, value: Any, **dump_options: Any) -> None:
@@ -58,9 +144,13 @@ def write_json_atomic(path: Path, value: Any, **dump_options: Any) -> None:
     ``value`` goes through :func:`json_safe` first (numpy scalars and arrays to Python, NaN and infinities to null),
     so the file is always strict JSON; ``dump_options`` go to :func:`json.dumps` (``default=`` for other types,
     ``ensure_ascii=True`` for ASCII-only text)."""
+    write_atomic(path, json_bytes(value, **dump_options))
+
+
+def json_bytes(value: Any, **dump_options: Any) -> bytes:
+    """The bytes :func:`write_json_atomic` writes for ``value`` (for a file sent elsewhere, e.g. in a Hub commit)."""
     options = {"indent": 2, "ensure_ascii": False, "allow_nan": False, **dump_options}
-    text = json.dumps(json_safe(value), **options) + "\n"
-    write_atomic(path, text.encode("utf-8"))
+    return (json.dumps(json_safe(value), **options) + "\n").encode("utf-8")
 
 
 def json_safe(value: Any) -> Any:
@@ -99,6 +189,77 @@ def visible_files(folder: Path | str, pattern: str = "*", *, in_hidden_folders: 
         if not any(name.startswith(".") for name in names) and path.is_file():
             files.append(path)
     return sorted(files)
+
+
+# --- files that come from outside: regular files only, read within a limit ---------------------------------------
+
+
+class FileRefused(SpacetimeError, ValueError):
+    """A file that is not read: not a regular file, missing, or over its size limit (the message names it)."""
+
+
+_NOT_REGULAR = (
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def file_kind(mode: int) -> str:
+    """What a file of ``mode`` (``st_mode``) is, for a message: ``a regular file``, ``a FIFO``, ..."""
+    return next((name for test, name in _NOT_REGULAR if test(mode)), "a regular file")
+
+
+def read_limited(path: Path | str, max_bytes: int) -> bytes:
+    """The bytes of the regular file ``path``, refused (:class:`FileRefused`) when it is anything else or holds more
+    than ``max_bytes``.
+
+    A symlink, FIFO, device or folder is never opened for reading or waited on (``lstat``, then ``O_NOFOLLOW |
+    O_NONBLOCK`` and ``fstat`` on what was opened, so a swap in between is caught too), and the limit is enforced on
+    the bytes read (at most ``max_bytes + 1``), not on what ``stat`` says."""
+    try:
+        mode = os.lstat(path).st_mode
+        if stat.S_ISREG(mode):
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        raise FileRefused(f"{path}: cannot be read ({error.strerror})") from None
+    if not stat.S_ISREG(mode):
+        raise FileRefused(f"{path}: {file_kind(mode)}, not a regular file; only regular files are read")
+    with os.fdopen(fd, "rb") as fh:
+        opened = os.fstat(fh.fileno())
+        if not stat.S_ISREG(opened.st_mode):
+            raise FileRefused(f"{path}: {file_kind(opened.st_mode)}, not a regular file; only regular files are read")
+        if opened.st_size > max_bytes:
+            raise FileRefused(
+                f"{path}: {opened.st_size:,} bytes, over the limit of {max_bytes:,} for this kind of file"
+            )
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise FileRefused(f"{path}: more than {max_bytes:,} bytes, over the limit for this kind of file")
+    return data
+
+
+def regular_files(folder: Path | str, pattern: str = "*") -> list[Path]:
+    """The regular files under ``folder`` whose names match ``pattern`` (hidden ones left out, as in
+    :func:`visible_files`), sorted. Anything else with a matching name (a symlink, FIFO, device, folder) is left out
+    with a one-line warning naming it, so one bad entry never stops the files after it."""
+    folder = Path(folder)
+    files = []
+    for path in sorted(folder.rglob(pattern)):
+        if any(name.startswith(".") for name in path.relative_to(folder).parts):
+            continue
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:  # gone since the listing
+            continue
+        if stat.S_ISREG(mode):
+            files.append(path)
+        else:
+            logging.getLogger(__name__).warning("skipped %s: %s, not a regular file", path, file_kind(mode))
+    return files
 
 
 def human_size(n: float) -> str:

@@ -27,6 +27,7 @@ from .suites import suite
 
 log = logging.getLogger(__name__)
 EXAMPLES = 5
+REPACKAGE = "re-run `spacetime package` (or restore the release folder as packaged)"
 
 
 @dataclass
@@ -189,16 +190,17 @@ def release_integrity(folder: Path) -> dict[str, Any]:
     try:
         listed = json.loads(manifest_path.read_text("utf-8"))["files"]
     except (OSError, ValueError, KeyError, TypeError) as err:
-        return {"passed": False, "problems": [f"release.json is missing or unreadable ({type(err).__name__}: {err})"]}
+        reason = "missing" if isinstance(err, FileNotFoundError) else f"unreadable ({type(err).__name__}: {err})"
+        return {"passed": False, "problems": [f"release.json: {reason}; {REPACKAGE}"]}
     problems = []
     for path, expected in sorted(listed.items()):
         target = folder / path
         if not target.is_file():
-            problems.append(f"{path}: listed in release.json but missing")
+            problems.append(f"{path}: listed in release.json but missing; {REPACKAGE}")
         elif file_sha256(target) != expected:
-            problems.append(f"{path}: sha256 differs from release.json (changed after packaging)")
+            problems.append(f"{path}: sha256 differs from release.json (changed after packaging); {REPACKAGE}")
     unlisted = sorted(set(local_files(folder)) - set(listed) - {"release.json"})
-    problems.extend(f"{path}: not listed in release.json" for path in unlisted)
+    problems.extend(f"{path}: not listed in release.json; remove it or {REPACKAGE}" for path in unlisted)
     return {"passed": not problems, "files": len(listed), "problems": problems}
 
 

@@ -1,10 +1,19 @@
 """Real SPARQL servers on loopback: Oxigraph, the embedded default (Virtuoso, for tests and benchmarks: tools/).
 
 Each server is started as a child process, waited for until it answers, and stopped by its process id.
+
+No server outlives the process that started it: on Linux the kernel kills it when its parent dies (the parent-death
+signal, even for a SIGKILL of the parent that no handler sees). The kernel sends it when the *thread* that started the
+child exits, so start servers from a thread that outlives them (the CLI starts them from its main thread). A server
+left by a run this did not cover (another OS, an older version) is found by its pid file and stopped by the next start
+in the same store folder.
 """
 
 from __future__ import annotations
 
+import ctypes
+import fcntl
+import json
 import logging
 import os
 import shutil
@@ -16,12 +25,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from filelock import FileLock
 
-from spacetime.common import digest, file_sha256
+from spacetime.common import digest, disk_full_error, file_sha256, full_disk_named, says_disk_full
 from spacetime.errors import SpacetimeError
 
 log = logging.getLogger(__name__)
@@ -67,11 +76,71 @@ def stop_pid(pid: int, timeout: float = 15.0) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs; a zombie (dead, not reaped: a container's init may never reap it) does not."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
+def _child_dies_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has the kernel SIGKILL the child when this process (the thread starting it) dies.
+
+    It runs in the forked child before ``exec``: it only calls ``prctl``, looked up here, beforehand. A parent that
+    died before the signal was armed is seen by the parent pid having changed."""
+    if _libc is None:
+        return None
+    parent = os.getpid()
+    prctl = _libc.prctl
+
+    def arm() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return arm
+
+
+def _is_oxigraph_server(pid: int, location: str) -> bool:
+    """Whether ``pid`` is an ``oxigraph serve-read-only`` of ``location`` (not a stranger that reused the pid)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"serve-read-only" in argv and location.encode() in argv and _alive(pid)
+
+
+def stop_stale_servers(store_root: Path) -> list[int]:
+    """Stop the Oxigraph servers of ``store_root`` whose owner is gone; returns their pids.
+
+    Each server's owner holds a lock on its pid file (``server-<port>.pid``) while it runs; the kernel drops the lock
+    when the owner dies, so a pid file that can be locked belongs to a server nobody will stop."""
+    stopped = []
+    for pid_file in sorted(Path(store_root).glob("server-*.pid")):
+        with open(pid_file, "r+", encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # its owner is alive
+            try:
+                record = json.loads(handle.read())
+                pid, location = int(record["pid"]), str(record["location"])
+            except (ValueError, KeyError, TypeError):
+                continue  # being written by its owner, not locked yet
+            if _is_oxigraph_server(pid, location):
+                log.warning("stopping Oxigraph pid %d left running by an earlier run (%s)", pid, pid_file)
+                stop_pid(pid)
+                stopped.append(pid)
+            pid_file.unlink(missing_ok=True)
+    return stopped
 
 
 def wait_for_sparql(
@@ -130,6 +199,7 @@ class OxigraphServer:
         self.port = port or free_port()
         self.start_timeout = start_timeout
         self.proc: subprocess.Popen | None = None
+        self._pid_file = None  # locked while this process owns the server
 
     @property
     def endpoint(self) -> str:
@@ -157,26 +227,35 @@ class OxigraphServer:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 text=True,
+                preexec_fn=_child_dies_with_parent(),
             )
             if loaded.returncode != 0:
                 shutil.rmtree(location, ignore_errors=True)
+                if says_disk_full(loaded.stderr):
+                    raise disk_full_error(location)
                 message = _oxigraph_error(loaded.stderr) or f"exit code {loaded.returncode}"
                 names = ", ".join(f.name for f in self.files)
                 raise SpacetimeError(f"oxigraph could not load the RDF files ({names}): {message}")
-            done.write_text("ok\n")
+            with full_disk_named(done):
+                done.write_text("ok\n")
         return location
 
     def start(self) -> OxigraphServer:
         location = self.load()
+        stop_stale_servers(self.store_root)
         log_path = location.parent / f"server-{self.port}.log"
+        self._pid_file = self._claim_pid_file()
         with open(log_path, "wb") as log_file:
             self.proc = subprocess.Popen(
                 [oxigraph_binary(), "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{self.port}"],
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_child_dies_with_parent(),
             )
         _running.add(self.proc.pid)
+        self._pid_file.write(json.dumps({"pid": self.proc.pid, "location": str(location), "owner": os.getpid()}))
+        self._pid_file.flush()
         try:
             wait_for_sparql(self.endpoint, self.start_timeout, self.proc, log_path)
         except BaseException:
@@ -185,11 +264,21 @@ class OxigraphServer:
         log.info("Oxigraph serving %s (pid %d)", self.endpoint, self.proc.pid)
         return self
 
+    def _claim_pid_file(self):
+        """This server's pid file, locked while this process owns the server (see :func:`stop_stale_servers`)."""
+        handle = open(self.store_root / f"server-{self.port}.pid", "w", encoding="utf-8")
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        return handle
+
     def stop(self) -> None:
         if self.proc is not None:
             stop_pid(self.proc.pid)
             _running.discard(self.proc.pid)
             self.proc = None
+        if self._pid_file is not None:
+            Path(self._pid_file.name).unlink(missing_ok=True)
+            self._pid_file.close()
+            self._pid_file = None
 
     def __enter__(self) -> OxigraphServer:
         return self.start()

@@ -25,12 +25,12 @@ from typing import Any
 
 from spacetime.common import masked_in_logs, redact
 from spacetime.dist.publish import (
-    DEFAULT_ENDPOINT,
     DEFAULT_TIMEOUT,
     MASK,
     REPO_ID_PATTERN,
     PublishError,
     _hub_timeouts,
+    hub_endpoint,
 )
 
 from .release import DATA_DIR, METADATA, verify_release
@@ -51,7 +51,7 @@ def publish_plan(folder: Path, repo_id: str, endpoint: str | None = None, privat
         "folder": str(folder.resolve()),
         "repo_id": repo_id,
         "repo_type": REPO_TYPE,
-        "endpoint": (endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/"),
+        "endpoint": hub_endpoint(endpoint),
         "private": private,
         "model": release.get("model"),
         "data_files": data,

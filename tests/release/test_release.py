@@ -89,7 +89,8 @@ def test_a_latitude_moved_by_one_degree_fails_against_release_json(out, tmp_path
     assert report["datasets"]["world_places"]["passed"]  # still a plausible latitude: only the checksum tells
     assert not report["passed"]
     assert report["release_integrity"]["problems"] == [
-        f"{path}: sha256 differs from release.json (changed after packaging)"
+        f"{path}: sha256 differs from release.json (changed after packaging); re-run `spacetime package` "
+        f"(or restore the release folder as packaged)"
     ]
     assert "Release integrity failed" in (tmp_path / "v" / "report.md").read_text()
 
