@@ -148,3 +148,32 @@ def test_drops_add_up_per_rule_with_a_few_examples():
     assert run.counts == {"outside": 12}  # seven, then five more under the same rule
     assert run.examples == {"outside": [f"e{i}" for i in range(EXAMPLES_PER_RULE)]}
     assert EXAMPLES_PER_RULE == 5
+
+
+def test_each_step_records_rows_in_and_out_and_its_drops_by_rule():
+    run = _build("world_places")
+    frame = pd.DataFrame({"entity_id": ["a", "b", "c"], "latitude": [95.0, 0.0, 1.0], "name": ["A", " ", "C"]})
+    run.run(frame, [run.within("latitude", -90, 90, "outside"), run.require("name", "no_name")])
+    assert run.stats == [
+        {"step": "latitude_within_-90_90", "rows_in": 3, "rows_out": 2, "dropped": {"outside": 1}},
+        {"step": "require_name", "rows_in": 2, "rows_out": 1, "dropped": {"no_name": 1}},
+    ]
+
+
+def test_a_step_that_loses_a_row_without_a_rule_stops_the_build():
+    run = _build("world_places")
+
+    def silent(df: pd.DataFrame) -> pd.DataFrame:
+        return df.iloc[1:]
+
+    with pytest.raises(AssertionError, match="silent lost 1 rows without a rule"):
+        run.run(pd.DataFrame({"entity_id": ["a", "b"]}), [silent])
+
+
+def test_repairs_add_up_per_rule_with_a_few_examples():
+    run = _build("world_places")
+    run.note_repair("population_filled", [f"p{i}" for i in range(4)])
+    run.note_repair("population_filled", [f"q{i}" for i in range(3)])
+    run.note_repair("nothing", [])
+    assert run.repairs == {"population_filled": 7}
+    assert run.repair_examples == {"population_filled": ["p0", "p1", "p2", "p3", "q0"]}
