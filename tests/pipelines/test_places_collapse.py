@@ -55,3 +55,32 @@ def test_one_row_per_place_with_each_rule():
 def test_no_rows_no_places():
     out = collapse_places(rows(), coordinate_tolerance=0.1)
     assert len(out) == 0 and "latitude" in out and "country" in out
+
+
+def test_tolerance_and_coordinate_rules_at_their_boundaries():
+    from spacetime.pipelines.builders.places import coordinate_rules
+    from spacetime.pipelines.builders.steps import Build
+    from spacetime.pipelines.registry import spec
+    from spacetime.pipelines.sources import Sources
+    from spacetime.pipelines.sources.pageviews import DEFAULT_WINDOW
+
+    df = rows(
+        (R + "North_pole", "N", 90.0, 180.0, "X", None, ()),  # both bounds included
+        (R + "South_pole", "S", -90.0, -180.0, "X", None, ()),
+        (R + "Too_far_north", "F", 90.001, 0.0, "X", None, ()),
+        (R + "Too_far_east", "E", 0.0, 180.001, "X", None, ()),
+        (R + "Too_far_west", "W", 0.0, -180.001, "X", None, ()),
+        (R + "Within_tolerance", "T", 10.0, 20.0, "X", None, ()),
+        (R + "Within_tolerance", "T", 10.1, 20.0, "X", None, ()),  # exactly the tolerance apart: one place
+        (R + "Beyond_tolerance", "B", 10.0, 20.0, "X", None, ()),
+        (R + "Beyond_tolerance", "B", 10.0, 20.1001, "X", None, ()),  # just over it: a conflict
+        (R + "Malformed_longitude", "M", 1.0, None, "X", None, ("longitude",)),
+    )
+    run = Build(spec("world_places"), Sources(None, None, DEFAULT_WINDOW))
+    out = run.run(collapse_places(df, coordinate_tolerance=0.1), coordinate_rules(run))
+    assert sorted(out["entity_id"]) == ["North_pole", "South_pole", "Within_tolerance"]
+    assert run.counts == {
+        "coordinates_out_of_range": 3,
+        "conflicting_coordinates": 1,
+        "malformed_coordinate_literal": 1,
+    }

@@ -116,6 +116,23 @@ def test_time_proximity_error_equals_brute_force(noise):
     np.testing.assert_array_equal(proximity_errors(truth, pred, False), proximity_errors_brute(truth, pred, False))
 
 
+def test_time_proximity_error_where_rounding_puts_an_own_prediction_inside_its_interval():
+    # Predictions a thousand times smaller than the truths: t - r and t + r round so that p_i falls strictly inside
+    # (t_i - r_i, t_i + r_i) for most rows; the brute force never counts an entity against itself.
+    rng = np.random.default_rng(3)
+    truth, pred = rng.normal(0, 1, (300, 1)), rng.normal(0, 1e-3, (300, 1))
+    radius = np.abs(pred - truth)
+    assert ((pred > truth - radius) & (pred < truth + radius)).sum() > 100
+    np.testing.assert_array_equal(proximity_errors(truth, pred, False), proximity_errors_brute(truth, pred, False))
+
+
+def test_proximity_error_of_two_entities():
+    truth, pred = np.array([[0.0], [10.0]]), np.array([[9.0], [1.0]])  # each prediction nearer the other's truth
+    np.testing.assert_array_equal(proximity_errors(truth, pred, False), [1.0, 1.0])
+    with pytest.raises(ValueError, match="at least two entities"):
+        proximity_errors(truth[:1], pred[:1], False)
+
+
 def test_proximity_error_edge_cases():
     # Integer years, many ties: strictly closer only, and one's own prediction never counts.
     truth = np.array([[1900.0], [1900.0], [1950.0], [2000.0], [1950.0]])
