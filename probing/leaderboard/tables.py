@@ -6,9 +6,14 @@ checked (a best layer the model does not have, a metric out of its range, non-fi
 file and the field).
 
 One table per (dataset, dataset repo, revision), best test R^2 first. Each row shows the interval of every metric,
-and for a model its paired difference to its random-init control and to its static-embedding baseline (bootstrap
-replicates drawn on the same resamples). A row whose R^2 difference to the row above has an interval containing
-zero is marked: the two ranks are not separated.
+and for a model its paired difference to its random-init control and to its static-embedding baseline, and for every
+row its paired difference to the lexical floor (bootstrap replicates drawn on the same resamples). A row whose R^2
+difference to the row above has an interval containing zero is marked: the two ranks are not separated. Beside them:
+the generalisation R^2 (block hold-out, ``robustness.generalisation_r2``) and the R^2 of the least and most popular
+fifth of the test entities (``strata.strata_scores``).
+
+Every point must lie in its own interval, and every interval must be the percentile interval of the bootstrap
+replicates stored beside it (recomputed with ``bootstrap.interval``): an edited value or interval is refused.
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spacetime.common import md_code, md_escape, visible_files
+import numpy as np
+
+from spacetime.common import md_code, md_escape, regular_files
 from spacetime.pipelines.registry import DATASETS
-from spacetime.probing.probes.bootstrap import paired_difference
+from spacetime.probing.probes.bootstrap import CONFIDENCE, interval, paired_difference
 from spacetime.probing.probes.metrics import BOUNDS, REQUIRED_METRICS, TABLE_METRICS
 
 from .inputs import InputError, is_layer, is_number, read_json, require
@@ -35,6 +42,10 @@ MAX_URL = 500
 LINK_KEYS = {"release", "repo", "revision", "url"}
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,199}$")
 SAFE_URL = re.compile(r"^https?://[A-Za-z0-9.\-]+(:[0-9]+)?(/[A-Za-z0-9_.\-/%~]*)?$")
+PREDICTIONS_PATH = re.compile(r"^predictions_[A-Za-z0-9_.\-]{1,100}/[a-z_]{1,40}\.parquet$")
+MAX_ENTITY_NAME = 1000
+MAX_WORST = 10
+REPLICATE_TOLERANCE = 1e-5  # relative: stored replicates keep 6 significant digits (evaluate.SIGNIFICANT)
 # The columns (TABLE_METRICS), the metrics every results file has (REQUIRED_METRICS) and the bounds a results file
 # must respect (BOUNDS: (low, high), None for unbounded) come from the metric registry (probes/metrics.py).
 RANK_METRIC = "r2"
@@ -52,10 +63,20 @@ def read_results(path: Path) -> dict[str, Any]:
     config, results = raw.get("config"), raw.get("results")
     require(isinstance(config, dict), path, "'config' must be an object")
     require(isinstance(results, dict) and bool(results), path, "'results' must name at least one dataset")
+    require(config.get("kind") in KINDS, path, f"config.kind {config.get('kind')!r} is not one of {list(KINDS)}")
+    no_model = config["kind"] == "lexical_floor"
     for name in ("model_name", "model_sha", "model_dtype", "base_model", "dataset_repo", "dataset_revision"):
         value = config.get(name)
+        if name == "base_model" and no_model:
+            require(value in (None, ""), path, "config.base_model of the lexical floor must be null or empty")
+            continue
         require(isinstance(value, str) and 0 < len(value) <= MAX_NAME, path, f"config.{name} must be a short string")
-    require(config.get("kind") in KINDS, path, f"config.kind {config.get('kind')!r} is not one of {list(KINDS)}")
+    params = config.get("num_parameters")
+    require(
+        params is None or (is_layer(params) and params > 0 and not no_model),
+        path,
+        f"config.num_parameters {params!r} must be a positive integer, or null where there is no model",
+    )
     _check_activations_link(path, config.get("activations"))
     layers = config.get("num_layers")
     require(is_layer(layers) and layers >= 1, path, f"config.num_layers {layers!r} is not a positive integer")
@@ -140,6 +161,83 @@ def _check_dataset(path: Path, dataset: str, entry: Any, num_layers: int) -> Non
             path,
             f"{where}.bootstrap.replicates.{metric} must hold {resamples} numbers",
         )
+    _check_intervals(path, where, entry)
+    _check_meaning(path, where, dataset, entry)
+
+
+def _check_intervals(path: Path, where: str, entry: dict[str, Any]) -> None:
+    """Each point lies in its interval, and each interval is the percentile interval of its stored replicates."""
+    confidence = entry["bootstrap"].get("confidence", CONFIDENCE)
+    require(is_number(confidence) and 0 < confidence < 1, path, f"{where}.bootstrap.confidence must be in (0, 1)")
+    replicates = entry["bootstrap"]["replicates"]
+    for metric in TABLE_METRICS:
+        if f"{metric},test" not in entry:
+            continue
+        value, ci = entry[f"{metric},test"], entry[f"{metric}_ci,test"]
+        require(
+            ci[0] <= value <= ci[1],
+            path,
+            f"{where}.{metric},test = {value} lies outside its own interval {metric}_ci,test {ci}",
+        )
+        if metric in replicates:
+            values = np.array([np.nan if v is None else v for v in replicates[metric]], dtype=np.float64)
+            expected = interval(values, confidence)
+            require(
+                all(math.isclose(a, b, rel_tol=REPLICATE_TOLERANCE, abs_tol=REPLICATE_TOLERANCE)
+                    for a, b in zip(ci, expected)),
+                path,
+                f"{where}.{metric}_ci,test {ci} is not the {confidence:.0%} percentile interval of its stored "
+                f"bootstrap replicates ({list(expected)})",
+            )  # fmt: skip
+
+
+def _is_interval(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(map(is_number, value)) and value[0] <= value[1]
+
+
+def _check_meaning(path: Path, where: str, dataset: str, entry: dict[str, Any]) -> None:
+    """The fields of what a score means (strata, generalisation, per-entity predictions), where present: results
+    files written before them lack them."""
+    strata = entry.get("strata,test", [])
+    require(isinstance(strata, list) and len(strata) <= 10, path, f"{where}.strata,test must be a list")
+    for item in strata:
+        require(
+            isinstance(item, dict)
+            and isinstance(item.get("stratum"), str) and re.fullmatch(r"q[1-9]", item["stratum"]) is not None
+            and isinstance(item.get("measure"), str) and SAFE_NAME.match(item["measure"]) is not None
+            and _is_interval(item.get("range")) and is_layer(item.get("rows")) and item["rows"] >= 2
+            and is_number(item.get("r2")) and item["r2"] <= 1 and _is_interval(item.get("r2_ci")),
+            path,
+            f"{where}.strata,test holds a malformed stratum: {str(item)[:120]}",
+        )  # fmt: skip
+    held, held_ci = entry.get("r2,block_holdout"), entry.get("r2_ci,block_holdout")
+    require(
+        (held is None and held_ci is None)
+        or (is_number(held) and held <= 1 and _is_interval(held_ci) and held_ci[0] <= held <= held_ci[1]),
+        path,
+        f"{where}.r2,block_holdout {held!r} must be null or a number <= 1 inside r2_ci,block_holdout {held_ci!r}",
+    )
+    column = entry.get("block_column")
+    require(column is None or (isinstance(column, str) and SAFE_NAME.match(column) is not None), path,
+            f"{where}.block_column {str(column)[:80]!r} is not a column name")  # fmt: skip
+    predictions = entry.get("predictions")
+    require(
+        predictions is None
+        or (isinstance(predictions, str) and PREDICTIONS_PATH.match(predictions) is not None
+            and predictions.endswith(f"/{dataset}.parquet")),
+        path,
+        f"{where}.predictions {str(predictions)[:80]!r} must be predictions_<name>/{dataset}.parquet",
+    )  # fmt: skip
+    worst = entry.get("worst,test", [])
+    require(isinstance(worst, list) and len(worst) <= MAX_WORST, path, f"{where}.worst,test must be a short list")
+    for item in worst:
+        require(
+            isinstance(item, dict)
+            and all(isinstance(item.get(k), str) and len(item[k]) <= MAX_ENTITY_NAME for k in ("entity_id", "name"))
+            and is_number(item.get("error")) and item["error"] >= 0,
+            path,
+            f"{where}.worst,test holds a malformed entity: {str(item)[:120]}",
+        )  # fmt: skip
 
 
 def _check_consistent(path: Path, where: str, entry: dict[str, Any], per_layer: list[dict[str, Any]]) -> None:
@@ -161,7 +259,7 @@ def _check_consistent(path: Path, where: str, entry: dict[str, Any], per_layer: 
 
 
 def find_results(folder: Path) -> list[Path]:
-    return visible_files(folder, "results_*.json")
+    return regular_files(folder, "results_*.json")  # a symlink, FIFO or folder: skipped with a warning
 
 
 def load_results(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
@@ -192,7 +290,14 @@ class Row:
     activations: dict[str, str] = field(default_factory=dict)  # the model's activation release, when published
     rank: int = 0
     separated_from_above: bool | None = None  # None for the first row or when not comparable
-    vs: dict[str, dict[str, Any]] = field(default_factory=dict)  # "control" / "static" -> paired difference of r2
+    # "control" / "static" / "lexical" -> paired difference of r2 to that baseline row of the same table
+    vs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    params: int | None = None  # the model's parameter count; None where there is no model (the lexical floor)
+    strata: list[dict[str, Any]] = field(default_factory=list)  # R^2 per popularity quintile, least popular first
+    generalisation: tuple[float, list[float] | None] | None = None  # block hold-out R^2 and its interval
+    block_column: str | None = None  # the column whose values are the held-out blocks
+    worst: list[dict[str, Any]] = field(default_factory=list)  # the worst-predicted test entities
+    predictions: Path | None = None  # the per-entity test predictions (Parquet), when the file is there
 
 
 @dataclass
@@ -218,7 +323,7 @@ def build_tables(folder: Path) -> list[Table]:
         plots_dir = path.parent / f"plots_{path.stem.removeprefix('results_')}"
         for dataset, entry in results["results"].items():
             key = (dataset, config["dataset_repo"], config["dataset_revision"])
-            tables.setdefault(key, []).append(_row(config, dataset, entry, plots_dir))
+            tables.setdefault(key, []).append(_row(config, dataset, entry, plots_dir, path.parent))
     out = []
     for (dataset, repo, revision), rows in sorted(tables.items()):
         rows.sort(key=lambda r: (-r.metrics[RANK_METRIC][0], r.model))
@@ -227,20 +332,32 @@ def build_tables(folder: Path) -> list[Table]:
             if rank > 1:
                 diff = _paired(row, rows[rank - 2])
                 row.separated_from_above = diff["separated"] if diff else None
+        floors = [r for r in rows if r.kind == "lexical_floor"]
         for row in rows:
+            floor = next((f for f in floors if f.prompt == row.prompt), None)
+            if floor is not None and row is not floor:
+                row.vs["lexical"] = _difference(row, floor)
             if row.kind == "model":
                 for label, kind in (("control", "random_init"), ("static", "static_embeddings")):
                     other = next((o for o in rows if o.kind == kind and o.base_model == row.base_model), None)
                     if other is not None:
-                        row.vs[label] = {"model": other.model, **(_paired(row, other) or {})}
-                        row.vs[label]["difference"] = row.metrics[RANK_METRIC][0] - other.metrics[RANK_METRIC][0]
+                        row.vs[label] = _difference(row, other)
         out.append(Table(dataset, repo, revision, rows))
     check_unique_models(out)
     return out
 
 
-def _row(config: dict[str, Any], dataset: str, entry: dict[str, Any], plots_dir: Path) -> Row:
+def _difference(row: Row, other: Row) -> dict[str, Any]:
+    """``row.r2 - other.r2``, with its paired interval when both drew the same resamples."""
+    out = {"model": other.model, **(_paired(row, other) or {})}
+    out["difference"] = row.metrics[RANK_METRIC][0] - other.metrics[RANK_METRIC][0]
+    return out
+
+
+def _row(config: dict[str, Any], dataset: str, entry: dict[str, Any], plots_dir: Path, folder: Path) -> Row:
     metrics = {m: (entry[f"{m},test"], entry[f"{m}_ci,test"]) for m in TABLE_METRICS if f"{m},test" in entry}
+    held = entry.get("r2,block_holdout")
+    predictions = folder / entry["predictions"] if entry.get("predictions") else None
     return Row(
         model=config["model_name"],
         kind=config["kind"],
@@ -256,6 +373,12 @@ def _row(config: dict[str, Any], dataset: str, entry: dict[str, Any], plots_dir:
         bootstrap=entry["bootstrap"],
         test_rows=entry["test_rows"],
         activations=dict(config.get("activations") or {}),
+        params=config.get("num_parameters"),
+        strata=list(entry.get("strata,test", [])),
+        generalisation=None if held is None else (held, entry.get("r2_ci,block_holdout")),
+        block_column=entry.get("block_column"),
+        worst=list(entry.get("worst,test", [])),
+        predictions=predictions if predictions is not None and predictions.is_file() else None,
     )
 
 
@@ -292,8 +415,18 @@ def format_difference(vs: dict[str, Any] | None) -> str:
     return text
 
 
+def format_strata(strata: list[dict[str, Any]]) -> str:
+    """R^2 of the least and of the most popular stratum, ``q1 0.120 / q5 0.610``; ``-`` without strata."""
+    if not strata:
+        return "-"
+    low, high = strata[0], strata[-1]
+    return f"{low['stratum']} {low['r2']:.3f} / {high['stratum']} {high['r2']:.3f}"
+
+
 def layer_label(row: Row) -> str:
     """``best/depth``, or ``embeddings`` for the static baseline (it has no layer)."""
+    if row.kind == "lexical_floor":
+        return "tf-idf"
     return "embeddings" if row.kind == "static_embeddings" else f"{row.layer}/{row.num_layers}"
 
 
@@ -304,7 +437,10 @@ def rank_label(row: Row) -> str:
 def table_cells(table: Table) -> tuple[list[str], list[list[str]]]:
     """Column names and plain (unescaped) cell texts of a table, shared by the Markdown and the PNG."""
     metrics = [m for m in TABLE_METRICS if any(m in r.metrics for r in table.rows)]
-    columns = ["rank", "model", "revision", "dtype", "layer", *metrics, "R^2 - control", "R^2 - static"]
+    columns = [
+        "rank", "model", "revision", "dtype", "layer", *metrics, "R^2 - control", "R^2 - static", "R^2 - lexical",
+        "generalisation R^2", "R^2 q1 / q5",
+    ]  # fmt: skip
     cells = [
         [
             rank_label(row),
@@ -315,6 +451,9 @@ def table_cells(table: Table) -> tuple[list[str], list[list[str]]]:
             *[format_value(*row.metrics[m]) if m in row.metrics else "-" for m in metrics],
             format_difference(row.vs.get("control")),
             format_difference(row.vs.get("static")),
+            format_difference(row.vs.get("lexical")),
+            format_value(*row.generalisation) if row.generalisation else "-",
+            format_strata(row.strata),
         ]
         for row in table.rows
     ]
@@ -333,7 +472,11 @@ def render_markdown(tables: list[Table]) -> str:
         "submitters send no results. Brackets: 95% bootstrap intervals over the test entities "
         f"({resample_counts(tables)} resamples). "
         f"A rank marked {NOT_SEPARATED} is not separated from the rank above (the interval of their paired R^2 "
-        f"difference contains 0); a difference marked {NOT_SEPARATED}0 is not separated from zero.",
+        f"difference contains 0); a difference marked {NOT_SEPARATED}0 is not separated from zero. "
+        "R^2 - lexical: the paired difference to the lexical floor (ridge on character n-gram TF-IDF of the same "
+        "prompt text, no model): what surface form alone predicts. Generalisation R^2: the block hold-out R^2 at "
+        "the chosen layer (each of the largest blocks, e.g. countries, predicted by a probe trained without it; "
+        "predictions pooled). R^2 q1 / q5: the least and the most viewed fifth of the test entities.",
         "",
     ]
     for table in tables:

@@ -109,28 +109,25 @@ def block_holdout(
     min_test_rows: int = 20,
     max_blocks: int = 10,
     kind: str | None = None,
+    fits: list[tuple[str, np.ndarray, np.ndarray, RidgeLOO]] | None = None,
 ) -> list[dict[str, Any]]:
     """For each of the ``max_blocks`` largest blocks with at least ``min_test_rows`` test rows: a probe trained on
     the train rows outside the block, scored on the block's test rows, beside the standard probe on the same rows.
 
     The proximity error of the block's rows is measured among all test predictions (the block's from the holdout
-    probe, the others from the standard probe), so it says how far the block moved relative to everything else."""
+    probe, the others from the standard probe), so it says how far the block moved relative to everything else.
+    ``fits``: :func:`held_out_blocks` of the same arguments, when already computed."""
     train, test = split == "train", split == "test"
     y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
     spatial = (kind or dataset_kind(target_names)) == "space"
     labels = blocks.astype(str)
     y_test = y[test]
     baseline = np.asarray(baseline_test_pred, dtype=np.float64).reshape(len(y_test), -1)
-    names, counts = np.unique(labels[test], return_counts=True)
-    chosen = sorted(
-        ((c, b) for b, c in zip(names, counts) if c >= min_test_rows and b != ""), key=lambda cb: (-cb[0], cb[1])
-    )
     out = []
-    for _, block in chosen[:max_blocks]:
+    if fits is None:
+        fits = held_out_blocks(X, y, split, blocks, alphas, min_test_rows, max_blocks)
+    for block, rows, held, probe in fits:
         inside = labels == block
-        probe = RidgeLOO(alphas).fit(X[train & ~inside], y[train & ~inside])
-        rows = np.flatnonzero(inside[test])  # the block's positions within the test split
-        held = probe.predict(X[test & inside]).reshape(len(rows), -1)
         mixed = baseline.copy()
         mixed[rows] = held
         holdout = _block_metrics(y_test[rows], held, spatial)
@@ -148,6 +145,91 @@ def block_holdout(
             }
         )
     return out
+
+
+def held_out_blocks(
+    X: np.ndarray,
+    y: np.ndarray,
+    split: np.ndarray,
+    blocks: np.ndarray,
+    alphas: Sequence[float] = DEFAULT_ALPHAS,
+    min_test_rows: int = 20,
+    max_blocks: int = 10,
+) -> list[tuple[str, np.ndarray, np.ndarray, RidgeLOO]]:
+    """``(block, rows, predictions, probe)`` for each of the ``max_blocks`` largest blocks (by test rows, then
+    name) with at least ``min_test_rows`` test rows: ``probe`` is trained on the train rows outside the block,
+    ``rows`` are the block's positions within the test split and ``predictions`` its test rows' ``[rows, targets]``."""
+    train, test = split == "train", split == "test"
+    y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    labels = blocks.astype(str)
+    names, counts = np.unique(labels[test], return_counts=True)
+    chosen = sorted(
+        ((c, b) for b, c in zip(names, counts) if c >= min_test_rows and b != ""), key=lambda cb: (-cb[0], cb[1])
+    )
+    out = []
+    for _, block in chosen[:max_blocks]:
+        inside = labels == block
+        probe = RidgeLOO(alphas).fit(X[train & ~inside], y[train & ~inside])
+        rows = np.flatnonzero(inside[test])
+        out.append((str(block), rows, probe.predict(X[test & inside]).reshape(len(rows), -1), probe))
+    return out
+
+
+def held_out_frame(
+    fits: list[tuple[str, np.ndarray, np.ndarray, RidgeLOO]], test_ids: Sequence[str], target_names: Sequence[str]
+) -> Any:
+    """The held-out predictions of :func:`held_out_blocks` as one frame: ``entity_id``, ``block``,
+    ``pred_<target>`` for every test entity of a held-out block (the blocks in order, each in test order)."""
+    import pandas as pd
+
+    parts = []
+    for block, rows, held, _ in fits:
+        part = pd.DataFrame({"entity_id": [test_ids[i] for i in rows], "block": block})
+        for j, target in enumerate(target_names):
+            part[f"pred_{target}"] = held[:, j]
+        parts.append(part)
+    columns = ["entity_id", "block", *[f"pred_{t}" for t in target_names]]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def generalisation_r2(
+    y_held: np.ndarray, held: np.ndarray, standard: np.ndarray, y_test: np.ndarray, resamples: int, seed: int
+) -> dict[str, Any] | None:
+    """The generalisation R^2 of a probe: ``1 - MSE / Var``, averaged over targets (places: latitude and
+    longitude), where MSE is the mean squared error of the pooled block hold-out predictions ``held`` of the rows
+    ``y_held`` (every test entity of the held-out blocks of :func:`held_out_blocks`: the 10 largest blocks of the
+    dataset's spec Block column with >= 20 test rows, each predicted by the probe trained at the chosen layer on the
+    train rows outside its own block), and Var is the variance of the whole test split ``y_test``: the headline
+    R^2's denominator. So it reads on the headline's scale: the R^2 the probe would have if every test entity were
+    as far from its prediction as an entity of a block never seen in training; and it stays defined with a single
+    held-out block (an R^2 within one block would divide by that block's own small spread).
+
+    With its percentile bootstrap interval (the rows resampled, ``resamples`` and ``seed``; Var held fixed) and
+    ``standard_r2``: the same number for the usual probe's predictions of the same rows, for the gap. None with
+    fewer than two held-out rows."""
+    from .bootstrap import interval, resample_counts, resample_indices
+
+    y_held, held = _as_2d(y_held), _as_2d(held)
+    if len(y_held) < 2:
+        return None
+    variance = _as_2d(y_test).var(axis=0)
+    counts = resample_counts(resample_indices(len(y_held), resamples, seed), len(y_held))
+    replicates = (1.0 - (counts @ (y_held - held) ** 2 / len(y_held)) / variance).mean(axis=1)
+    return {
+        "r2": _variance_r2(y_held, held, variance),
+        "r2_ci": list(interval(replicates)),
+        "standard_r2": _variance_r2(y_held, _as_2d(standard), variance),
+        "rows": int(len(y_held)),
+    }
+
+
+def _variance_r2(truth: np.ndarray, pred: np.ndarray, variance: np.ndarray) -> float:
+    return float(np.mean(1.0 - ((truth - pred) ** 2).mean(axis=0) / variance))
+
+
+def _as_2d(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    return values[:, None] if values.ndim == 1 else values
 
 
 def _block_metrics(truth: np.ndarray, pred: np.ndarray, spatial: bool) -> dict[str, float]:

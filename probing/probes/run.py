@@ -5,6 +5,7 @@ Layout of the output folder (`spacetime evaluate` runs this stage for every lead
 
     results.json                      {"config": {...}, "results": {"<dataset>": {"best_layer", metrics, "per_layer"}}}
     predictions/<dataset>.parquet     entity_id, layer (= best_layer), pred_<target>... for every test entity
+    block_holdout/<dataset>.parquet   (--block-holdout) entity_id, block, pred_<target>... of held-out test entities
     weights/<dataset>.safetensors     every layer's fitted ridge (coef, intercept, alpha, centring; see weights.py)
     plots/<dataset>_r2_by_layer.png   and <dataset>_map.png (places) or <dataset>_years.png (time)
     report.md
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 RESULTS_FILE = "results.json"
 PREDICTIONS_DIR = "predictions"
 PRED_PREFIX = "pred_"
+HOLDOUT_DIR = "block_holdout"
 
 
 @dataclass
@@ -251,10 +253,10 @@ def run_config(
     }
 
 
-def write_parquet(path: Path, frame: Any) -> None:
+def write_parquet(path: Path, frame: Any, compression: str = "snappy") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".parquet.tmp")
-    frame.to_parquet(tmp, index=False)
+    frame.to_parquet(tmp, index=False, compression=compression)
     tmp.replace(path)
 
 
@@ -320,7 +322,7 @@ def run_probe(
         results[dataset] = dataset_result(probe)
         if dataset in control_probes:
             results[dataset]["control"] = control_result(control_probes[dataset])
-        robustness = run_robustness(folder, probe, source, options)
+        robustness = run_robustness(folder, probe, source, options, out)
         if robustness:
             results[dataset]["robustness"] = robustness
         write_parquet(out / PREDICTIONS_DIR / f"{dataset}.parquet", predictions_frame(probe, probe.best()))
@@ -337,8 +339,11 @@ def run_probe(
     return payload
 
 
-def run_robustness(folder: Path, probe: DatasetProbe, source: str | Path, options: ProbeOptions) -> dict[str, Any]:
-    """The optional checks, at the best layer."""
+def run_robustness(
+    folder: Path, probe: DatasetProbe, source: str | Path, options: ProbeOptions, out_dir: Path | None = None
+) -> dict[str, Any]:
+    """The optional checks, at the best layer; with ``out_dir``, the block hold-out's predictions of each held-out
+    test entity go to ``out_dir/block_holdout/<dataset>.parquet`` (``robustness.held_out_frame``)."""
     from . import robustness as rb
 
     if not (options.mlp or options.pca or options.block_holdout or options.neuron_model):
@@ -365,12 +370,16 @@ def run_robustness(folder: Path, probe: DatasetProbe, source: str | Path, option
         ]
     if options.block_holdout:
         blocks = rb.block_labels(source, probe.dataset, probe.entity_ids, options.revision)
+        fits = rb.held_out_blocks(X, probe.targets, probe.split, blocks, options.alphas)
         out["block_holdout"] = {
             "column": spec(probe.dataset).block.column,
             "blocks": rb.block_holdout(
-                X, probe.targets, probe.split, blocks, names, best.test_pred, options.alphas, kind=probe.kind
+                X, probe.targets, probe.split, blocks, names, best.test_pred, options.alphas, kind=probe.kind, fits=fits
             ),
         }
+        if out_dir is not None:
+            frame = rb.held_out_frame(fits, probe.test_ids, names)
+            write_parquet(out_dir / HOLDOUT_DIR / f"{probe.dataset}.parquet", frame)
     if options.neuron_model:
         from spacetime.probing.extraction.models import load_model
 
