@@ -15,6 +15,7 @@ import base64
 import hashlib
 import json
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,7 +93,13 @@ class HubServer(LoopbackServer):
 
     ``fail[name] = (status, message)`` makes the endpoint ``name`` (create, refs, tree, preupload, commit, tag,
     validate-yaml, info) answer that error; ``{authorization}`` in the message is replaced by the request's
-    Authorization header, the way a careless server or proxy might echo it. ``stall[name] = seconds`` delays it.
+    Authorization header, the way a careless server or proxy might echo it. ``stall[name] = seconds`` delays it;
+    ``hold[text] = threading.Event()`` keeps every call whose path holds ``text`` waiting until the test sets it.
+
+    A commit whose header names a ``parentCommit`` lands only if that is still the head of main (a full sha or a
+    prefix of 7 or more characters); otherwise it is answered 412 "A commit has happened since. Please refresh and
+    try again.", as the Hub answers ``create_commit(..., parent_commit=...)``. The check and the commit happen under
+    one lock, so of two commits on one parent exactly one lands.
     """
 
     name = "Hub server"
@@ -104,6 +111,7 @@ class HubServer(LoopbackServer):
         self.requests: list[Recorded] = []
         self.fail: dict[str, tuple[int, str]] = {}
         self.stall: dict[str, float] = {}
+        self.hold: dict[str, threading.Event] = {}
 
     def respond(self, request: Request) -> None:
         headers = {k.lower(): v for k, v in request.headers.items()}
@@ -164,6 +172,9 @@ class HubServer(LoopbackServer):
             name, handler, args = self._route(method, split.path)
             if name in self.stall:
                 time.sleep(self.stall[name])
+            for text, event in list(self.hold.items()):
+                if text in split.path:
+                    event.wait()
             if name in self.fail:
                 status, message = self.fail[name]
                 raise HubError(status, message.replace("{authorization}", headers.get("authorization", "")))
@@ -320,7 +331,8 @@ class HubServer(LoopbackServer):
         if not lines or lines[0].get("key") != "header":
             raise HubError(400, "the first ndjson line must be the header")
         header = lines[0]["value"]
-        if header.get("parentCommit") and not repo.head.oid.startswith(header["parentCommit"]):
+        parent = header.get("parentCommit")
+        if parent and (len(parent) < 7 or not repo.head.oid.startswith(parent)):
             raise HubError(412, "A commit has happened since. Please refresh and try again.")
         tree, added, deleted = dict(repo.head.files), [], []
         for line in lines[1:]:

@@ -17,6 +17,8 @@ import click
 from spacetime import options as opt
 from spacetime.layout import Layout
 
+from .claims import DEFAULT_EXPIRY_S
+
 _REPO_HELP = "Hub dataset repo (ORG/NAME) holding the {what}; the local folder mirrors it and changes are pushed."
 
 
@@ -132,6 +134,20 @@ def submit(
     default=None,
     help="With --release-activations: publish each release to the Hub as ORG/<model> (token from HF_TOKEN).",
 )
+@click.option(
+    "--claim-expiry",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_EXPIRY_S,
+    show_default=True,
+    help="Seconds without a heartbeat after which another worker's claim on a request (in --requests-repo) is taken "
+    "over; the claim's beat is renewed every quarter of this while its request runs.",
+)
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="Leave requests other workers are running and exit, instead of waiting for them to finish (or for their "
+    "claims to expire and taking them over).",
+)
 @opt.endpoint_option()
 @opt.progress_option()
 def evaluate(
@@ -150,19 +166,20 @@ def evaluate(
     results_repo,
     release_activations,
     activations_org,
+    claim_expiry,
+    no_wait,
     endpoint,
     progress,
 ) -> None:
-    """Run every pending request with the reference extraction and probes; write one results file per request."""
+    """Run every pending request with the reference extraction and probes; write one results file per request.
+
+    Several `evaluate` processes (workers) may share one requests folder or --requests-repo: each request is run by
+    one of them, under a claim (a file lock; in a repo, a claim commit with a heartbeat)."""
     from .evaluate import EvaluateOptions, evaluate_requests
 
     layout = Layout(out)
     requests_dir = requests_dir or layout.requests
     results_dir = results_dir or layout.results
-    if requests_repo:
-        from .hub_repos import pull
-
-        pull(requests_repo, requests_dir, endpoint)
     options = EvaluateOptions(
         work_dir=work_dir or layout.evaluations,
         device=device,
@@ -175,37 +192,24 @@ def evaluate(
         activation_releases=layout.activation_releases if release_activations else None,
         activations_org=activations_org,
         endpoint=endpoint,
+        requests_repo=requests_repo,
+        results_repo=results_repo,
+        claim_expiry_s=claim_expiry,
+        wait=not no_wait,
     )
     if activations_org and not release_activations:
         raise click.UsageError("--activations-org publishes the releases of --release-activations: give both")
     summary = evaluate_requests(requests_dir, data or str(layout.release), results_dir, options, echo=click.echo)
-    if requests_repo or results_repo:
-        _push_outcome(summary, requests_dir, results_dir, requests_repo, results_repo, endpoint)
+    for path, who in summary.elsewhere:
+        click.echo(f"left to the worker running it: {path} ({who})")
     click.echo(
-        f"{len(summary.finished)} finished, {len(summary.failed)} failed, {len(summary.skipped)} already done "
-        f"-> {results_dir}"
+        f"{len(summary.finished)} finished, {len(summary.failed)} failed, {len(summary.skipped)} already done"
+        + (f", {len(summary.elsewhere)} running elsewhere" if summary.elsewhere else "")
+        + (f", {len(summary.lost)} taken over by another worker" if summary.lost else "")
+        + f" -> {results_dir}"
     )
     if summary.failed:
         raise SystemExit(1)
-
-
-def _push_outcome(summary, requests_dir, results_dir, requests_repo, results_repo, endpoint) -> None:
-    from .evaluate import weights_folder
-    from .hub_repos import files_under, push
-
-    if results_repo and summary.finished:
-        written = [
-            p
-            for f in summary.finished
-            for p in [f, *files_under(f.parent / f"plots_{f.stem[8:]}"), *files_under(weights_folder(f))]
-        ]
-        push(results_repo, results_dir, written, f"Results of {len(summary.finished)} request(s)", endpoint)
-        click.echo(f"pushed {len(summary.finished)} results file(s) to {results_repo}")
-    if requests_repo:
-        from .submissions import find_requests
-
-        push(requests_repo, requests_dir, find_requests(requests_dir), "Update request statuses", endpoint)
-        click.echo(f"pushed request statuses to {requests_repo}")
 
 
 @click.command()

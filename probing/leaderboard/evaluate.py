@@ -8,10 +8,12 @@ probe every layer with ``run_probe``, add bootstrap intervals, and write one res
     <results>/<org>/<name>/plots_<revision[:12]>_<precision>/<dataset>_*.png   (the probe's map / years plots)
     <results>/<org>/<name>/weights_<revision[:12]>_<precision>/<dataset>.safetensors   (every layer's fitted probe)
 
-The request file is marked RUNNING, then FINISHED (naming its results file) or FAILED (with the reason); one
-request failing does not stop the others, and a rerun picks up RUNNING requests (a killed run) where their
-extraction stopped. Results files use the keys of lm-evaluation-harness (``"r2,test"``, ``"r2_stderr,test"``,
-``higher_is_better``, ``n-samples``, ``versions``, ``date``) inside the leaderboard convention's ``config`` block.
+The request file is marked RUNNING under the worker's claim, then FINISHED (naming its results file) or FAILED (with
+the reason); one request failing does not stop the others. Several workers may share a requests folder or a Hub
+requests repo: each request runs in one of them (``claims.py``), and a request whose worker was killed is taken over
+(at once on one host, after the claim expires through a repo) and resumed where its extraction stopped. Results
+files use the keys of lm-evaluation-harness (``"r2,test"``, ``"r2_stderr,test"``, ``higher_is_better``,
+``n-samples``, ``versions``, ``date``) inside the leaderboard convention's ``config`` block.
 """
 
 from __future__ import annotations
@@ -34,14 +36,16 @@ from spacetime.pipelines.registry import spec
 from spacetime.probing.probes.bootstrap import RESAMPLES, SEED, bootstrap_scores, higher_is_better
 from spacetime.probing.probes.run import PREDICTIONS_DIR
 
+from .claims import DEFAULT_EXPIRY_S
 from .inputs import InputError
-from .submissions import Request, find_requests, read_request, write_request
+from .submissions import Request, read_request
 
 log = logging.getLogger(__name__)
 
 RESULTS_FORMAT = "llm-spacetime-results/1"
 RESULTS_VERSION = 1  # per dataset, as lm-eval's "versions": bumps when a dataset's scoring changes
 SIGNIFICANT = 6  # digits kept of each bootstrap replicate
+ENTITIES_DIR = "entities"  # in the probe folder: per-entity test predictions, copied to predictions_<name>/
 # The embedded SmolLM2 ships as bf16 (dequantized from its GGUF), and bfloat16 is a precision leaderboard readers know.
 DEMO_PRECISION = "bfloat16"
 
@@ -64,6 +68,13 @@ class EvaluateOptions:
     activation_releases: Path | None = None
     activations_org: str | None = None
     endpoint: str | None = None
+    # Workers (claims.py): the Hub requests repo claimed in (mirrored in the requests folder), the results repo each
+    # finished request is pushed to, how long a claim lives without a beat, whether to wait for requests others run.
+    requests_repo: str | None = None
+    results_repo: str | None = None
+    claim_expiry_s: float = DEFAULT_EXPIRY_S
+    wait: bool = True
+    worker: str | None = None  # the claims' worker id [default: host-pid-random]
 
 
 @dataclass
@@ -71,6 +82,8 @@ class Summary:
     finished: list[Path] = field(default_factory=list)  # results files
     failed: list[tuple[Path, str]] = field(default_factory=list)  # request files and why
     skipped: list[Path] = field(default_factory=list)  # already finished (or failed, without retry)
+    elsewhere: list[tuple[Path, str]] = field(default_factory=list)  # left running in another worker (no wait)
+    lost: list[Path] = field(default_factory=list)  # claims taken over while this worker ran them: not recorded
 
 
 def results_file_name(request: Request) -> str:
@@ -86,41 +99,124 @@ def evaluate_requests(
     options: EvaluateOptions | None = None,
     echo: Callable[[str], None] = print,
 ) -> Summary:
-    """Run every runnable request under ``requests_dir`` against the released data ``source``."""
+    """Run every runnable request under ``requests_dir`` (with ``options.requests_repo``: of that Hub repo, mirrored
+    there) against the released data ``source``, each under this worker's claim (``claims.py``). Requests other
+    workers are running are waited for (``options.wait``) and taken over if their claim expires."""
+    from .claims import Claims
+
     options = options or EvaluateOptions()
+    claims = Claims(
+        requests_dir,
+        repo=options.requests_repo,
+        endpoint=options.endpoint,
+        expiry_s=options.claim_expiry_s,
+        worker=options.worker,
+    )
     summary = Summary()
-    paths = find_requests(requests_dir)
+    done: set[Path] = set()  # recorded by this run: never looked at again
+    paths = claims.refresh()
     if not paths:
-        raise FileNotFoundError(f"{requests_dir}: no request files (*_eval_request_*.json); run `spacetime submit`")
-    for path in paths:
+        where = options.requests_repo or requests_dir
+        raise FileNotFoundError(f"{where}: no request files (*_eval_request_*.json); run `spacetime submit`")
+    announced: set[Path] = set()
+    while True:
+        elsewhere: dict[Path, str] = {}
+        moved = False  # this worker ran a request or lost a race: the folder (and the repo) changed, read it again
+        for path in paths:
+            if path in done:
+                continue
+            turn = _take_turn(path, claims, source, Path(results_dir), options, summary, echo)
+            if turn in (RAN, DONE):
+                done.add(path)
+            if turn in (RAN, LOST_RACE):
+                moved = True
+                break
+            if turn != DONE:
+                elsewhere[path] = turn
+        if not moved:
+            if not elsewhere:
+                return summary
+            if not options.wait:
+                summary.elsewhere.extend(elsewhere.items())
+                return summary
+            for path in elsewhere.keys() - announced:
+                echo(f"waiting: {path.name} is running in {elsewhere[path]}")
+            announced |= elsewhere.keys()
+            time.sleep(claims.poll_s)
+        paths = claims.refresh()
+
+
+RAN, DONE, LOST_RACE = "ran", "done", "lost race"
+
+
+def _take_turn(
+    path: Path,
+    claims: Any,
+    source: str | Path,
+    results_dir: Path,
+    options: EvaluateOptions,
+    summary: Summary,
+    echo: Callable[[str], None],
+) -> str:
+    """Run ``path`` if it is runnable and this worker gets it: RAN; DONE when there is nothing to run; LOST_RACE
+    when another worker's claim landed first; otherwise who else is running it."""
+    with claims.locked(path) as held:
+        if not held:
+            return "another process on this host (it holds the request's lock)"
         try:
-            request = read_request(path)
+            request = read_request(path)  # read again under the lock: another process may have run it meanwhile
         except InputError as error:  # unreadable: it cannot be marked, but it is reported
             summary.failed.append((path, str(error)))
             echo(f"FAILED {path}: {error}")
-            continue
+            return DONE
         if options.only and request.model not in options.only:
-            continue
+            return DONE
         if request.status == "FINISHED" or (request.status == "FAILED" and not options.retry_failed):
             summary.skipped.append(path)
-            continue
-        request.status, request.error = "RUNNING", None
-        write_request(path, request)
-        echo(f"evaluating {request.model} @ {request.revision} ({request.precision}) ...")
+            return DONE
+        who = claims.running_elsewhere(request)
+        if who:
+            return who
+        if request.status == "RUNNING":
+            echo(f"taking over {path.name}: its run stopped ({request.claim and request.claim['worker']})")
+        if not claims.take(path, request):
+            return LOST_RACE
+        _run_claimed(path, request, claims, source, results_dir, options, summary, echo)
+        return RAN
+
+
+def _run_claimed(path, request, claims, source, results_dir, options, summary, echo) -> None:
+    """Evaluate a request this worker holds, renewing its claim, and record the outcome while the claim is its own."""
+    echo(f"evaluating {request.model} @ {request.revision} ({request.precision}) ...")
+    with claims.beating(path, request) as lost:
         try:
-            written = evaluate_one(request, source, Path(results_dir), options, echo)
+            written = evaluate_one(request, source, results_dir, options, echo)
+            if options.results_repo and not lost.is_set():
+                _push_results(written, results_dir, options)
         except Exception as error:  # noqa: BLE001 - one request's failure is recorded, the others still run
             log.debug("request %s failed", path, exc_info=True)
-            request.status, request.error = "FAILED", _reason(error)
-            write_request(path, request)
-            summary.failed.append((path, request.error))
-            echo(f"FAILED {request.model}: {request.error}")
-            continue
-        request.status, request.results = "FINISHED", written.relative_to(results_dir).as_posix()
-        write_request(path, request)
+            request.status, request.error, written = "FAILED", _reason(error), None
+        else:
+            request.status, request.results = "FINISHED", written.relative_to(results_dir).as_posix()
+    if lost.is_set() or not claims.finish(path, request):
+        summary.lost.append(path)
+        echo(f"claim lost: {request.model} was taken over by another worker; this run's outcome is not recorded")
+    elif written is None:
+        summary.failed.append((path, request.error))
+        echo(f"FAILED {request.model}: {request.error}")
+    else:
         summary.finished.append(written)
         echo(f"finished {request.model}: {written}")
-    return summary
+
+
+def _push_results(written: Path, results_dir: Path, options: EvaluateOptions) -> None:
+    """The results file and its folders beside it (``plots_``, ``weights_``, ... ``<name>``) to the results repo,
+    before the request says FINISHED."""
+    from .hub_repos import files_under, push
+
+    name = written.stem.removeprefix("results_")
+    beside = [p for folder in written.parent.glob(f"*_{name}") if folder.is_dir() for p in files_under(folder)]
+    push(options.results_repo, results_dir, [written, *beside], f"Results of {written.name}", options.endpoint)
 
 
 def _reason(error: BaseException) -> str:
@@ -144,12 +240,14 @@ def evaluate_one(
     folders = [_activations(request, loaded, dataset, prompt, layers, source, device, options, echo)
                for dataset, prompt in request.prompts.items()]  # fmt: skip
     probe_dir = options.work_dir / "probes" / digest(request.file_name)[:16]
-    payload = run_probe(folders, source, probe_dir, options=ProbeOptions(revision=options.data_revision), echo=None)
+    probe_options = ProbeOptions(revision=options.data_revision, block_holdout=True)  # the generalisation column
+    payload = run_probe(folders, source, probe_dir, options=probe_options, echo=None)
     identity = dataset_identity(source, options.data_revision, repo=options.data_repo)
     results = build_results(request, loaded.info, payload, probe_dir, source, identity, options, device)
     target = results_dir / results_file_name(request)
     _copy_plots(probe_dir, target.parent / f"plots_{target.stem.removeprefix('results_')}")
     _copy_weights(probe_dir, weights_folder(target), list(payload["results"]))
+    _copy_entities(probe_dir, predictions_folder(target), list(payload["results"]))
     if options.activation_releases:
         # Released before the results file is written, so a failed release leaves no results file behind; the card
         # reads a copy in the probe folder, beside the probe's R^2-by-layer plots.
@@ -193,6 +291,12 @@ def release_activations(
 
 
 def _load(request: Request, options: EvaluateOptions) -> tuple[Any, str]:
+    """The request's model (its ``info`` gains ``num_parameters``); for the lexical floor, no model: its info."""
+    if request.kind == "lexical_floor":
+        from spacetime.probing.extraction.models import LoadedModel
+        from spacetime.probing.probes.lexical import lexical_info
+
+        return LoadedModel(None, None, lexical_info(request.revision)), "cpu"
     import torch
 
     from spacetime.probing.extraction.models import load_model
@@ -209,6 +313,7 @@ def _load(request: Request, options: EvaluateOptions) -> tuple[Any, str]:
         seed=request.seed,
         cache_dir=options.cache_dir,
     )
+    loaded.info["num_parameters"] = int(sum(p.numel() for p in loaded.model.parameters()))
     return loaded, device
 
 
@@ -244,6 +349,13 @@ def _activations(request, loaded, dataset, prompt_name, layers, source, device, 
     prompt = get_prompt(dataset, prompt_name)
     rows = read_entities(dataset, source, required_columns(prompt), options.data_revision)
     root = options.work_dir / "activations"
+    if request.kind == "lexical_floor":
+        from spacetime.loaders.load import probing_data
+        from spacetime.probing.probes.lexical import write_lexical_folder
+
+        data = probing_data(source, dataset, options.data_revision)
+        split_of = dict(zip(data.entity_ids, data.split))
+        return write_lexical_folder(rows, [split_of[e] for e in rows.entity_ids], prompt, root, loaded.info)
     if request.kind == "static_embeddings":
         return write_static_folder(loaded, rows, prompt, root)
     return extract_to_folder(
@@ -301,6 +413,7 @@ def build_results(
             "entities_sha256": digest(*ids),
             "replicates": {k: [_round(x) for x in v] for k, v in boot["replicates"].items()},
         }
+        entry.update(_meaning(request, dataset, probed, (truth, pred, ids), probe_dir, source, options))
         results[dataset] = entry
         better[dataset] = {m: higher_is_better(m) for m in boot["metrics"]}
         samples[dataset] = {"original": len(ids), "effective": len(ids)}
@@ -310,7 +423,8 @@ def build_results(
             "model_name": request.model,
             "model_sha": request.revision,
             "model_dtype": info["model_dtype"],
-            "base_model": request.base_model,
+            "base_model": "" if request.kind == "lexical_floor" else request.base_model,
+            "num_parameters": info.get("num_parameters"),
             "kind": request.kind,
             "model_type": request.model_type,
             "seed": request.seed if request.kind == "random_init" else None,
@@ -331,6 +445,83 @@ def build_results(
         "versions": {dataset: RESULTS_VERSION for dataset in results},
         "date": time.time(),
     }
+
+
+def _meaning(
+    request: Request,
+    dataset: str,
+    probed: dict[str, Any],
+    tested: tuple[np.ndarray, np.ndarray, list[str]],
+    probe_dir: Path,
+    source: str | Path,
+    options: EvaluateOptions,
+) -> dict[str, Any]:
+    """What a dataset's score means: R^2 by popularity stratum, the generalisation R^2 (block hold-out), the
+    per-entity predictions (written to ``probe_dir/entities/<dataset>.parquet``, copied beside the results file by
+    ``evaluate_one``) and the worst-predicted entities."""
+    from spacetime.probing.probes.run import write_parquet
+    from spacetime.probing.probes.strata import entity_frame, popularity_measure, strata_scores, worst_entities
+
+    truth, pred, ids = tested
+    kind, names = spec(dataset).kind, probed["targets"]
+    measure = popularity_measure(dataset)
+    columns = _entity_columns(source, dataset, options.data_revision, ["name", *([measure] if measure else [])], ids)
+    frame = entity_frame(ids, columns["name"].tolist(), truth, pred, names, kind)
+    write_parquet(probe_dir / ENTITIES_DIR / f"{dataset}.parquet", frame, compression="zstd")
+    strata = []
+    if measure:
+        popularity = columns[measure].to_numpy(dtype=np.float64)
+        strata = strata_scores(truth, pred, names, popularity, measure, kind, options.resamples, options.seed)
+    held = _generalisation(dataset, probed, tested, probe_dir, options)
+    results_file = Path(results_file_name(request))
+    return {
+        "popularity": measure or "none",
+        "strata,test": strata,
+        "block_column": spec(dataset).block.column,
+        "r2,block_holdout": held["r2"] if held else None,
+        "r2_ci,block_holdout": held["r2_ci"] if held else None,
+        "r2_standard,block_holdout": held["standard_r2"] if held else None,
+        "rows,block_holdout": held["rows"] if held else 0,
+        "predictions": f"{predictions_folder(results_file).name}/{dataset}.parquet",
+        "worst,test": worst_entities(frame),
+    }
+
+
+def _generalisation(
+    dataset: str,
+    probed: dict[str, Any],
+    tested: tuple[np.ndarray, np.ndarray, list[str]],
+    probe_dir: Path,
+    options: EvaluateOptions,
+) -> dict[str, Any] | None:
+    """``robustness.generalisation_r2`` of the block hold-out predictions ``run_probe`` wrote for ``dataset``."""
+    import pandas as pd
+
+    from spacetime.probing.probes.robustness import generalisation_r2
+    from spacetime.probing.probes.run import HOLDOUT_DIR, PRED_PREFIX
+
+    path = probe_dir / HOLDOUT_DIR / f"{dataset}.parquet"
+    if not path.is_file():
+        return None
+    truth, pred, ids = tested
+    held = pd.read_parquet(path)
+    if not len(held):
+        return None
+    position = {e: i for i, e in enumerate(ids)}
+    rows = np.array([position[e] for e in held["entity_id"]], dtype=np.int64)
+    held_pred = held[[PRED_PREFIX + t for t in probed["targets"]]].to_numpy(dtype=np.float64)
+    return generalisation_r2(truth[rows], held_pred, pred[rows], truth, options.resamples, options.seed)
+
+
+def _entity_columns(source: str | Path, dataset: str, revision: str | None, columns: list[str], ids: list[str]) -> Any:
+    """``columns`` of the released rows of ``ids``, in that order."""
+    import pandas as pd
+
+    from spacetime.loaders.load import load_config
+
+    ds = load_config(source, dataset, revision)
+    frame = pd.concat([ds[split].select_columns(["entity_id", *columns]).to_pandas() for split in ds])
+    return frame.set_index("entity_id").loc[ids]
 
 
 def _round(value: float) -> float | None:
@@ -364,6 +555,20 @@ def _copy_plots(probe_dir: Path, target: Path) -> None:
             shutil.copyfile(png, target / png.name)
 
 
+def predictions_folder(results_file: Path) -> Path:
+    """Where the per-entity test predictions of ``results_<name>.json`` are kept: ``predictions_<name>/`` beside
+    it, one zstd Parquet per dataset (``strata.entity_frame``)."""
+    return results_file.parent / f"predictions_{results_file.stem.removeprefix('results_')}"
+
+
+def _copy_entities(probe_dir: Path, target: Path, datasets: list[str]) -> None:
+    if target.is_dir():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for dataset in datasets:
+        shutil.copyfile(probe_dir / ENTITIES_DIR / f"{dataset}.parquet", target / f"{dataset}.parquet")
+
+
 def weights_folder(results_file: Path) -> Path:
     """Where the fitted probes of ``results_<name>.json`` are kept: ``weights_<name>/`` beside it."""
     return results_file.parent / f"weights_{results_file.stem.removeprefix('results_')}"
@@ -384,8 +589,9 @@ def _copy_weights(probe_dir: Path, target: Path, datasets: list[str]) -> None:
 def demo_leaderboard(
     out_root: Path, release_folder: Path, echo: Callable[[str], None] = print, progress: bool = False
 ) -> Path:
-    """The demo's leaderboard: request the embedded SmolLM2 (with its random-init control and static baseline) on
-    every dataset, evaluate the requests against ``release_folder``, render the site; returns its ``index.html``.
+    """The demo's leaderboard: request the embedded SmolLM2 (with its random-init control, its static baseline and
+    the lexical floor of its prompts) on every dataset, evaluate the requests against ``release_folder``, render the
+    site; returns its ``index.html``.
 
     Layout under ``out_root/leaderboard/``: ``requests/``, ``results/``, ``site/`` (index.html, leaderboard.md and
     .png); activations and probe folders under ``out_root/evaluate/``; each request's activation release (Hub

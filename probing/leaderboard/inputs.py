@@ -1,7 +1,8 @@
 """Reading files that come from outside (request files, results files from a shared repo): bounded and strict.
 
-Every such file is checked for size before a byte of it is read, must be UTF-8, must be JSON without NaN or
-Infinity literals and without deep nesting; a failure is an :class:`InputError` naming the file and the problem.
+Every such file must be a regular file (never a symlink, FIFO or device) and is read only up to its size limit; it
+must be UTF-8, JSON without NaN or Infinity literals and without deep nesting; a failure is an :class:`InputError`
+naming the file and the problem.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from spacetime.common import FileRefused, read_limited
 from spacetime.errors import SpacetimeError
 
 MAX_DEPTH = 12
@@ -21,13 +23,15 @@ class InputError(SpacetimeError, ValueError):
 
 
 def read_json(path: Path, max_bytes: int, max_depth: int = MAX_DEPTH) -> Any:
-    """The JSON value in ``path``, after checking its size (before reading), encoding, literals and depth."""
+    """The JSON value in the regular file ``path`` (``common.read_limited``: no symlink, FIFO or device, at most
+    ``max_bytes`` read), after checking its encoding, literals and depth."""
     path = Path(path)
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise InputError(f"{path}: {size:,} bytes, over the limit of {max_bytes:,} for this kind of file")
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = read_limited(path, max_bytes)
+    except FileRefused as error:
+        raise InputError(str(error)) from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InputError(f"{path}: not UTF-8 text (byte {error.start}: {error.reason})") from None
     try:

@@ -4,13 +4,17 @@ A request names a model (a Hub id, or ``smollm2`` for the embedded SmolLM2), its
 embedded model the sha256 of its GGUF file), the precision to run it in and the prompt of each dataset. Submitting a
 model also files its two baselines: the random-init control (the same architecture with seeded random weights) and
 the static-embedding baseline (the model's input token embeddings averaged over the entity's tokens). Each has a
-model name of its own, so no reader can merge it with the model.
+model name of its own, so no reader can merge it with the model. It also files the lexical floor of its prompts
+(``lexical_floor``: ridge on character n-gram TF-IDF of the prompt text, no model; ``probes/lexical.py``), one per
+prompt set, shared by every model with those prompts.
 
 Layout, as in the Hugging Face leaderboard template's requests repo::
 
     <requests>/<org>/<name>_eval_request_<revision[:12]>_<precision>.json
     {"model", "base_model", "revision", "precision", "weight_type", "model_type", "kind", "seed", "prompts",
-     "layers", "status": PENDING | RUNNING | FINISHED | FAILED, "submitted_time", "error"?, "results"?}
+     "layers", "status": PENDING | RUNNING | FINISHED | FAILED, "submitted_time", "error"?, "results"?, "claim"?}
+
+``claim`` names the worker running the request (claims.py); ``evaluate`` takes a request only through a claim.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spacetime.common import visible_files, write_json_atomic
+from spacetime.common import json_bytes, regular_files, write_atomic
 from spacetime.pipelines.registry import DATASETS
 from spacetime.probing.extraction.prompts import default_prompts
 from spacetime.probing.extraction.prompts import prompts as prompts_of
@@ -32,7 +36,12 @@ FORMAT = "llm-spacetime-request/1"
 MAX_REQUEST_BYTES = 64 * 1024
 PRECISIONS = ("bfloat16", "float16", "float32")
 STATUSES = ("PENDING", "RUNNING", "FINISHED", "FAILED")
-KINDS = {"model": "pretrained", "random_init": "random-init control", "static_embeddings": "static-embedding baseline"}
+KINDS = {
+    "model": "pretrained",
+    "random_init": "random-init control",
+    "static_embeddings": "static-embedding baseline",
+    "lexical_floor": "lexical floor (char n-gram TF-IDF)",
+}
 MAX_LAYER = 4096  # above any real model's depth; the exact bound is checked once the model is loaded
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 COMMIT_SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -55,6 +64,7 @@ class Request:
     model_type: str = ""
     error: str | None = None
     results: str | None = None  # the results file, relative to the results folder, once FINISHED
+    claim: dict[str, Any] | None = None  # the worker running it, while RUNNING (claims.py: worker, host, pid, beat)
     format: str = FORMAT
 
     @property
@@ -86,6 +96,10 @@ def model_name(base_model: str) -> str:
 
 def baseline_name(base_model: str, kind: str, seed: int = 0) -> str:
     """The display name of ``kind`` for ``base_model``: the model's own, or its baseline's (never the same)."""
+    if kind == "lexical_floor":  # no model: one floor per prompt set, whichever model asked for it
+        from spacetime.probing.probes.lexical import LEXICAL_MODEL
+
+        return LEXICAL_MODEL
     name = model_name(base_model)
     if kind == "random_init":
         return f"{name}-random-init-seed{seed}"
@@ -103,7 +117,8 @@ def make_requests(
     seed: int = 0,
     baselines: bool = True,
 ) -> list[Request]:
-    """The model's request and, with ``baselines``, those of its random-init control and static-embedding baseline."""
+    """The model's request and, with ``baselines``, those of its random-init control, its static-embedding baseline
+    and the lexical floor of its prompts (no model: ``probes.lexical``)."""
     from spacetime.probing.extraction.models import EMBEDDED
 
     if base_model == EMBEDDED:
@@ -124,10 +139,31 @@ def make_requests(
             model_type=KINDS[kind],
         )
         for kind in kinds
+        if kind != "lexical_floor"
     ]
+    if baselines:
+        requests.append(lexical_request(dict(prompts or default_prompts()), now))
     for request in requests:
         check_request(request, Path("<new request>"))
     return requests
+
+
+def lexical_request(prompts: dict[str, str], submitted_time: str) -> Request:
+    """The lexical floor's request for a prompt set: its revision is the sha1 of the floor's definition and the
+    prompts (``probes.lexical.lexical_revision``), so every model with those prompts shares one floor."""
+    from spacetime.probing.probes.lexical import LEXICAL_DTYPE, LEXICAL_MODEL, lexical_revision
+
+    return Request(
+        model=LEXICAL_MODEL,
+        base_model=LEXICAL_MODEL,
+        revision=lexical_revision(prompts),
+        precision=LEXICAL_DTYPE,
+        kind="lexical_floor",
+        prompts=prompts,
+        layers=[0],
+        submitted_time=submitted_time,
+        model_type=KINDS["lexical_floor"],
+    )
 
 
 def submit(requests_dir: Path, requests: list[Request]) -> list[tuple[Path, bool]]:
@@ -145,7 +181,12 @@ def submit(requests_dir: Path, requests: list[Request]) -> list[tuple[Path, bool
 
 
 def write_request(path: Path, request: Request) -> None:
-    write_json_atomic(path, request.to_json())
+    write_atomic(path, request_bytes(request))
+
+
+def request_bytes(request: Request) -> bytes:
+    """The request file's bytes, as written locally and committed to a requests repo."""
+    return json_bytes(request.to_json())
 
 
 def read_request(path: Path) -> Request:
@@ -170,7 +211,7 @@ def check_request(request: Request, path: Path) -> None:
     require(request.status in STATUSES, path, f"status {request.status!r} is not one of {list(STATUSES)}")
     require(request.precision in PRECISIONS, path, f"precision {request.precision!r} is not one of {list(PRECISIONS)}")
     require(
-        request.base_model == EMBEDDED or bool(REPO_ID.match(request.base_model)),
+        request.base_model == EMBEDDED or is_hub_model_id(request.base_model),
         path,
         f"model {request.base_model!r} is not a Hub model id (ORG/NAME) or {EMBEDDED!r}",
     )
@@ -209,14 +250,33 @@ def check_request(request: Request, path: Path) -> None:
     if isinstance(layers, list):
         too_deep = [x for x in layers if x >= MAX_LAYER]
         require(not too_deep, path, f"layer(s) {too_deep} are out of range (no model has {MAX_LAYER} layers)")
+    from .claims import claim_problem
+
+    problem = claim_problem(request.claim)
+    require(problem is None, path, f"field 'claim': {problem}")
     for name in ("error", "results"):
         value = getattr(request, name)
         require(value is None or isinstance(value, str), path, f"field {name!r} must be a string or null")
 
 
+def is_hub_model_id(value: str) -> bool:
+    """``ORG/NAME`` as the Hub takes it: ``huggingface_hub.utils.validate_repo_id`` (no ``--`` or ``..``, no ``-`` or
+    ``.`` at either end, at most 96 characters) on the whole string, ASCII letters, digits and ``-_.`` only."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    if not REPO_ID.fullmatch(value):  # fullmatch: "$" alone lets a final newline through
+        return False
+    try:
+        validate_repo_id(value)
+    except HFValidationError:
+        return False
+    return True
+
+
 def find_requests(requests_dir: Path) -> list[Path]:
-    """The request files under ``requests_dir`` (hidden folders, e.g. huggingface_hub's ``.cache``, left out)."""
-    return visible_files(requests_dir, "*_eval_request_*.json")
+    """The request files under ``requests_dir`` (hidden folders, e.g. huggingface_hub's ``.cache``, left out); an
+    entry named like one that is not a regular file is left out with a warning (``common.regular_files``)."""
+    return regular_files(requests_dir, "*_eval_request_*.json")
 
 
 def parse_prompt_options(values: tuple[str, ...] | list[str]) -> dict[str, str]:
