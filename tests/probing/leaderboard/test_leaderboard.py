@@ -93,9 +93,11 @@ def test_paired_difference_separates_real_gaps_and_not_noise():
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
 
-def test_a_submission_files_the_model_and_two_baselines_each_with_its_own_name(tmp_path):
+def test_a_submission_files_the_model_and_its_baselines_each_with_its_own_name(tmp_path):
     made = make_requests("org/model", SHA, prompts={"world_places": "empty"})
-    assert [r.model for r in made] == ["org/model", "org/model-random-init-seed0", "org/model-static-embeddings"]
+    assert [r.model for r in made] == [
+        "org/model", "org/model-random-init-seed0", "org/model-static-embeddings", "llm-spacetime/lexical-floor"
+    ]  # fmt: skip
     written = submit(tmp_path, made)
     assert all(new for _, new in written)
     request = read_request(written[0][0])
@@ -215,14 +217,14 @@ def evaluated(tmp_path_factory):
 
 def test_evaluate_runs_every_request_and_records_a_failure_without_stopping(evaluated):
     summary = evaluated["summary"]
-    assert len(summary.finished) == 3, evaluated["lines"]
+    assert len(summary.finished) == 4, evaluated["lines"]
     assert len(summary.failed) == 1
     failed_path, reason = summary.failed[0]
     assert "layer(s) [999] are out of range: the model has 30 layers (0..29)" in reason
     failed = read_request(failed_path)
     assert failed.status == "FAILED" and "999" in failed.error
     statuses = sorted(read_request(p).status for p in evaluated["requests"].rglob("*.json"))
-    assert statuses == ["FAILED", "FINISHED", "FINISHED", "FINISHED"]
+    assert statuses == ["FAILED", "FINISHED", "FINISHED", "FINISHED", "FINISHED"]
 
 
 def test_results_use_lm_eval_keys_and_name_the_dataset_repo(evaluated):
@@ -231,7 +233,7 @@ def test_results_use_lm_eval_keys_and_name_the_dataset_repo(evaluated):
     for path in files:
         results = read_results(path)
         by_kind[results["config"]["kind"]] = results
-    assert set(by_kind) == {"model", "random_init", "static_embeddings"}
+    assert set(by_kind) == {"model", "random_init", "static_embeddings", "lexical_floor"}
     model = by_kind["model"]
     config = model["config"]
     assert config["dataset_repo"] == "llm-spacetime/llm-spacetime"
@@ -251,7 +253,7 @@ def test_results_use_lm_eval_keys_and_name_the_dataset_repo(evaluated):
     static = by_kind["static_embeddings"]
     assert [p["layer"] for p in static["results"]["world_places"]["per_layer"]] == [0]
     names = {k: v["config"]["model_name"] for k, v in by_kind.items()}
-    assert len(set(names.values())) == 3
+    assert len(set(names.values())) == 4
     assert (files[0].parent / f"plots_{files[0].stem[8:]}").is_dir()
 
 
@@ -259,7 +261,7 @@ def test_a_rerun_skips_finished_requests(evaluated):
     summary = evaluate_requests(
         evaluated["requests"], evaluated["release"], evaluated["results"], EvaluateOptions(work_dir=Path("unused"))
     )
-    assert not summary.finished and len(summary.skipped) == 4
+    assert not summary.finished and len(summary.skipped) == 5
 
 
 def _template_read_evals(results_dir: Path) -> dict[str, dict]:
@@ -284,8 +286,8 @@ def _template_read_evals(results_dir: Path) -> dict[str, dict]:
 
 def test_a_template_style_reader_keeps_model_and_baselines_apart(evaluated):
     rows = _template_read_evals(evaluated["results"])
-    assert len(rows) == 3
-    assert {row["precision"] for row in rows.values()} == {"bfloat16"}
+    assert len(rows) == 4
+    assert {row["precision"] for row in rows.values()} == {"bfloat16", "float16"}  # float16: the lexical floor
     assert all(set(row["scores"]) == {"world_places", "historical_figures"} for row in rows.values())
 
 
@@ -350,7 +352,7 @@ def _other_layer(data: dict) -> int:
     ],
 )
 def test_hand_edited_results_are_refused(evaluated, tmp_path, edit, message):
-    path = next(p for p in evaluated["results"].rglob("results_*.json") if "static" not in p.parent.name)
+    path = next(p for p in evaluated["results"].rglob("results_*.json") if p.parent.name.endswith("Instruct"))
     data = json.loads(path.read_text())
     edit(data)
     target = tmp_path / "results_edited.json"
@@ -416,10 +418,12 @@ def test_the_site_renders_in_a_headless_browser_and_shows_markup_as_text(evaluat
     console = [line for line in log.splitlines() if "CONSOLE" in line or "Content Security Policy" in line]
     assert not console, console
     assert 'data-ready="sortable"' in dom  # the page's script ran to its end
-    assert dom.count('<tr class="entry">') == 8  # 2 datasets x (model, control, static, hostile copy)
+    entries = len(list(results.rglob("results_*.json")))  # model, baselines and the hostile copy
+    assert dom.count('<tr class="entry"') == 3 * entries  # the overall table and 2 datasets
     assert "&lt;img src=x onerror=alert(1)&gt;" in dom  # shown as text ...
     assert '<img src="x"' not in dom and "<img src=x" not in dom  # ... never an element
-    assert dom.count("<svg") == 2 and dom.count('src="data:image/png;base64,') >= 6
+    assert "data:image" not in dom and "<svg" not in dom  # images are files of the site, loaded when opened
+    assert len(list(index.parent.glob("plots/curves-*.svg"))) == 2 and dom.count('loading="lazy"') >= 8
     assert "http://" not in dom.replace("http://www.w3.org/2000/svg", "")  # nothing fetched from the network
     assert "https://" not in dom
 
@@ -455,12 +459,13 @@ def test_requests_and_results_travel_through_hub_dataset_repos(evaluated, hub, t
     )
     assert done.exit_code == 0, done.output
     remote = hub.repo("board/requests").head.files
-    assert sorted(p for p in remote if not p.startswith(".")) == [
+    assert sorted(p for p in remote if not p.startswith(".") and not p.startswith("llm-spacetime/lexical-floor")) == [
         "org/model-random-init-seed0_eval_request_0123456789ab_bfloat16.json",
         "org/model-static-embeddings_eval_request_0123456789ab_bfloat16.json",
         "org/model_eval_request_0123456789ab_bfloat16.json",
     ]
     assert json.loads(remote["org/model_eval_request_0123456789ab_bfloat16.json"])["status"] == "PENDING"
+    assert sum(p.startswith("llm-spacetime/lexical-floor_eval_request_") for p in remote) == 1
 
     # The evaluator's side: results pushed to a results repo, the site rendered from a fresh pull of it.
     push("board/results", evaluated["results"], files_under(evaluated["results"]), "results", hub.url)
@@ -484,7 +489,7 @@ def test_requests_and_results_travel_through_hub_dataset_repos(evaluated, hub, t
         + ["--data", str(evaluated["release"]), "--results", str(tmp_path / "res2"), "--endpoint", hub.url],
     )
     assert done.exit_code == 0, done.output
-    assert "0 finished, 0 failed, 4 already done" in done.output
+    assert "0 finished, 0 failed, 5 already done" in done.output  # 4 requests and the lexical floor
     pulled_requests = sorted(p.name for p in (tmp_path / "rq2").rglob("*_eval_request_*.json"))
     assert pulled_requests == sorted(p.name for p in evaluated["requests"].rglob("*_eval_request_*.json"))
 
@@ -536,7 +541,7 @@ def test_evaluate_releases_the_activations_of_the_model_and_both_baselines(evalu
     summary = evaluate_requests(
         tmp_path / "requests", evaluated["release"], tmp_path / "results", options, lines.append
     )
-    assert len(summary.finished) == 3 and not summary.failed, lines
+    assert len(summary.finished) == 4 and not summary.failed, lines  # the model, its two baselines, the lexical floor
     for path in summary.finished:
         config = read_results(path)["config"]
         release = tmp_path / "releases" / config["activations"]["release"]
