@@ -9,12 +9,12 @@ is only as informative as its distance above this line. The vectors are written 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from pathlib import Path
 
 import numpy as np
 
-from spacetime import __version__
 from spacetime.common import digest
 
 from . import store
@@ -49,7 +49,6 @@ def mean_token_embeddings(loaded: LoadedModel, texts: list[str], batch: int = 40
 
 def write_static_folder(loaded: LoadedModel, rows: EntityRows, prompt: Prompt, out_root: Path) -> Path:
     """The baseline's activation folder ``out_root/<model>-static-embeddings/<dataset>/<prompt>/`` (one layer)."""
-    import torch
 
     info = loaded.info
     folder = store.activation_folder(out_root, loaded.slug + SUFFIX, rows.dataset, prompt.name)
@@ -60,29 +59,13 @@ def write_static_folder(loaded: LoadedModel, rows: EntityRows, prompt: Prompt, o
         rows.source.get("rows_sha256", ""),
         *texts,
     )
-    if store.is_complete(folder, fingerprint):
-        return folder
-    store.start_folder(folder)
-    vectors = mean_token_embeddings(loaded, texts)
-    store.save_tensors_atomic(
-        folder / store.layer_file(STATIC_LAYER), {store.TENSOR: torch.from_numpy(vectors).to(torch.float16)}
-    )
     manifest = {
-        "package_version": __version__,
         "model": info["model"] + SUFFIX,
         "model_revision": info["model_revision"],
         "model_dtype": info["model_dtype"],
-        "random_init": False,
-        "seed": None,
         "baseline": "static input token embeddings, mean over the entity's tokens",
-        "hidden_size": int(vectors.shape[1]),
-        "dataset": rows.dataset,
-        "dataset_repo": rows.source.get("repo"),
-        "dataset_revision": rows.source.get("revision"),
-        "dataset_rows_sha256": rows.source.get("rows_sha256"),
         "prompt": prompt.name,
         "prompt_text": "(entity tokens only)",
-        "layers": [STATIC_LAYER],
-        "rows": len(rows),
     }
-    return store.finish_folder(folder, fingerprint, rows.entity_ids, [STATIC_LAYER], manifest)
+    compute = functools.partial(mean_token_embeddings, loaded, texts)
+    return store.one_layer_folder(folder, fingerprint, rows, STATIC_LAYER, compute, manifest)

@@ -28,7 +28,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -221,6 +221,42 @@ def finish_folder(
     write_atomic(folder / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     shutil.rmtree(shard_dir(folder, fingerprint), ignore_errors=True)
     return folder
+
+
+def one_layer_folder(
+    folder: Path,
+    fingerprint: str,
+    rows: Any,
+    layer: int,
+    compute: Callable[[], Any],
+    manifest: dict[str, Any],
+) -> Path:
+    """A baseline's activation folder (the static embeddings, the lexical floor): one "layer" of ``compute()``'s
+    ``[rows, width]`` vectors, stored in float16, and the manifest with the dataset's identity taken from ``rows``
+    (``extraction.entities.EntityRows``). Kept as it is when a run with the same fingerprint completed it."""
+    import torch
+
+    from spacetime import __version__
+
+    if is_complete(folder, fingerprint):
+        return folder
+    start_folder(folder)
+    vectors = compute()
+    save_tensors_atomic(Path(folder) / layer_file(layer), {TENSOR: torch.from_numpy(vectors).to(torch.float16)})
+    manifest = {
+        "package_version": __version__,
+        **manifest,
+        "random_init": False,
+        "seed": None,
+        "hidden_size": int(vectors.shape[1]),
+        "dataset": rows.dataset,
+        "dataset_repo": rows.source.get("repo"),
+        "dataset_revision": rows.source.get("revision"),
+        "dataset_rows_sha256": rows.source.get("rows_sha256"),
+        "layers": [layer],
+        "rows": len(rows),
+    }
+    return finish_folder(folder, fingerprint, rows.entity_ids, [layer], manifest)
 
 
 def is_complete(folder: Path, fingerprint: str) -> bool:

@@ -22,6 +22,7 @@ against the paper's 0.359 for Llama-2-70B); a score above this row is the claim 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -89,9 +90,6 @@ def write_lexical_folder(
 ) -> Path:
     """The floor's activation folder ``out_root/<slug>/<dataset>/<prompt>/`` (one layer), like the static
     baseline's. ``rows``: ``extraction.entities.EntityRows``; ``split``: train/test per row, in the same order."""
-    import torch
-
-    from spacetime import __version__
     from spacetime.common import digest
     from spacetime.probing.extraction import store
 
@@ -100,33 +98,17 @@ def write_lexical_folder(
     train = np.asarray(split) == "train"
     fingerprint = digest(DESCRIPTION, str(width), rows.dataset, rows.source.get("rows_sha256", ""), *texts,
                          *np.asarray(split).astype(str))  # fmt: skip
-    if store.is_complete(folder, fingerprint):
-        return folder
-    store.start_folder(folder)
-    vectors = lexical_features(texts, train, width)
-    store.save_tensors_atomic(
-        folder / store.layer_file(LEXICAL_LAYER), {store.TENSOR: torch.from_numpy(vectors).to(torch.float16)}
-    )
     manifest = {
-        "package_version": __version__,
         "model": info["model"],
         "model_slug": info["slug"],
         "model_revision": info["model_revision"],
         "model_dtype": info["model_dtype"],
-        "random_init": False,
-        "seed": None,
         "baseline": DESCRIPTION,
-        "hidden_size": int(vectors.shape[1]),
-        "dataset": rows.dataset,
-        "dataset_repo": rows.source.get("repo"),
-        "dataset_revision": rows.source.get("revision"),
-        "dataset_rows_sha256": rows.source.get("rows_sha256"),
         "prompt": prompt.name,
         "prompt_text": prompt.template(""),
-        "layers": [LEXICAL_LAYER],
-        "rows": len(rows),
     }
-    return store.finish_folder(folder, fingerprint, rows.entity_ids, [LEXICAL_LAYER], manifest)
+    compute = functools.partial(lexical_features, texts, train, width)
+    return store.one_layer_folder(folder, fingerprint, rows, LEXICAL_LAYER, compute, manifest)
 
 
 def lexical_info(revision: str) -> dict[str, Any]:
