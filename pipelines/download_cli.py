@@ -24,12 +24,7 @@ PARTS = ("dbpedia", "pageviews")
 @click.option(
     "--workers", type=click.IntRange(min=1, max=4), default=2, show_default=True, help="Files fetched at once."
 )
-@click.option(
-    "--contact",
-    envvar="SPACETIME_CONTACT",
-    default=None,
-    help="Contact (e-mail or URL) for the User-Agent [env: SPACETIME_CONTACT].",
-)
+@opt.contact_option()
 @opt.progress_option()
 def download_command(out: Path, only, databus_url, dumps_url, window_start, window_months, workers, contact, progress):
     """Download the pinned DBpedia release (Databus) and the pageview window's monthly dumps into OUT/downloads/,

@@ -107,12 +107,7 @@ def main(ctx: click.Context, verbose: int) -> None:
     default=None,
     help="Response caches (resumable builds) [default: OUT/.cache].",
 )
-@click.option(
-    "--contact",
-    envvar="SPACETIME_CONTACT",
-    default=None,
-    help="Contact (e-mail or URL) for the User-Agent sent to the live services [env: SPACETIME_CONTACT].",
-)
+@opt.contact_option()
 @click.option(
     "--timeout",
     type=click.FloatRange(min=1),

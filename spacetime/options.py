@@ -18,6 +18,7 @@
                        against the model's depth once it is known
 ``--model``            a model to load (a Hub id, a folder or ``smollm2``); ``evaluate --only-model`` filters requests
 ``--cache-dir``        the build's response caches; the converted model folder is ``--model-cache-dir``
+``--contact``          the contact (e-mail or URL) in the User-Agent (``build``, ``download``; env SPACETIME_CONTACT)
 ``--window-start``,    the pageview window (``build``, ``download``): first month YYYY-MM and length in months,
 ``--window-months``    the default window (2021-01, 36 months) where not given
 =====================  =========================================================================================
@@ -121,6 +122,17 @@ def chosen_datasets(datasets: tuple[str, ...], all_: bool) -> list[str]:
 def dataset_argument() -> Decorator:
     """``DATASET``: exactly one known dataset."""
     return click.argument("dataset", type=click.Choice(DATASETS), metavar="DATASET")
+
+
+def contact_option() -> Decorator:
+    """``--contact`` (env SPACETIME_CONTACT): an e-mail or URL put in the User-Agent the live services and the
+    download servers see, as Wikimedia asks of its clients."""
+    return click.option(
+        "--contact",
+        envvar="SPACETIME_CONTACT",
+        default=None,
+        help="Contact (e-mail or URL) for the User-Agent sent to the live services [env: SPACETIME_CONTACT].",
+    )
 
 
 def progress_option() -> Decorator:
