@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from spacetime.pipelines.servers import free_port, stop_pid, wait_for_sparql
@@ -235,6 +236,18 @@ class VirtuosoServer:
             raise RuntimeError(f"isql-vt failed (exit {result.returncode}) running:\n{script}\n{output[-2000:]}")
         return output
 
+    def explain(self, *queries: str, default_graph: str | None = None) -> list[str]:
+        """Virtuoso's plan for each SPARQL query (``explain()`` through one isql run): the join order it would run,
+        with its estimate of the rows of each index access (see :func:`plan_scans`). ``default_graph`` is the graph
+        the queries read, as the endpoint's ``default-graph-uri`` (by default the one the data was loaded into)."""
+        graph = default_graph or self.graph
+        texts = [f"sparql define input:default-graph-uri <{graph}> {query}" for query in queries]
+        output = self.isql(*(f"explain({sql_string(text)})" for text in texts), timeout=120 + len(texts))
+        plans = _PLAN_HEADER.split(output)[1:]  # each plan is printed as a one-column result set named REPORT
+        if len(plans) != len(queries):
+            raise RuntimeError(f"isql-vt printed {len(plans)} plans for {len(queries)} queries:\n{output[-2000:]}")
+        return plans
+
     def load(self, files: Sequence[Path]) -> None:
         """Bulk-load the files into ``graph`` (ld_add + rdf_loader_run + checkpoint); fail if any file failed."""
         graph = sql_string(self.graph)
@@ -268,3 +281,50 @@ class VirtuosoServer:
 def sql_string(value: str) -> str:
     """A single-quoted SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class PlanScan:
+    """One index access of a Virtuoso plan, in the plan's order: the quad index read, the predicate it reads (the
+    local name as ``explain`` prints it: ``type``, ``lat``), whether the subject and the object are bound (given by an
+    earlier step, a constant or a range) and the optimizer's estimate of the rows it reads per lookup."""
+
+    index: str
+    predicate: str | None
+    subject_bound: bool
+    object_bound: bool
+    rows: float
+
+    @property
+    def whole_predicate(self) -> bool:
+        """Whether it reads every triple of its predicate: neither the subject nor the object limits it."""
+        return not self.subject_bound and not self.object_bound
+
+
+_PLAN_HEADER = re.compile(r"^REPORT\s*\nVARCHAR\s*\n_+\s*$", re.MULTILINE)
+_PLAN_NODE = re.compile(r"^\s*(RDF_QUAD\w*)\s+([0-9.e+-]+)\s+rows\(")
+_PLAN_PREDICATE = re.compile(r'\bP\s*=\s*IRI_ID"(?:\.\.\.)?([^"]*)"')
+
+
+def plan_scans(plan: str) -> list[PlanScan]:
+    """The index accesses of a plan printed by :meth:`VirtuosoServer.explain`, in order. Each access is printed as a
+    line ``RDF_QUAD_POGS  37 rows(...)`` followed by one line of key conditions (``P = IRI_ID"...lat" , O >= 10 <
+    10.5 , G = ...``)."""
+    lines = plan.splitlines()
+    scans = []
+    for i, line in enumerate(lines):
+        node = _PLAN_NODE.match(line)
+        if node is None:
+            continue
+        keys = lines[i + 1] if i + 1 < len(lines) else ""
+        predicate = _PLAN_PREDICATE.search(keys)
+        scans.append(
+            PlanScan(
+                index=node.group(1),
+                predicate=predicate.group(1) if predicate else None,
+                subject_bound=re.search(r"\bS\s*=", keys) is not None,
+                object_bound=re.search(r"\bO\s*(=|>=|>|<=|<)", keys) is not None,
+                rows=float(node.group(2)),
+            )
+        )
+    return scans

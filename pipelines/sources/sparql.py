@@ -6,10 +6,13 @@ So this client never uses OFFSET. A query that declares a :class:`RangeSplit` is
 that the store's indexes answer (Virtuoso seeks a range of ``?lat`` or of ``?deathDate`` in its POGS index), so each
 query costs what its rows cost and a build grows linearly with the graph: a range whose answer fills the page, or
 that times out (Virtuoso's SR171 / S1T00), is cut smaller and asked again, never retried as it was; a range no cut can
-shrink (one value, or values outside every boundary) is paged by key on its own. A UNION whose branches bind
-different variables is fetched one branch at a time (:meth:`PagedQuery.split_union`). Other queries are paged by the
-string form of a key variable (rows at or after the last key seen); that costs a sort of the whole pattern per page,
-so it is for small results. Rows are held as columns (:class:`QueryResult.table`), not as one dict per binding.
+shrink (one value, or values outside every boundary) is paged by key on its own. Each range is asked entities first
+(:meth:`PagedQuery.ranged`): a subquery reads the range from the split variable's own triple, and the rest of the
+pattern is joined to what it found, so Virtuoso does not start from, say, every ``rdf:type`` triple of the graph when
+its statistics favour that. A UNION whose branches bind different variables is fetched one branch at a time
+(:meth:`PagedQuery.split_union`). Other queries are paged by the string form of a key variable (rows at or after the
+last key seen); that costs a sort of the whole pattern per page, so it is for small results. Rows are held as
+columns (:class:`QueryResult.table`), not as one dict per binding.
 """
 
 from __future__ import annotations
@@ -414,6 +417,12 @@ def select_variables(select: str) -> list[str]:
     return [token[1:] for token in select.split() if token.startswith("?")]
 
 
+# More rows than any graph holds. A subquery with a LIMIT is evaluated on its own: Virtuoso cannot merge it into the
+# outer join order, as it does with a plain subquery (starting from, say, every creator triple of the graph).
+SUBQUERY_LIMIT = 1_000_000_000
+_PREDICATE = r"(?:[A-Za-z][\w.-]*)?:[\w.-]*|<[^<>\s]*>"
+
+
 @dataclass(frozen=True)
 class PagedQuery:
     """A SELECT fetched in several requests: by ranges of ``split`` when given, one branch at a time when it has
@@ -421,6 +430,13 @@ class PagedQuery:
 
     ``where`` is the graph pattern (without braces). Rows that share a key always land on the same page. Results
     are sorted by ``?key``.
+
+    A range of a split query is asked entities first (:meth:`ranged`): a subquery reads the entities whose split
+    variable lies in the range from the one triple pattern that binds it (``?place geo:lat ?lat``, which ``where``
+    must hold), and the whole pattern is joined to them after it. Virtuoso evaluates a subquery with a LIMIT on its
+    own, so it does not start from the rest (every ``rdf:type`` triple of the graph, say) when its statistics lean
+    that way: a range costs what its entities cost, not what the graph holds. (It may still start a UNION branch from
+    a triple it misestimates as nearly empty; ``tests/pipelines/test_virtuoso_plans.py`` reads its plans.)
     """
 
     name: str
@@ -443,6 +459,7 @@ class PagedQuery:
                     f"query {self.name}: a split on ?{self.split.var}, which the SELECT leaves out, needs SELECT "
                     "DISTINCT (a row may fall in two ranges)"
                 )
+            self.split_triple  # noqa: B018 - raises when no triple of the pattern binds the split variable
 
     def split_union(self, union: str, splits: dict[str, RangeSplit]) -> PagedQuery:
         """This query answered one branch of ``union`` (a ``{ A } UNION { B }`` group of its pattern) at a time, each
@@ -483,23 +500,48 @@ class PagedQuery:
             f"  FILTER(STR(?{self.key}) > {key_term(after, after_is_iri)})\n}}\nLIMIT 1\n"
         )
 
+    @property
+    def split_triple(self) -> tuple[str, str]:
+        """The subject and predicate of the triple pattern that binds the split variable: ``("?place", "geo:lat")``
+        in ``?place a ?root ; geo:lat ?lat``. Raises ValueError when ``where`` has none (only a path binds it)."""
+        assert self.split is not None
+        var = re.escape(self.split.var)
+        for found in re.finditer(rf"(?:^|(?<=[\s;{{]))({_PREDICATE})\s+\?{var}\b", self.where):
+            statement = re.split(r"\s\.\s|[{}]", self.where[: found.start()])[-1].split()
+            if statement and statement[0].startswith(("?", "<")):
+                return statement[0], found.group(1)
+        raise ValueError(
+            f"query {self.name}: the split variable ?{self.split.var} must be the object of a triple "
+            f"<subject> <predicate> ?{self.split.var} of the pattern (the range is read from it first)"
+        )
+
+    def ranged(self, part: Range, pattern: str | None = None) -> str:
+        """The pattern of the rows in one range, entities first: a subquery reads the (subject, value) pairs of the
+        split predicate whose value lies in ``part`` (the store answers it from its index of that predicate's values),
+        and ``pattern`` (by default ``where``) is joined to them. The rows are those of ``pattern`` with the range
+        filter: the subquery is DISTINCT, so each pair joins the pattern's own match of that triple once."""
+        assert self.split is not None
+        (subject, predicate), var = self.split_triple, self.split.var
+        projected = f"{subject} ?{var}" if subject.startswith("?") else f"?{var}"
+        subquery = (
+            f"  {{ SELECT DISTINCT {projected} WHERE {{\n    {subject} {predicate} ?{var} .\n"
+            f"    FILTER({self.split.condition(part)})\n  }} LIMIT {SUBQUERY_LIMIT} }}"
+        )
+        return f"{subquery}\n{self.where if pattern is None else pattern}"
+
     def part(self, part: Range, limit: int) -> str:
         """The query for the rows in one range of the split variable (no ORDER BY: the index order is the cheap one)."""
-        assert self.split is not None
-        condition = self.split.condition(part)
-        return f"{self.prefixes}SELECT {self.select} WHERE {{\n{self.where}\n  FILTER({condition})\n}}\nLIMIT {limit}\n"
+        return f"{self.prefixes}SELECT {self.select} WHERE {{\n{self.ranged(part)}\n}}\nLIMIT {limit}\n"
 
     def count(self, part: Range) -> str:
         """How many solutions of the pattern before its first OPTIONAL lie in one range: a cheap estimate of the rows
         the range holds (the OPTIONALs cost most of an answer and rarely add rows), used to size its pieces."""
-        assert self.split is not None
-        core = self.where.split("\n  OPTIONAL", 1)[0]
-        return f"{self.prefixes}SELECT (COUNT(*) AS ?n) WHERE {{\n{core}\n  FILTER({self.split.condition(part)})\n}}\n"
+        core = re.split(r"^  OPTIONAL\b", self.where, maxsplit=1, flags=re.MULTILINE)[0]
+        return f"{self.prefixes}SELECT (COUNT(*) AS ?n) WHERE {{\n{self.ranged(part, core)}\n}}\n"
 
     def within(self, part: Range) -> PagedQuery:
         """The rows of one range as a query of their own, paged by key (for a range that cannot be cut further)."""
-        assert self.split is not None
-        return replace(self, where=f"{self.where}\n  FILTER({self.split.condition(part)})", split=None)
+        return replace(self, where=self.ranged(part), split=None)
 
     @property
     def template(self) -> str:

@@ -1,8 +1,11 @@
 """world_places at DBpedia's scale: the whole build through Virtuoso and through the release files, on one graph.
 
-For each size, one DBpedia-shaped graph from :mod:`tools.bench.dbpedia_shaped` (the Databus files, gzipped, and a
-month of pageview dump beside them) goes through ``spacetime build world_places`` twice, each in a fresh child
-process so that its peak memory is its own:
+For each graph shape and size, one DBpedia-shaped graph from :mod:`tools.bench.dbpedia_shaped` (the Databus files,
+gzipped, and a month of pageview dump beside them) goes through ``spacetime build world_places`` twice, each in a
+fresh child process so that its peak memory is its own. The shapes (``--shapes``) are ``full-types`` (every place
+typed as the live endpoint types it: 20-60 classes of dbo:, schema.org, Wikidata, DUL, UMBEL, YAGO, owl:Thing) and
+``dbo-only`` (the dbo: chain alone, as the release's instance-types files have it): Virtuoso picks its join orders
+from the graph's statistics, so a plan that is linear on one shape may not be on the other.
 
 - ``virtuoso``: the graph loaded into Debian's Virtuoso 7 with its default virtuoso.ini (10,000 rows per answer,
   60 s per query; ``--virtuoso-buffers`` changes only its buffer pool), the build's queries sent to its endpoint;
@@ -15,6 +18,7 @@ linearity: seconds per 100k places at the largest size over the same at the smal
 and peak memory at 1M places (target under 4 GB).
 
     python -m tools.bench.dbpedia_scale --sizes 100000 300000 1000000 --work /tmp/bench --out scale.json
+    python -m tools.bench.dbpedia_scale --shapes full-types --sizes 100000 1000000 ...     # one shape only
     python -m tools.bench.dbpedia_scale --paths dump --sizes 1000000 ...     # one path only
 """
 
@@ -33,7 +37,7 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
-from tools.bench.dbpedia_shaped import chain, generate
+from tools.bench.dbpedia_shaped import SHAPES, chain, generate
 from tools.virtuoso import VirtuosoServer
 
 log = logging.getLogger("dbpedia_scale")
@@ -42,17 +46,17 @@ PATHS = ("virtuoso", "dump")
 LINEAR_TOLERANCE = 1.5
 
 
-def graph_for(work: Path, places: int, seed: int) -> dict:
-    """The generated graph for ``places``: ``release/`` holds only the Databus files, the pageview dump lies beside
-    it (a release folder with other files is refused). Reused when a previous run left it complete."""
-    folder = work / f"graph-{places}-{seed}"
+def graph_for(work: Path, places: int, seed: int, shape: str = SHAPES[0]) -> dict:
+    """The generated graph for ``places`` in ``shape``: ``release/`` holds only the Databus files, the pageview dump
+    lies beside it (a release folder with other files is refused). Reused when a previous run left it complete."""
+    folder = work / f"graph-{shape}-{places}-{seed}"
     done = folder / "info.json"
     if done.exists():
         return json.loads(done.read_text())
     if folder.exists():
         shutil.rmtree(folder)
     started = time.perf_counter()
-    info = generate(folder / "release", places, seed=seed, compression="gz")
+    info = generate(folder / "release", places, seed=seed, compression="gz", shape=shape)
     pageviews = Path(info["pageviews"])
     info["pageviews"] = str(pageviews.rename(folder / pageviews.name))
     info.pop("places_by_country")
@@ -184,9 +188,16 @@ def in_child(*args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run_size(work: Path, places: int, seed: int, paths: list[str], buffers: int | None) -> dict:
-    info = graph_for(work, places, seed)
-    result: dict = {"places": places, "triples": info["triples"], "generate_seconds": info.get("generate_seconds")}
+def run_size(work: Path, places: int, seed: int, paths: list[str], buffers: int | None, shape: str) -> dict:
+    info = graph_for(work, places, seed, shape)
+    result: dict = {
+        "shape": shape,
+        "places": places,
+        "triples": info["triples"],
+        "type_triples": info.get("type_triples"),
+        "generate_seconds": info.get("generate_seconds"),
+    }
+    work = work / shape
     info_arg = json.dumps(info)
     if "virtuoso" in paths:
         settings = {}
@@ -222,12 +233,25 @@ def scale_benchmark(
     seed: int = 0,
     paths: tuple[str, ...] | list[str] = PATHS,
     buffers: int | None = None,
+    shapes: tuple[str, ...] | list[str] = SHAPES,
 ) -> dict:
-    """Every size in the order given (the largest first when time is short), then the linearity ratios."""
+    """Every shape, and every size in the order given (the largest first when time is short), then the linearity
+    ratios per shape; the top-level verdicts hold for every shape."""
+    reports = {shape: shape_benchmark(work, sizes, seed, paths, buffers, shape) for shape in shapes}
+    report: dict = {"shapes": reports}
+    for key in ("every_place_once", "same_rows", *(f"linear {path}" for path in paths)):
+        if all(key in r for r in reports.values()):
+            report[key] = all(r[key] for r in reports.values())
+    return report
+
+
+def shape_benchmark(
+    work: Path, sizes: list[int], seed: int, paths: tuple[str, ...] | list[str], buffers: int | None, shape: str
+) -> dict:
     runs = []
     for places in sizes:
-        log.info("size %d", places)
-        runs.append(run_size(work, places, seed, list(paths), buffers))
+        log.info("shape %s, size %d", shape, places)
+        runs.append(run_size(work, places, seed, list(paths), buffers, shape))
         log.info("%s", json.dumps(runs[-1]))
     report: dict = {"runs": runs}
     smallest, largest = min(runs, key=lambda r: r["places"]), max(runs, key=lambda r: r["places"])
@@ -254,12 +278,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--paths", nargs="+", default=list(PATHS), choices=PATHS)
+    parser.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=SHAPES, help="graph shapes to run")
     parser.add_argument(
         "--virtuoso-buffers", type=int, help="Virtuoso's NumberOfBuffers (8 KB pages; Debian's default: 10,000)"
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    report = scale_benchmark(args.work, args.sizes, args.seed, args.paths, args.virtuoso_buffers)
+    report = scale_benchmark(args.work, args.sizes, args.seed, args.paths, args.virtuoso_buffers, args.shapes)
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:

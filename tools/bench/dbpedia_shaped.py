@@ -1,8 +1,16 @@
 """DBpedia-shaped graphs of any size, written as the Databus release files are, for benchmarks at DBpedia's scale.
 
-The shape is what makes DBpedia slow to query, so the generator copies it: every place carries its full
-materialised type chain (about ten ``rdf:type`` triples: the dbo: chain, dbo:Location, owl:Thing, schema: and
-wikidata: classes), an English label (a few lack one), coordinates (a few have two pairs, a few none), a
+The shape is what makes DBpedia slow to query, so the generator copies it. Every place carries its materialised
+type chain, in one of two shapes (``shape``):
+
+- ``full-types`` (the default; what the live endpoint holds): every dbo: superclass and every equivalent class of
+  the other vocabularies the endpoint carries: owl:Thing, geo:SpatialThing, schema.org, Wikidata, DUL, UMBEL and
+  YAGO (its WordNet synsets, their top classes and the ``Wikicat`` categories of the place's class and country, plus
+  a few drawn from a pool of thousands): 30-45 ``rdf:type`` triples per place (the endpoint has 20-60), most of
+  them not dbo: ones, so the type triples outnumber every other kind by far, as on DBpedia;
+- ``dbo-only`` (what the release's instance-types files hold): the same dbo: classes alone, 3-7 per place.
+
+Besides its types, every place has an English label (a few lack one), coordinates (a few have two pairs, a few none), a
 ``dbo:country`` link to one of ~200 country resources with a Zipf skew (the largest holds about a quarter of all
 places; a few countries have no English label) and often a population. Non-place resources (people born in the
 places) sit beside them, as on DBpedia, so a type pattern is never the whole graph. The ontology file places
@@ -22,6 +30,7 @@ import gzip
 import io
 import re
 import urllib.parse
+import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -38,6 +47,10 @@ OWL_CLASS = "<http://www.w3.org/2002/07/owl#Class>"
 OWL_THING = "http://www.w3.org/2002/07/owl#Thing"
 SCHEMA = "http://schema.org/"
 WIKIDATA = "http://www.wikidata.org/entity/"
+DUL = "http://www.ontologydesignpatterns.org/ont/dul/DUL.owl#"
+UMBEL = "http://umbel.org/umbel/rc/"
+YAGO = "http://dbpedia.org/class/yago/"
+SPATIAL_THING = "http://www.w3.org/2003/01/geo/wgs84_pos#SpatialThing"
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 GEORSS_POINT = "<http://www.georss.org/georss/point>"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -51,6 +64,7 @@ ARTIFACTS = {
     "objects": "mappingbased-objects_lang=en",
     "literals": "mappingbased-literals_lang=en",
     "geo": "geo-coordinates-mappingbased_lang=en",
+    "geo_generic": "geo-coordinates_lang=en",  # the generic extractor's coordinates, the same as the mapping-based here
     "labels": "labels_lang=en",
     "ontology": "ontology--DEV_type=parsed",
 }
@@ -189,7 +203,7 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "Hospital": (SCHEMA + "Hospital", WIKIDATA + "Q16917"),
     "Stadium": (SCHEMA + "StadiumOrArena", WIKIDATA + "Q483110"),
     "Church": (SCHEMA + "Church", WIKIDATA + "Q16970"),
-    "Agent": (WIKIDATA + "Q24229398", "http://www.ontologydesignpatterns.org/ont/dul/DUL.owl#Agent"),
+    "Agent": (WIKIDATA + "Q24229398", DUL + "Agent"),
     "Organisation": (SCHEMA + "Organization", WIKIDATA + "Q43229"),
     "EducationalInstitution": (SCHEMA + "EducationalOrganization", WIKIDATA + "Q2385804"),
     "University": (SCHEMA + "CollegeOrUniversity", WIKIDATA + "Q3918"),
@@ -209,6 +223,29 @@ UNLABELLED_COUNTRIES = 3
 PEOPLE_SHARE = 0.25  # people per place: non-place resources in the same graph
 
 
+SHAPES = ("full-types", "dbo-only")
+# Classes of the other vocabularies on every resource under a dbo: root (as the live endpoint types places).
+ROOT_EXTRAS: dict[str, tuple[str, ...]] = {
+    "Place": (SPATIAL_THING, DUL + "Place", UMBEL + "Location_Underspecified", UMBEL + "PopulatedPlace"),
+    "ArchitecturalStructure": (DUL + "PhysicalObject", DUL + "PhysicalArtifact", UMBEL + "Artifact"),
+    "Agent": (DUL + "SocialPerson",),
+}
+# YAGO's top classes over every located entity.
+YAGO_TOP = tuple(
+    YAGO + name
+    for name in (
+        "PhysicalEntity100001930",
+        "Object100002684",
+        "Location100027167",
+        "YagoGeoEntity",
+        "YagoPermanentlyLocatedEntity",
+        "YagoLegalActorGeo",
+    )
+)
+WIKICAT_POOL = 5_000  # YAGO Wikicat categories shared across places ("LakesOfX", "1850sEstablishmentsInY" ...)
+WIKICATS_PER_PLACE = (2, 14)  # a place's draw from the pool: uniform in [low, high)
+
+
 def chain(cls: str) -> list[str]:
     """``cls`` and its dbo: ancestors, most specific first."""
     out = [cls]
@@ -221,11 +258,24 @@ def populated(cls: str) -> bool:
     return "PopulatedPlace" in chain(cls)
 
 
-def type_iris(cls: str) -> list[str]:
-    """Every rdf:type of a resource whose most specific class is ``cls``: the materialised closure, as DBpedia's."""
+def _synset(cls: str) -> str:
+    """A YAGO WordNet class for a dbo: class, named as YAGO names them (the noun and a nine-digit synset id)."""
+    return f"{YAGO}{cls}1{zlib.crc32(cls.encode()) % 100_000_000:08d}"
+
+
+def type_iris(cls: str, shape: str = "full-types", country: str = "", wikicats: tuple[int, ...] = ()) -> list[str]:
+    """Every rdf:type of a resource whose most specific class is ``cls``: the materialised closure, as DBpedia's, in
+    the given ``shape``; ``country`` and ``wikicats`` (indexes into the pool) name its YAGO categories."""
     found = [DBO + c for c in chain(cls)]
     for c in chain(cls):
-        found.extend(e for e in EQUIVALENTS.get(c, ()) if e not in found)
+        extras = (*EQUIVALENTS.get(c, ()), *ROOT_EXTRAS.get(c, ()), UMBEL + c, _synset(c))
+        found.extend(e for e in extras if e not in found)
+    if shape == "dbo-only":  # the same dbo: classes (dbo:Location included), nothing else
+        return [t for t in found if t.startswith(DBO)]
+    found.extend(YAGO_TOP)
+    if country:
+        found.append(f"{YAGO}Wikicat{cls}sIn{country}")
+    found.extend(f"{YAGO}WikicatCategory{k}" for k in sorted(set(wikicats)))
     return [*found, OWL_THING]
 
 
@@ -295,16 +345,17 @@ def _place_lines(place: dict, country_iri: str | None) -> Iterator[tuple[str, st
     s = f"<{place['iri']}>"
     cls = place["class"]
     yield "instance_types", f"{s} {RDF_TYPE} <{DBO}{cls}> .\n"
-    for t in type_iris(cls)[1:]:
+    for t in place["types"][1:]:
         yield "instance_types_transitive", f"{s} {RDF_TYPE} <{t}> .\n"
     if place["labelled"]:
         yield "labels", f"{s} {RDFS_LABEL} {_literal(place['name'])}@en .\n"
     if country_iri is not None:
         yield "objects", f"{s} <{DBO}country> <{country_iri}> .\n"
     for lat, long in place["coordinates"]:
-        yield "geo", f'{s} <{GEO}lat> "{lat:.4f}"^^<{XSD}float> .\n'
-        yield "geo", f'{s} <{GEO}long> "{long:.4f}"^^<{XSD}float> .\n'
-        yield "geo", f'{s} {GEORSS_POINT} "{lat:.4f} {long:.4f}" .\n'
+        for artifact in ("geo", "geo_generic"):
+            yield artifact, f'{s} <{GEO}lat> "{lat:.4f}"^^<{XSD}float> .\n'
+            yield artifact, f'{s} <{GEO}long> "{long:.4f}"^^<{XSD}float> .\n'
+            yield artifact, f'{s} {GEORSS_POINT} "{lat:.4f} {long:.4f}" .\n'
     if place["population"] is not None:
         yield "literals", f'{s} <{DBO}populationTotal> "{place["population"]}"^^<{XSD}nonNegativeInteger> .\n'
 
@@ -320,21 +371,25 @@ def _coordinates(rng: np.random.Generator, country: dict, has: bool, two: bool) 
     return pairs
 
 
-def generate(out_dir: Path, places: int, seed: int = 0, compression: str = "bz2") -> dict:
-    """Write a DBpedia-shaped graph of ``places`` places (plus ~200 countries and some people) into ``out_dir``.
+def generate(out_dir: Path, places: int, seed: int = 0, compression: str = "bz2", shape: str = "full-types") -> dict:
+    """Write a DBpedia-shaped graph of ``places`` places (plus ~200 countries and some people) into ``out_dir``, typed
+    in the given ``shape`` (see the module docstring). Both shapes hold the same places, labels and coordinates.
 
     Returns ``{"files": {artifact: path}, "pageviews": path, "pageview_window": (start, months), "places": n,
     "countries": n, "people": n, "triples": n, "classes": {class: n}, "located": {class: n with coordinates},
-    "places_by_country": {iri: n}}``.
+    "places_by_country": {iri: n}, "shape": shape, "type_triples": n}``.
     The same arguments always write the same triples.
     """
     if compression not in SUFFIX:
         raise ValueError(f"compression must be one of {sorted(SUFFIX)}, got {compression!r}")
     if places < 0:
         raise ValueError(f"places must be >= 0, got {places}")
+    if shape not in SHAPES:
+        raise ValueError(f"shape must be one of {SHAPES}, got {shape!r}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
+    categories = np.random.default_rng([seed, 1])  # the YAGO categories: a stream of their own, same places either way
     names = _Names(rng)
     countries = _countries(rng, names)
     for c in countries:
@@ -348,7 +403,7 @@ def generate(out_dir: Path, places: int, seed: int = 0, compression: str = "bz2"
 
     paths = {a: out_dir / f"{stem}.ttl{SUFFIX[compression]}" for a, stem in ARTIFACTS.items()}
     paths["ontology"] = out_dir / f"{ARTIFACTS['ontology']}.nt{SUFFIX[compression]}"
-    counts = {"triples": 0}
+    counts = {"triples": 0, "types": 0}
     class_counts: dict[str, int] = {}
     located = {"Country": COUNTRIES}  # resources with geo:lat, by class (every country has coordinates)
     by_country: dict[str, int] = {}
@@ -362,6 +417,7 @@ def generate(out_dir: Path, places: int, seed: int = 0, compression: str = "bz2"
             for artifact, line in pairs:
                 buffers[artifact].write(line)
                 counts["triples"] += 1
+                counts["types"] += artifact.startswith("instance_types")
 
         def flush() -> None:
             for artifact, buffer in buffers.items():
@@ -374,6 +430,7 @@ def generate(out_dir: Path, places: int, seed: int = 0, compression: str = "bz2"
             place = {
                 "iri": country["iri"],
                 "class": "Country",
+                "types": type_iris("Country", shape),
                 "name": country["name"],
                 "labelled": country["labelled"],
                 "coordinates": [(country["lat"], country["long"])],
@@ -388,9 +445,11 @@ def generate(out_dir: Path, places: int, seed: int = 0, compression: str = "bz2"
             name = names.name()
             title = names.title(name, country["name"], i)
             u = rng.random(4)
+            draw = categories.integers(0, WIKICAT_POOL, size=int(categories.integers(*WIKICATS_PER_PLACE)))
             place = {
                 "iri": _iri(title),
                 "class": cls,
+                "types": type_iris(cls, shape, _camel(country["name"]), tuple(draw.tolist())),
                 "name": name,
                 "labelled": u[0] >= NO_LABEL_SHARE,
                 "coordinates": _coordinates(rng, country, u[1] >= NO_COORDINATES_SHARE, u[2] < TWO_COORDINATES_SHARE),
@@ -404,7 +463,7 @@ def generate(out_dir: Path, places: int, seed: int = 0, compression: str = "bz2"
             by_country[country["iri"]] = by_country.get(country["iri"], 0) + 1
             if rng.random() < PEOPLE_SHARE:
                 people += 1
-                emit(_person_lines(f"Person_{people}_of_{title}", name, place["iri"]))
+                emit(_person_lines(f"Person_{people}_of_{title}", name, place["iri"], shape))
             if i % 20_000 == 19_999:
                 flush()
         flush()
@@ -419,12 +478,19 @@ def generate(out_dir: Path, places: int, seed: int = 0, compression: str = "bz2"
         "classes": dict(sorted(class_counts.items())),
         "located": dict(sorted(located.items())),
         "places_by_country": by_country,
+        "shape": shape,
+        "type_triples": counts["types"],
     }
 
 
-def _person_lines(title: str, place_name: str, birth_place: str) -> Iterator[tuple[str, str]]:
+def _camel(name: str) -> str:
+    """A name as YAGO writes it inside a class name (``Saint Kora`` -> ``SaintKora``), IRI-safe."""
+    return "".join(word[:1].upper() + word[1:] for word in re.findall(r"[^\W_]+", name))
+
+
+def _person_lines(title: str, place_name: str, birth_place: str, shape: str) -> Iterator[tuple[str, str]]:
     s = f"<{_iri(title)}>"
-    for t in type_iris("Person"):
+    for t in type_iris("Person", shape):
         yield "instance_types_transitive", f"{s} {RDF_TYPE} <{t}> .\n"
     yield "labels", f"{s} {RDFS_LABEL} {_literal(title.replace('_', ' '))}@en .\n"
     yield "objects", f"{s} <{DBO}birthPlace> <{birth_place}> .\n"
@@ -446,8 +512,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--places", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--compression", choices=sorted(SUFFIX), default="bz2")
+    parser.add_argument("--shape", choices=SHAPES, default=SHAPES[0], help="the types each place carries")
     args = parser.parse_args(argv)
-    info = generate(args.out_dir, args.places, args.seed, args.compression)
+    info = generate(args.out_dir, args.places, args.seed, args.compression, args.shape)
     info.pop("places_by_country")
     print(json.dumps(info, indent=2))
 
