@@ -227,20 +227,34 @@ def test_the_pageview_reader_finds_the_downloaded_months(server, tmp_path):
     assert counts.views == {"Paris": 14, "Lyon": 4}
 
 
-def test_build_reads_the_downloaded_folder_as_its_release_and_its_dumps(server, tmp_path):
+def test_download_then_build_gives_the_rows_of_the_flat_folders(server, tmp_path):
+    """The release files in the Databus layout and three months in Wikimedia's, fetched from a local server, build
+    exactly the rows that the same files in two flat folders build."""
+    import pandas as pd
+
     from spacetime.pipelines.sources.dbpedia_dump import databus_key
     from tests.conftest import write_pageview_dumps
-    from tests.pipelines.test_dbpedia_dump import VIEWS, cli_build, write_release
+    from tests.pipelines.test_dbpedia_dump import VIEWS, write_release
 
-    window = PageviewWindow("2021-01", 1)
+    window = PageviewWindow("2021-01", 3)
     flat = write_release(tmp_path / "flat")
     fixtures = {databus_key(p.name): p.read_bytes() for p in flat.rglob("*") if p.is_file()}
     release = databus_files(["world_places"])
     server.publish_release({item: fixtures[databus_key(item.name)] for item in release})
     months = write_pageview_dumps(tmp_path / "months", window, VIEWS)
-    server.publish_month(month_path(2021, 1), (months / dump_name(2021, 1)).read_bytes())
+    for year, month in window.month_list():
+        server.publish_month(month_path(year, month), (months / dump_name(year, month)).read_bytes())
     dest = tmp_path / "dest"
     download(dest, databus_url=server.url, dumps_url=server.url, window=window, release=release, progress=False)
-    result = cli_build(dest, dest, tmp_path / "out")
-    assert result.exit_code == 0, result.output
-    assert "world_places: " in result.output
+    assert (dest / "other/pageview_complete/monthly/2021/2021-03/pageviews-202103-user.bz2").is_file()
+
+    def build(dbpedia: Path, pageviews: Path, out: Path) -> pd.DataFrame:
+        args = ["build", "world_places", "--dbpedia-dump", str(dbpedia), "--pageviews-dump", str(pageviews)]
+        args += ["--out", str(out), "--window-start", "2021-01", "--window-months", "3"]
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return pd.read_parquet(out / "build" / "world_places" / "data.parquet")
+
+    downloaded = build(dest, dest, tmp_path / "out")
+    assert len(downloaded) > 0
+    pd.testing.assert_frame_equal(downloaded, build(flat, months, tmp_path / "out-flat"))
