@@ -68,6 +68,7 @@ def test_tolerance_and_coordinate_rules_at_their_boundaries():
         (R + "North_pole", "N", 90.0, 180.0, "X", None, ()),  # both bounds included
         (R + "South_pole", "S", -90.0, -180.0, "X", None, ()),
         (R + "Too_far_north", "F", 90.001, 0.0, "X", None, ()),
+        (R + "Too_far_south", "G", -90.001, 0.0, "X", None, ()),
         (R + "Too_far_east", "E", 0.0, 180.001, "X", None, ()),
         (R + "Too_far_west", "W", 0.0, -180.001, "X", None, ()),
         (R + "Within_tolerance", "T", 10.0, 20.0, "X", None, ()),
@@ -75,12 +76,34 @@ def test_tolerance_and_coordinate_rules_at_their_boundaries():
         (R + "Beyond_tolerance", "B", 10.0, 20.0, "X", None, ()),
         (R + "Beyond_tolerance", "B", 10.0, 20.1001, "X", None, ()),  # just over it: a conflict
         (R + "Malformed_longitude", "M", 1.0, None, "X", None, ("longitude",)),
+        (R + "Missing_longitude", "L", 1.0, None, "X", None, ()),
     )
     run = Build(spec("world_places"), Sources(None, None, DEFAULT_WINDOW))
     out = run.run(collapse_places(df, coordinate_tolerance=0.1), coordinate_rules(run))
     assert sorted(out["entity_id"]) == ["North_pole", "South_pole", "Within_tolerance"]
     assert run.counts == {
-        "coordinates_out_of_range": 3,
+        "coordinates_out_of_range": 4,
         "conflicting_coordinates": 1,
         "malformed_coordinate_literal": 1,
+        "missing_coordinates": 1,
     }
+
+
+def test_pairs_exactly_the_tolerance_apart_are_one_place():
+    df = rows(
+        (R + "Lat", "A", 10.0, 20.0, "X", None, ()),
+        (R + "Lat", "A", 10.5, 20.0, "X", None, ()),  # 0.5 apart in latitude, exactly (binary fractions)
+        (R + "Lon", "B", 10.0, 20.0, "X", None, ()),
+        (R + "Lon", "B", 10.0, 20.5, "X", None, ()),
+        (R + "Both", "C", 10.0, 20.0, "X", None, ()),
+        (R + "Both", "C", 10.0, 20.5625, "X", None, ()),  # a sixteenth over
+    )
+    out = collapse_places(df, coordinate_tolerance=0.5).set_index("dbpedia_uri")
+    assert list(out["conflicting_coordinates"]) == [True, False, False]  # Both, Lat, Lon
+    assert (out.loc[R + "Lat", "latitude"], out.loc[R + "Lon", "longitude"]) == (10.25, 20.25)
+
+
+def test_a_population_of_zero_is_a_population_and_a_negative_one_is_not():
+    df = rows((R + "Zero", "Z", 1.0, 2.0, "X", 0, ()), (R + "Negative", "N", 1.0, 2.0, "X", -1, ()))
+    out = collapse_places(df, coordinate_tolerance=0.1).set_index("dbpedia_uri")["population"]
+    assert out[R + "Zero"] == 0 and pd.isna(out[R + "Negative"])

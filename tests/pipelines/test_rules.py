@@ -146,6 +146,7 @@ def test_drops_add_up_per_rule_with_a_few_examples():
     )
     frame = run.run(frame, [run.within("latitude", -90, 90, "outside"), run.require("name", "outside")])
     assert run.counts == {"outside": 12}  # seven, then five more under the same rule
+    assert [stats["dropped"] for stats in run.stats] == [{"outside": 7}, {"outside": 5}]
     assert run.examples == {"outside": [f"e{i}" for i in range(EXAMPLES_PER_RULE)]}
     assert EXAMPLES_PER_RULE == 5
 
