@@ -34,18 +34,25 @@ bench: $(STAMP)
 	$(PY) -m tools.bench --out $(OUT)/bench
 
 # Mutation testing of the builders' shared rules and the probe metrics, each against its own tests (not in CI: it takes
-# hours on 2 cores). mutmut 2 edits each file in place and puts it back: run it on a clean checkout.
+# hours on 2 cores). mutmut 2 edits each file in place and puts it back: run it on a clean checkout. Its cache holds one
+# run's files only (a second run on other files crashes on it), so each part keeps its own: .mutmut-cache-<part>.
 MUTATE_RULES   := pipelines/builders/steps.py,pipelines/builders/places.py
 RULE_TESTS     := tests/pipelines/test_rules.py tests/pipelines/test_places_collapse.py \
                   tests/pipelines/test_world_places.py tests/pipelines/test_historical_figures.py
 MUTATE_METRICS := probing/probes/metrics.py
 METRIC_TESTS   := tests/probing/probes/test_metrics.py tests/probing/probes/test_run.py
-MUTMUT         := $(VENV)/bin/mutmut run --no-progress -b 30 -m 4
+MUTMUT         := $(VENV)/bin/mutmut
+
+define mutate  # $(1): part name, $(2): files to mutate, $(3): the tests that must kill the mutants
+	-test -f .mutmut-cache-$(1) && mv .mutmut-cache-$(1) .mutmut-cache
+	-$(MUTMUT) run --no-progress -b 30 -m 4 --paths-to-mutate $(2) --runner "$(PY) -m pytest -x -q -p no:cacheprovider $(3)"
+	$(MUTMUT) results
+	mv .mutmut-cache .mutmut-cache-$(1)
+endef
 
 mutation: $(STAMP)
-	-$(MUTMUT) --paths-to-mutate $(MUTATE_RULES) --runner "$(PY) -m pytest -x -q -p no:cacheprovider $(RULE_TESTS)"
-	-$(MUTMUT) --paths-to-mutate $(MUTATE_METRICS) --runner "$(PY) -m pytest -x -q -p no:cacheprovider $(METRIC_TESTS)"
-	$(VENV)/bin/mutmut results
+	$(call mutate,rules,$(MUTATE_RULES),$(RULE_TESTS))
+	$(call mutate,metrics,$(MUTATE_METRICS),$(METRIC_TESTS))
 
 # Refresh the lock after changing dependencies in pyproject.toml or requirements.in (needs the registries).
 lock:
