@@ -204,9 +204,10 @@ def registry_counts(n: int) -> np.ndarray:
     return np.vstack([resample_counts(resample_indices(n, 6, seed=2), n), np.ones(n), degenerate])
 
 
+@pytest.mark.parametrize("n", [90, 91])  # an even and an odd number of entities (the median's two middles)
 @pytest.mark.parametrize("kind", ["space", "time"])
-def test_each_bootstrap_form_equals_its_point_metric_on_the_materialised_resample(kind):
-    truth, pred, names = registry_case(kind)
+def test_each_bootstrap_form_equals_its_point_metric_on_the_materialised_resample(kind, n):
+    truth, pred, names = registry_case(kind, n)
     w = registry_counts(len(truth))
     applicable = [m for m in METRICS if m.applies(kind)]
     every = ("r2", "spearman", "mae", "haversine_km", "haversine_km_median", "proximity_error")
