@@ -110,32 +110,41 @@ def full_disk_named(path: Path | str, needed: int | None = None) -> Iterator[Non
 
 @contextlib.contextmanager
 def replaced_folder(target: Path, what: str) -> Iterator[Path]:
+    """:func:`swapped_folder` with ``target`` held by this process (:func:`folder_in_use`): a second writer gets a
+    clear error instead of sharing the temp folders."""
+    with folder_in_use(target, what), swapped_folder(target) as staging:
+        yield staging
+
+
+@contextlib.contextmanager
+def swapped_folder(target: Path) -> Iterator[Path]:
     """A new hidden folder beside ``target`` for the block to write the next ``target`` into; when the block ends
     without error it takes ``target``'s place, else it is removed and ``target`` is left as it was.
 
     Two renames swap it in (the old folder moved aside, then the new one moved in): a run killed between them leaves
-    the old folder at ``.<name>.old``, put back by the next run. ``folder_in_use`` keeps a second writer out, so the
-    temp folders of dead runs can be removed.
+    the old folder at ``.<name>.old``, put back by the next run, which also removes the temp folders of dead runs (so
+    one writer at a time: :func:`replaced_folder`).
     """
     target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
     old = target.with_name(f".{target.name}.old")
-    with folder_in_use(target, what):
-        if not target.exists() and old.is_dir():
-            os.rename(old, target)
-        for stale in target.parent.glob(f".{target.name}.new-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))
-        try:
-            yield staging
-            os.chmod(staging, 0o755)  # mkdtemp creates 0700; outputs are meant to be shared
-            if target.exists():
-                shutil.rmtree(old, ignore_errors=True)
-                os.rename(target, old)
-            os.rename(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
+    if not target.exists() and old.is_dir():
+        os.rename(old, target)
+    for stale in target.parent.glob(f".{target.name}.new-*"):
+        logging.getLogger(__name__).info("removing %s, left by an interrupted run", stale)
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))
+    try:
+        yield staging
+        os.chmod(staging, 0o755)  # mkdtemp creates 0700; outputs are meant to be shared
+        if target.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.rename(target, old)
+        os.rename(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def write_json_atomic(path: Path, value: Any, **dump_options: Any) -> None:

@@ -28,9 +28,9 @@ dataset's ``train`` and ``test`` splits. Why:
   config's files sit in a folder of their own, so its ``data_files`` glob matches nothing else.
 
 Atomicity: everything is written into a hidden temp folder beside the release and swapped in with two renames at
-the end, so an interrupted run leaves the previous release (or, if killed between the renames, the previous release
-under ``.<slug>.old``, which the next run puts back; it also removes temp folders of dead runs, so run one packager
-per model at a time). Only one layer is in memory at a time.
+the end (``spacetime.common.swapped_folder``), so an interrupted run leaves the previous release (or, if killed
+between the renames, the previous release under ``.<slug>.old``, which the next run puts back; it also removes temp
+folders of dead runs, so run one packager per model at a time). Only one layer is in memory at a time.
 """
 
 from __future__ import annotations
@@ -38,16 +38,14 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spacetime.common import file_sha256, write_atomic
+from spacetime.common import file_sha256, swapped_folder, write_atomic
 from spacetime.errors import SpacetimeError
 from spacetime.pipelines.spec import SPLITS
 from spacetime.probing.extraction import store
@@ -209,10 +207,7 @@ def package_activations(
         check_data_revision(source, identity, data)
     summary = read_results(Path(results), sources[0].manifest) if results else None
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _recover_interrupted_swap(out)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
-    try:
+    with swapped_folder(out) as tmp:
         files: dict[str, str] = {}
         entries = []
         for dataset in sorted({s.dataset for s in sources}):
@@ -245,10 +240,6 @@ def package_activations(
                 configs,
                 VIEWER_MAX_CONFIGS,
             )
-        _swap_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 
@@ -386,28 +377,6 @@ def release_metadata(
 
 def _write_text(path: Path, text: str) -> None:
     write_atomic(path, text.encode("utf-8"))
-
-
-def _old(out: Path) -> Path:
-    return out.with_name(f".{out.name}.old")
-
-
-def _recover_interrupted_swap(out: Path) -> None:
-    """Put back a release moved aside by a run killed between its two renames; drop dead runs' temp folders."""
-    if not out.exists() and _old(out).is_dir():
-        os.rename(_old(out), out)
-    for stale in out.parent.glob(f".{out.name}.tmp-*"):
-        log.info("removing %s, left by an interrupted run", stale)
-        shutil.rmtree(stale, ignore_errors=True)
-
-
-def _swap_into_place(tmp: Path, out: Path) -> None:
-    old = _old(out)
-    if out.exists():
-        shutil.rmtree(old, ignore_errors=True)
-        os.rename(out, old)
-    os.rename(tmp, out)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def release_files(folder: Path) -> list[str]:
